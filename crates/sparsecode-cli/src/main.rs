@@ -1,0 +1,44 @@
+//! `sparsecode`: the command line. Thin: parses arguments, calls the library, reports.
+//! Every failure prints one line `error: …` and exits with status 1 (2 for usage errors).
+
+use clap::{Parser, Subcommand};
+
+mod cmd;
+mod progress;
+
+/// Sparse coding and dictionary learning.
+#[derive(Parser, Debug)]
+#[command(name = "sparsecode", version, about, long_about = None)]
+struct Cli {
+    /// Worker threads (default: all cores).
+    #[arg(long, global = true)]
+    threads: Option<usize>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Sparse codes of signals (rows of a .npy) on a dictionary (rows = atoms).
+    Encode(cmd::encode::Args),
+}
+
+fn main() {
+    let cli = Cli::parse();
+    if let Some(t) = cli.threads {
+        if let Err(e) = rayon::ThreadPoolBuilder::new()
+            .num_threads(t.max(1))
+            .build_global()
+        {
+            eprintln!("error: cannot set {t} threads: {e}");
+            std::process::exit(1);
+        }
+    }
+    let result = match cli.command {
+        Command::Encode(a) => cmd::encode::run(a),
+    };
+    if let Err(e) = result {
+        eprintln!("error: {e}");
+        std::process::exit(1);
+    }
+}

@@ -1,0 +1,2 @@
+//! Sparsity measures, thresholds, differencing filters and the analyses of the Neuromatch
+//! "Sparsity and sparse coding" tutorial.

@@ -1,0 +1,1 @@
+//! Compression (measurement) matrices of localized sparse coding.

@@ -1,0 +1,1 @@
+//! Convolutional sparse coding with FFTs.

@@ -1,0 +1,1 @@
+//! Images, patches, whitening and data-set loaders.

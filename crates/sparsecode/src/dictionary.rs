@@ -1,0 +1,213 @@
+//! The dictionary: atoms as rows of an (n_atoms, n_features) matrix, so signals
+//! `X` (n_samples, n_features) are approximated by `A·D` with codes `A` (n_samples, n_atoms).
+
+use crate::rng::{randn, Rng};
+use crate::{linalg, validate, Error, Float, Result};
+use ndarray::{Array2, ArrayView2, Axis};
+use std::sync::OnceLock;
+
+/// A validated dictionary with cached Gram matrix `G = D·Dᵀ` and Lipschitz constant
+/// `L = λ_max(G)` (the step bound of ISTA/FISTA for `½‖x − aD‖²`).
+#[derive(Debug)]
+pub struct Dictionary<T: Float> {
+    atoms: Array2<T>,
+    unit_norm: bool,
+    gram: OnceLock<Array2<T>>,
+    lipschitz: OnceLock<T>,
+}
+
+impl<T: Float> Clone for Dictionary<T> {
+    fn clone(&self) -> Self {
+        Dictionary {
+            atoms: self.atoms.clone(),
+            unit_norm: self.unit_norm,
+            gram: self.gram.clone(),
+            lipschitz: self.lipschitz.clone(),
+        }
+    }
+}
+
+impl<T: Float> Dictionary<T> {
+    /// Validates `atoms` (finite, non-empty, no zero row) and normalises every row to unit
+    /// Euclidean norm.
+    pub fn new(mut atoms: Array2<T>) -> Result<Self> {
+        validate::finite_non_empty(&atoms, "dictionary")?;
+        let norms = row_norms(atoms.view());
+        for (i, &n) in norms.iter().enumerate() {
+            if n <= T::zero() {
+                return Err(Error::ZeroAtom { index: i });
+            }
+        }
+        for (mut row, &n) in atoms.axis_iter_mut(Axis(0)).zip(norms.iter()) {
+            row.mapv_inplace(|v| v / n);
+        }
+        Ok(Self::from_parts(atoms, true))
+    }
+
+    /// Validates `atoms` (finite, non-empty, no zero row) but keeps their scale: for design
+    /// matrices whose columns are not unit-norm (e.g. OMP on raw sinusoids, as scikit-learn
+    /// allows). Solvers that need unit-norm atoms say so and check [`Dictionary::is_unit_norm`].
+    pub fn new_unnormalized(atoms: Array2<T>) -> Result<Self> {
+        validate::finite_non_empty(&atoms, "dictionary")?;
+        for (i, n) in row_norms(atoms.view()).iter().enumerate() {
+            if *n <= T::zero() {
+                return Err(Error::ZeroAtom { index: i });
+            }
+        }
+        Ok(Self::from_parts(atoms, false))
+    }
+
+    /// Gaussian random atoms, normalised (the usual initialisation).
+    pub fn random(n_atoms: usize, n_features: usize, rng: &mut Rng) -> Result<Self> {
+        if n_atoms == 0 || n_features == 0 {
+            return Err(Error::param(
+                "n_atoms/n_features",
+                "must both be at least 1",
+            ));
+        }
+        Self::new(randn(n_atoms, n_features, rng))
+    }
+
+    fn from_parts(atoms: Array2<T>, unit_norm: bool) -> Self {
+        Dictionary {
+            atoms,
+            unit_norm,
+            gram: OnceLock::new(),
+            lipschitz: OnceLock::new(),
+        }
+    }
+
+    /// The atoms, one per row.
+    pub fn atoms(&self) -> ArrayView2<'_, T> {
+        self.atoms.view()
+    }
+
+    /// Consumes the dictionary and returns its atoms.
+    pub fn into_atoms(self) -> Array2<T> {
+        self.atoms
+    }
+
+    /// Number of atoms (rows).
+    pub fn n_atoms(&self) -> usize {
+        self.atoms.nrows()
+    }
+
+    /// Signal dimension (columns).
+    pub fn n_features(&self) -> usize {
+        self.atoms.ncols()
+    }
+
+    /// Whether every atom has unit norm (true for [`Dictionary::new`]).
+    pub fn is_unit_norm(&self) -> bool {
+        self.unit_norm
+    }
+
+    /// Gram matrix `D·Dᵀ` (n_atoms × n_atoms), computed once.
+    pub fn gram(&self) -> &Array2<T> {
+        self.gram
+            .get_or_init(|| linalg::gram_rows(self.atoms.view()))
+    }
+
+    /// `λ_max(D·Dᵀ) = σ_max(D)²`, computed once.
+    pub fn lipschitz(&self) -> Result<T> {
+        if let Some(l) = self.lipschitz.get() {
+            return Ok(*l);
+        }
+        let l = linalg::spectral_norm_sq(self.atoms.view())?;
+        Ok(*self.lipschitz.get_or_init(|| l))
+    }
+
+    /// Checks that signals `x` (n_samples, n_features) fit this dictionary and are finite.
+    pub fn check_signals(&self, x: &ArrayView2<'_, T>) -> Result<()> {
+        validate::finite_non_empty(x, "signals")?;
+        if x.ncols() != self.n_features() {
+            return Err(Error::shape(
+                "signals vs dictionary",
+                format!(
+                    "(n_samples, {}) to match the dictionary's {} features",
+                    self.n_features(),
+                    self.n_features()
+                ),
+                format!("({}, {})", x.nrows(), x.ncols()),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Reconstruction `A·D` of codes `A` (n_samples, n_atoms).
+    pub fn reconstruct(&self, codes: ArrayView2<'_, T>) -> Result<Array2<T>> {
+        if codes.ncols() != self.n_atoms() {
+            return Err(Error::shape(
+                "codes vs dictionary",
+                format!("(n_samples, {})", self.n_atoms()),
+                format!("({}, {})", codes.nrows(), codes.ncols()),
+            ));
+        }
+        Ok(linalg::matmul(codes, self.atoms.view()))
+    }
+}
+
+/// Euclidean norm of every row.
+pub fn row_norms<T: Float>(a: ArrayView2<'_, T>) -> Vec<T> {
+    a.axis_iter(Axis(0))
+        .map(|r| num_traits::Float::sqrt(r.iter().map(|&v| v * v).sum::<T>()))
+        .collect()
+}
+
+/// Normalises every row to unit norm in place; zero rows are left as they are. Returns the
+/// original norms.
+pub fn normalize_rows<T: Float>(a: &mut Array2<T>) -> Vec<T> {
+    let norms = row_norms(a.view());
+    for (mut row, &n) in a.axis_iter_mut(Axis(0)).zip(norms.iter()) {
+        if n > T::zero() {
+            row.mapv_inplace(|v| v / n);
+        }
+    }
+    norms
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ndarray::array;
+
+    #[test]
+    fn new_normalises_rows_and_caches_gram() {
+        let d = Dictionary::new(array![[3.0f64, 4.0], [0.0, 2.0]]).unwrap();
+        assert!((d.atoms()[[0, 0]] - 0.6).abs() < 1e-12);
+        assert!((d.gram()[[0, 1]] - 0.8).abs() < 1e-12);
+        assert!(d.is_unit_norm());
+    }
+
+    #[test]
+    fn rejects_zero_atom_nan_and_empty() {
+        assert!(matches!(
+            Dictionary::new(array![[1.0f64, 0.0], [0.0, 0.0]]),
+            Err(Error::ZeroAtom { index: 1 })
+        ));
+        assert!(matches!(
+            Dictionary::new(array![[f64::NAN, 1.0]]),
+            Err(Error::NonFinite { .. })
+        ));
+        assert!(matches!(
+            Dictionary::<f32>::new(Array2::zeros((0, 3))),
+            Err(Error::Empty { .. })
+        ));
+    }
+
+    #[test]
+    fn signals_must_match_features() {
+        let d = Dictionary::new(array![[1.0f32, 0.0, 0.0]]).unwrap();
+        let x = Array2::<f32>::zeros((2, 2));
+        assert!(matches!(
+            d.check_signals(&x.view()),
+            Err(Error::ShapeMismatch { .. })
+        ));
+    }
+
+    #[test]
+    fn lipschitz_of_orthonormal_is_one() {
+        let d = Dictionary::new(array![[1.0f64, 0.0], [0.0, 1.0]]).unwrap();
+        assert!((d.lipschitz().unwrap() - 1.0).abs() < 1e-12);
+    }
+}

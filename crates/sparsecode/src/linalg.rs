@@ -1,0 +1,256 @@
+//! Bridge between ndarray (the API and file boundary) and faer (the dense kernels).
+//!
+//! Views are converted without copying: an ndarray view with strides (rs, cs) becomes a faer
+//! `MatRef` with the same strides, so `a.t()` is a free transpose. All matrix products of the
+//! crate go through [`matmul_into`] so they run on faer's GEMM.
+
+use crate::{Error, Float, Result};
+use faer::linalg::matmul::matmul as faer_matmul;
+use faer::{Accum, MatMut, MatRef, Par, Side};
+use ndarray::{Array1, Array2, ArrayView2, ArrayViewMut2};
+
+/// faer parallelism for `threads` threads (0 or 1 = sequential).
+pub fn par(threads: usize) -> Par {
+    if threads <= 1 {
+        Par::Seq
+    } else {
+        Par::rayon(threads)
+    }
+}
+
+/// Parallelism matching the current rayon pool (sequential when called from inside a pool task
+/// that already splits the work: use [`Par::Seq`] explicitly there).
+pub fn par_global() -> Par {
+    par(rayon::current_num_threads())
+}
+
+/// Zero-copy faer view of an ndarray view.
+pub fn as_faer<'a, T: Float>(a: &'a ArrayView2<'_, T>) -> MatRef<'a, T> {
+    let (r, c) = a.dim();
+    let s = a.strides();
+    // SAFETY: the pointer, shape and strides come from a live ndarray view whose lifetime
+    // bounds the returned reference; faer accepts arbitrary (also negative) strides.
+    unsafe { MatRef::from_raw_parts(a.as_ptr(), r, c, s[0], s[1]) }
+}
+
+/// Zero-copy mutable faer view of an ndarray view.
+pub fn as_faer_mut<'a, T: Float>(a: &'a mut ArrayViewMut2<'_, T>) -> MatMut<'a, T> {
+    let (r, c) = a.dim();
+    let s = a.strides().to_vec();
+    // SAFETY: as in `as_faer`, with exclusive access guaranteed by the `&mut` borrow.
+    unsafe { MatMut::from_raw_parts_mut(a.as_mut_ptr(), r, c, s[0], s[1]) }
+}
+
+/// Copies a faer matrix into a row-major ndarray.
+pub fn to_array<T: Float>(m: MatRef<'_, T>) -> Array2<T> {
+    Array2::from_shape_fn((m.nrows(), m.ncols()), |(i, j)| m[(i, j)])
+}
+
+/// `C ← alpha·A·B + (accumulate ? C : 0)`, on faer's GEMM.
+pub fn matmul_into<T: Float>(
+    mut c: ArrayViewMut2<'_, T>,
+    a: ArrayView2<'_, T>,
+    b: ArrayView2<'_, T>,
+    alpha: T,
+    accumulate: bool,
+    par: Par,
+) {
+    assert_eq!(a.ncols(), b.nrows(), "matmul_into: inner dimensions");
+    assert_eq!(c.dim(), (a.nrows(), b.ncols()), "matmul_into: output shape");
+    let acc = if accumulate {
+        Accum::Add
+    } else {
+        Accum::Replace
+    };
+    faer_matmul(
+        as_faer_mut(&mut c),
+        acc,
+        as_faer(&a),
+        as_faer(&b),
+        alpha,
+        par,
+    );
+}
+
+/// `A·B` as a new row-major array.
+pub fn matmul_par<T: Float>(a: ArrayView2<'_, T>, b: ArrayView2<'_, T>, par: Par) -> Array2<T> {
+    let mut c = Array2::zeros((a.nrows(), b.ncols()));
+    matmul_into(c.view_mut(), a, b, T::one(), false, par);
+    c
+}
+
+/// `A·B` with the global parallelism.
+pub fn matmul<T: Float>(a: ArrayView2<'_, T>, b: ArrayView2<'_, T>) -> Array2<T> {
+    matmul_par(a, b, par_global())
+}
+
+/// Gram matrix of the rows, `A·Aᵀ`.
+pub fn gram_rows<T: Float>(a: ArrayView2<'_, T>) -> Array2<T> {
+    matmul(a, a.t())
+}
+
+/// Eigenvalues of a symmetric matrix, ascending.
+pub fn eigvalsh<T: Float>(a: ArrayView2<'_, T>) -> Result<Vec<T>> {
+    check_square(&a, "eigvalsh")?;
+    as_faer(&a)
+        .self_adjoint_eigenvalues(Side::Lower)
+        .map_err(|e| Error::numerical("symmetric eigenvalues", format!("{e:?}")))
+}
+
+/// Eigen-decomposition of a symmetric matrix: (eigenvalues ascending, eigenvectors as columns).
+pub fn eigh<T: Float>(a: ArrayView2<'_, T>) -> Result<(Array1<T>, Array2<T>)> {
+    check_square(&a, "eigh")?;
+    let evd = as_faer(&a)
+        .self_adjoint_eigen(Side::Lower)
+        .map_err(|e| Error::numerical("symmetric eigen-decomposition", format!("{e:?}")))?;
+    let s = evd.S();
+    let vals = Array1::from_shape_fn(a.nrows(), |i| s[i]);
+    Ok((vals, to_array(evd.U())))
+}
+
+/// Largest eigenvalue of a symmetric positive semi-definite matrix (exact, by faer's
+/// symmetric eigen-solver). For the Lipschitz constant of `½‖x − aD‖²`, pass the Gram `D·Dᵀ`.
+pub fn largest_eigenvalue<T: Float>(a: ArrayView2<'_, T>) -> Result<T> {
+    let v = eigvalsh(a)?;
+    v.last().copied().ok_or_else(|| Error::Empty {
+        what: "matrix".into(),
+    })
+}
+
+/// Squared spectral norm `σ_max(A)²` of any matrix, from the smaller of its two Gram matrices.
+pub fn spectral_norm_sq<T: Float>(a: ArrayView2<'_, T>) -> Result<T> {
+    if a.nrows() <= a.ncols() {
+        largest_eigenvalue(gram_rows(a).view())
+    } else {
+        largest_eigenvalue(matmul(a.t(), a).view())
+    }
+}
+
+/// Thin SVD `A = U·diag(S)·Vᵀ`: returns (U (m×r), S (r), Vᵀ (r×n)) with r = min(m, n),
+/// singular values non-increasing.
+pub fn svd_thin<T: Float>(a: ArrayView2<'_, T>) -> Result<(Array2<T>, Array1<T>, Array2<T>)> {
+    let svd = as_faer(&a)
+        .thin_svd()
+        .map_err(|e| Error::numerical("SVD", format!("{e:?}")))?;
+    let s = svd.S();
+    let r = a.nrows().min(a.ncols());
+    let vals = Array1::from_shape_fn(r, |i| s[i]);
+    let vt = to_array(svd.V().transpose());
+    Ok((to_array(svd.U()), vals, vt))
+}
+
+/// Moore–Penrose pseudo-inverse, singular values below `rcond·σ_max` treated as zero
+/// (numpy's `pinv` uses rcond = 1e-15; pass `None` for `max(m, n)·ε`).
+pub fn pinv<T: Float>(a: ArrayView2<'_, T>, rcond: Option<T>) -> Result<Array2<T>> {
+    let (m, n) = a.dim();
+    if m == 0 || n == 0 {
+        return Ok(Array2::zeros((n, m)));
+    }
+    let (u, s, vt) = svd_thin(a)?;
+    let rcond =
+        rcond.unwrap_or_else(|| T::of(m.max(n) as f64) * <T as num_traits::Float>::epsilon());
+    let cutoff = rcond * s[0];
+    // pinv = V · diag(1/s) · Uᵀ
+    let mut vs = vt.t().to_owned();
+    for (j, &sj) in s.iter().enumerate() {
+        let inv = if sj > cutoff {
+            T::one() / sj
+        } else {
+            T::zero()
+        };
+        vs.column_mut(j).mapv_inplace(|v| v * inv);
+    }
+    Ok(matmul(vs.view(), u.t()))
+}
+
+/// Solves `A·X = B` for symmetric positive-definite `A` by Cholesky. Returns `X` (n × k).
+pub fn solve_spd<T: Float>(a: ArrayView2<'_, T>, b: ArrayView2<'_, T>) -> Result<Array2<T>> {
+    use faer::linalg::solvers::Solve;
+    check_square(&a, "solve_spd")?;
+    if b.nrows() != a.nrows() {
+        return Err(Error::shape(
+            "solve_spd right-hand side",
+            format!("{} rows", a.nrows()),
+            format!("{} rows", b.nrows()),
+        ));
+    }
+    let llt = as_faer(&a).llt(Side::Lower).map_err(|e| {
+        Error::numerical(
+            "Cholesky factorisation",
+            format!("matrix not positive definite ({e:?})"),
+        )
+    })?;
+    let x = llt.solve(as_faer(&b));
+    Ok(to_array(x.as_ref()))
+}
+
+/// Cholesky factor `L` (lower triangular, `A = L·Lᵀ`) of a symmetric positive-definite matrix.
+pub fn cholesky<T: Float>(a: ArrayView2<'_, T>) -> Result<Array2<T>> {
+    check_square(&a, "cholesky")?;
+    let llt = as_faer(&a).llt(Side::Lower).map_err(|e| {
+        Error::numerical(
+            "Cholesky factorisation",
+            format!("matrix not positive definite ({e:?})"),
+        )
+    })?;
+    Ok(to_array(llt.L()))
+}
+
+fn check_square<T>(a: &ArrayView2<'_, T>, what: &str) -> Result<()> {
+    if a.nrows() != a.ncols() {
+        return Err(Error::shape(
+            what,
+            "a square matrix",
+            format!("{}x{}", a.nrows(), a.ncols()),
+        ));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ndarray::array;
+
+    #[test]
+    fn matmul_matches_naive_with_transposes() {
+        let a = array![[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]];
+        let b = array![[1.0, 0.5], [0.0, 1.0], [2.0, -1.0]];
+        let c = matmul(a.view(), b.view());
+        assert_eq!(c, array![[7.0, -0.5], [16.0, 1.0]]);
+        let ct = matmul(b.t(), a.t());
+        assert_eq!(ct, c.t());
+    }
+
+    #[test]
+    fn pinv_of_full_rank_is_inverse() {
+        let a = array![[2.0f64, 1.0], [1.0, 3.0]];
+        let p = pinv(a.view(), None).unwrap();
+        let i = matmul(a.view(), p.view());
+        assert!((i[[0, 0]] - 1.0).abs() < 1e-12 && i[[0, 1]].abs() < 1e-12);
+    }
+
+    #[test]
+    fn spectral_norm_of_diagonal() {
+        let a = array![[3.0f32, 0.0, 0.0], [0.0, -4.0, 0.0]];
+        assert!((spectral_norm_sq(a.view()).unwrap() - 16.0).abs() < 1e-4);
+    }
+
+    #[test]
+    fn svd_reconstructs() {
+        let a = array![[1.0f64, 2.0, 0.0], [0.0, 1.0, 1.0]];
+        let (u, s, vt) = svd_thin(a.view()).unwrap();
+        let us = &u * &s;
+        let r = matmul(us.view(), vt.view());
+        assert!((&r - &a).iter().all(|v| v.abs() < 1e-12));
+    }
+
+    #[test]
+    fn solve_spd_solves() {
+        let a = array![[4.0f64, 1.0], [1.0, 3.0]];
+        let b = array![[1.0], [2.0]];
+        let x = solve_spd(a.view(), b.view()).unwrap();
+        let r = matmul(a.view(), x.view());
+        assert!((&r - &b).iter().all(|v| v.abs() < 1e-12));
+    }
+}

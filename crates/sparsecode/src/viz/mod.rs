@@ -1,0 +1,1 @@
+//! Pictures: atom tiles (PNG), learning as GIF, loss curves.
