@@ -2,7 +2,10 @@
 
 use ndarray::{Array2, ArrayView2};
 use proptest::prelude::*;
-use sparsecode::encode::{lasso_objective, Admm, AdmmVariant, Encoder, Fista, FistaVariant, Ista};
+use sparsecode::encode::{
+    hard_threshold, lasso_objective, power_iteration, soft_threshold, Admm, AdmmVariant, Encoder,
+    Fista, FistaVariant, Iht, Ista, Lca, Threshold, ThresholdKind,
+};
 use sparsecode::io::read_npy;
 use sparsecode::rng::{randn, rng_from_seed};
 use sparsecode::{linalg, Dictionary, Error};
@@ -270,4 +273,191 @@ fn bad_inputs_give_typed_errors() {
         Fista::default().encode_from(&dict, x.view(), init.view()),
         Err(Error::ShapeMismatch { .. })
     ));
+}
+
+#[test]
+fn lca_soft_reaches_the_lasso_solution() {
+    let (dict, x) = problem(1);
+    let f = tight_fista().encode(&dict, x.view()).unwrap();
+    let lca = Lca {
+        lambda: LAMBDA,
+        tau: 4.0,
+        max_iter: 50_000,
+        tol: 1e-12,
+        kind: ThresholdKind::Soft,
+    };
+    let (a, rep) = lca.encode_report(&dict, x.view()).unwrap();
+    assert!(rep.converged, "{} iterations", rep.iterations);
+    assert!(
+        max_abs_diff(f.view(), a.view()) < 1e-4,
+        "lca vs fista {}",
+        max_abs_diff(f.view(), a.view())
+    );
+    // Warm start at the solution stays there.
+    let b = lca.encode_from(&dict, x.view(), a.view()).unwrap();
+    assert!(max_abs_diff(a.view(), b.view()) < 1e-8);
+}
+
+#[test]
+fn lca_hard_gives_thresholded_codes_and_lowers_its_energy() {
+    let (dict, x) = problem(7);
+    let lca = Lca {
+        lambda: 0.3,
+        kind: ThresholdKind::Hard,
+        ..Default::default()
+    };
+    let (a, rep) = lca.encode_report(&dict, x.view()).unwrap();
+    assert!(a.iter().all(|v| *v == 0.0 || v.abs() > 0.3));
+    assert!(a.iter().any(|v| *v != 0.0));
+    let e0 = 0.5 * x.iter().map(|v| v * v).sum::<f64>();
+    assert!(*rep.objective.last().unwrap() < 0.5 * e0);
+    assert!(matches!(
+        Lca {
+            tau: 0.0,
+            ..Lca::<f64>::default()
+        }
+        .encode(&dict, x.view()),
+        Err(Error::InvalidParameter { .. })
+    ));
+}
+
+#[test]
+fn iht_keeps_k_nonzeros_and_recovers_a_planted_code() {
+    let mut rng = rng_from_seed(11);
+    let dict = Dictionary::<f64>::random(32, 64, &mut rng).unwrap();
+    let mut codes = Array2::<f64>::zeros((6, 32));
+    for i in 0..6 {
+        for j in 0..3 {
+            codes[[i, (i * 5 + j * 11) % 32]] = if j % 2 == 0 { 1.0 + j as f64 } else { -1.5 };
+        }
+    }
+    let x = linalg::matmul(codes.view(), dict.atoms());
+    let iht = Iht {
+        n_nonzero: 3,
+        max_iter: 2000,
+        step: None,
+        tol: 1e-12,
+    };
+    let (a, rep) = iht.encode_report(&dict, x.view()).unwrap();
+    assert!(rep.converged);
+    assert!(
+        max_abs_diff(a.view(), codes.view()) < 1e-6,
+        "{}",
+        max_abs_diff(a.view(), codes.view())
+    );
+    // On arbitrary signals: at most k non-zeros per row, and the residual decreases.
+    let noise: Array2<f64> = randn(10, 64, &mut rng);
+    let (b, rep) = Iht {
+        n_nonzero: 4,
+        ..Default::default()
+    }
+    .encode_report(&dict, noise.view())
+    .unwrap();
+    assert!(b
+        .outer_iter()
+        .all(|r| r.iter().filter(|v| **v != 0.0).count() <= 4));
+    assert!(rep.objective.last().unwrap() < &rep.objective[0]);
+    for k in [0usize, 33] {
+        let bad = Iht {
+            n_nonzero: k,
+            ..Iht::<f64>::default()
+        };
+        assert!(matches!(
+            bad.encode(&dict, x.view()),
+            Err(Error::InvalidParameter { .. })
+        ));
+    }
+    let bad = Iht {
+        n_nonzero: 3,
+        step: Some(-1.0),
+        ..Iht::<f64>::default()
+    };
+    assert!(matches!(
+        bad.encode(&dict, x.view()),
+        Err(Error::InvalidParameter { .. })
+    ));
+}
+
+#[test]
+fn threshold_encoder_thresholds_the_correlations() {
+    let (dict, x) = problem(8);
+    let c = linalg::matmul(x.view(), dict.atoms().t());
+    for kind in [ThresholdKind::Soft, ThresholdKind::Hard] {
+        let a = Threshold { alpha: 0.4, kind }
+            .encode(&dict, x.view())
+            .unwrap();
+        for (got, &ci) in a.iter().zip(c.iter()) {
+            let want = match kind {
+                ThresholdKind::Soft => soft_threshold(ci, 0.4),
+                ThresholdKind::Hard => hard_threshold(ci, 0.4),
+            };
+            assert!((got - want).abs() < 1e-12);
+        }
+    }
+}
+
+#[test]
+fn power_iteration_matches_exact_lipschitz() {
+    let (dict, _) = problem(9);
+    let exact = dict.lipschitz().unwrap();
+    let est = power_iteration(dict.gram().view(), 5000, 1e-13, 3).unwrap();
+    assert!((est - exact).abs() < 1e-8 * exact, "{est} vs {exact}");
+    assert!(est <= exact * (1.0 + 1e-12));
+}
+
+#[test]
+fn f32_lca_iht_ista_work() {
+    let (dict, x) = problem(5);
+    let d32 = Dictionary::new(dict.atoms().mapv(|v| v as f32)).unwrap();
+    let x32 = x.mapv(|v| v as f32);
+    let want = tight_fista().encode(&dict, x.view()).unwrap();
+    let i = Ista::<f32> {
+        lambda: 0.1,
+        max_iter: 20_000,
+        tol: 1e-7,
+    }
+    .encode(&d32, x32.view())
+    .unwrap();
+    let l = Lca::<f32> {
+        lambda: 0.1,
+        tau: 4.0,
+        max_iter: 20_000,
+        tol: 1e-7,
+        kind: ThresholdKind::Soft,
+    }
+    .encode(&d32, x32.view())
+    .unwrap();
+    for got in [i, l] {
+        assert!(max_abs_diff(got.mapv(f64::from).view(), want.view()) < 2e-3);
+    }
+    let h = Iht::<f32> {
+        n_nonzero: 3,
+        ..Default::default()
+    }
+    .encode(&d32, x32.view())
+    .unwrap();
+    assert!(h
+        .outer_iter()
+        .all(|r| r.iter().filter(|v| **v != 0.0).count() <= 3));
+}
+
+#[test]
+fn results_do_not_depend_on_thread_count() {
+    let mut rng = rng_from_seed(12);
+    let dict = Dictionary::<f64>::random(40, 16, &mut rng).unwrap();
+    let x: Array2<f64> = randn(300, 16, &mut rng); // several row chunks
+    let fista = Fista {
+        lambda: 0.2,
+        max_iter: 50,
+        tol: 0.0,
+        variant: FistaVariant::Standard,
+    };
+    let one = rayon::ThreadPoolBuilder::new()
+        .num_threads(1)
+        .build()
+        .unwrap();
+    let a1 = one.install(|| fista.encode_report(&dict, x.view()).unwrap());
+    let a2 = fista.encode_report(&dict, x.view()).unwrap();
+    assert_eq!(a1.0, a2.0);
+    assert_eq!(a1.1, a2.1);
 }
