@@ -439,3 +439,18 @@ fn lasso_lars_large_alpha_gives_zero_and_zero_alpha_interpolates() {
     .unwrap();
     assert!(a.iter().all(|v| *v == 0.0));
 }
+
+#[test]
+fn omp_is_scale_invariant_in_f32() {
+    // Tiny signals (e.g. whitened patches) get the same support, codes scaled alike.
+    let d64 = Dictionary::new(fixture2("omp_dict")).unwrap();
+    let d = Dictionary::new(d64.atoms().mapv(|v| v as f32)).unwrap();
+    let x = fixture2("omp_x").mapv(|v| v as f32);
+    let omp = Omp::with_n_nonzero(5);
+    let a = omp.encode(&d, x.view()).unwrap();
+    let small = omp.encode(&d, (&x * 1e-4f32).view()).unwrap();
+    for (p, q) in a.iter().zip(small.iter()) {
+        assert!((p * 1e-4 - q).abs() <= 1e-4 * (1e-3 + 1e-3 * p.abs()));
+        assert_eq!(*p == 0.0, *q == 0.0);
+    }
+}

@@ -17,7 +17,10 @@
 //! The stopping rules follow scikit-learn's `orthogonal_mp_gram` (`_gram_omp`): stop when the
 //! best atom is already selected or its squared correlation is below machine epsilon, when the
 //! new Cholesky pivot is `≤ ε` (the atom is linearly dependent on the support), when
-//! `|‖r‖²| ≤ tol`, or after `n_nonzero` atoms.
+//! `|‖r‖²| ≤ tol`, or after `n_nonzero` atoms. Unlike scikit-learn, the two ε tests are
+//! relative (to `max_j |α⁰_j|²` and to `G_λλ`), so scaling a signal scales its code, also in f32
+//! where scikit-learn's absolute test stops at correlations below 3·10⁻⁴; on unit-norm atoms
+//! and unit-scale signals both rules agree.
 
 use crate::{linalg, validate, Dictionary, Error, Float, Result};
 use ndarray::{Array1, Array2, ArrayView1, ArrayView2, ArrayViewMut2, Axis};
@@ -372,10 +375,13 @@ impl<T: Float> Workspace<T> {
         self.support.clear();
         let mut s = 0usize;
         let mut current_max = max_abs(&self.alpha);
+        // sklearn stops when α_λ² < ε in absolute terms; relative to the largest initial
+        // correlation the rule is the same for unit-scale data and invariant to scaling.
+        let floor = eps * current_max * current_max;
         loop {
             let lam = first_abs_equal(&self.alpha, current_max);
             let a = self.alpha[lam];
-            if a * a < eps || self.support.contains(&lam) {
+            if a == T::zero() || a * a < floor || self.support.contains(&lam) {
                 break;
             }
             let g_row = &g[lam * n..(lam + 1) * n];
@@ -394,7 +400,7 @@ impl<T: Float> Workspace<T> {
                 w_sq += wi * wi;
             }
             let pivot = g_ll - w_sq;
-            if pivot <= eps {
+            if pivot <= eps * g_ll {
                 break;
             }
             let l_ss = num_traits::Float::sqrt(pivot);
