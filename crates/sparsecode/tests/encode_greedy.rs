@@ -438,6 +438,20 @@ fn lasso_lars_large_alpha_gives_zero_and_zero_alpha_interpolates() {
     .encode(&d, z.view())
     .unwrap();
     assert!(a.iter().all(|v| *v == 0.0));
+    // alpha = 0 on an overcomplete dictionary: the path runs to an exact fit, finite codes.
+    let a = LassoLars {
+        alpha: 0.0,
+        ..LassoLars::default()
+    }
+    .encode(&d, x.view())
+    .unwrap();
+    assert!(a.iter().all(|v| v.is_finite()));
+    let r = &x - &a.dot(&d.atoms());
+    assert!(
+        r.iter().all(|v| v.abs() < 1e-6),
+        "{}",
+        max_abs_diff(&r, &(&r * 0.0))
+    );
 }
 
 #[test]
