@@ -61,7 +61,15 @@ pub fn log_gabor_envelope<T: Float>(h: usize, w: usize, sf_0: f64, b_sf: f64) ->
             format!("must be at least 1×1, got {h}×{w}"),
         ));
     }
-    Ok(frequency_radius(h, w, false).mapv(|f| T::of(log_gabor_radial(f, sf_0, b_sf))))
+    let mut out = Array2::<T>::zeros((h, w));
+    ndarray::Zip::indexed(&mut out).par_for_each(|(i, j), v| {
+        *v = T::of(log_gabor_radial(
+            signed_freq(i, h).hypot(signed_freq(j, w)),
+            sf_0,
+            b_sf,
+        ))
+    });
+    Ok(out)
 }
 
 /// Location `f*` and value `E(f*)` of the envelope's peak (closed form).

@@ -105,6 +105,16 @@ impl<T: FftFloat> ConvOperator<T> {
 
     /// `max_f Σ_k |D_k(f)|²` = `‖A‖²`, the Lipschitz constant of the gradient of `½‖x − Ay‖²`.
     pub fn lipschitz(&self) -> T {
+        if self.n_kernels() == 1 {
+            return self
+                .spectra
+                .as_slice()
+                .expect("standard")
+                .par_iter()
+                .with_min_len(MIN_LEN)
+                .map(|d| d.norm_sqr())
+                .reduce(T::zero, |a, b| if b > a { b } else { a });
+        }
         self.power_sum()
             .into_iter()
             .fold(T::zero(), |m, v| if v > m { v } else { m })

@@ -117,6 +117,7 @@ fn proximal_gradient<T: FftFloat>(
     monitor: &mut dyn FnMut(&IterStats),
 ) -> Result<(Array3<T>, CscReport)> {
     check_common(lambda.to_f64_lossy(), tol.to_f64_lossy())?;
+    let has_init = init.is_some();
     let (mut ctx, mut y) = Ctx::new(op, x, init, reference, lambda.to_f64_lossy(), max_iter)?;
     let lip = op.lipschitz();
     if lip <= T::zero() {
@@ -130,7 +131,9 @@ fn proximal_gradient<T: FftFloat>(
     let inv_l = T::one() / lip;
     let thr = lambda * inv_l;
     let mut yf = zeros_spectra(op);
-    ctx.spectra(&y, &mut yf)?;
+    if has_init {
+        ctx.spectra(&y, &mut yf)?;
+    }
     let mut zf = yf.clone();
     let mut g = zeros_spectra(op);
     let mut yf_new = zeros_spectra(op);
@@ -139,22 +142,37 @@ fn proximal_gradient<T: FftFloat>(
     let tol = tol.to_f64_lossy();
     for it in 0..max_iter {
         // G_k = Z_k + conj(D_k)·(X − Σ D Z)/L
-        ctx.residual_spectrum(&zf);
-        for ((mut gk, zk), dk) in g
-            .outer_iter_mut()
-            .zip(zf.outer_iter())
-            .zip(op.spectra().outer_iter())
-        {
-            let (gk, zk, dk) = (
-                gk.as_slice_mut().expect("standard"),
-                zk.as_slice().expect("standard"),
-                dk.as_slice().expect("standard"),
+        if op.n_kernels() == 1 {
+            // one fused pass
+            let (d, z, xf) = (
+                op.spectra().as_slice().expect("standard"),
+                zf.as_slice().expect("standard"),
+                &ctx.xf,
             );
-            let r = &ctx.buf;
-            gk.par_iter_mut()
+            g.as_slice_mut()
+                .expect("standard")
+                .par_iter_mut()
                 .enumerate()
                 .with_min_len(MIN_LEN)
-                .for_each(|(i, gv)| *gv = zk[i] + dk[i].conj() * r[i] * inv_l);
+                .for_each(|(i, gv)| *gv = z[i] + d[i].conj() * (xf[i] - d[i] * z[i]) * inv_l);
+        } else {
+            ctx.residual_spectrum(&zf);
+            for ((mut gk, zk), dk) in g
+                .outer_iter_mut()
+                .zip(zf.outer_iter())
+                .zip(op.spectra().outer_iter())
+            {
+                let (gk, zk, dk) = (
+                    gk.as_slice_mut().expect("standard"),
+                    zk.as_slice().expect("standard"),
+                    dk.as_slice().expect("standard"),
+                );
+                let r = &ctx.buf;
+                gk.par_iter_mut()
+                    .enumerate()
+                    .with_min_len(MIN_LEN)
+                    .for_each(|(i, gv)| *gv = zk[i] + dk[i].conj() * r[i] * inv_l);
+            }
         }
         ctx.maps(&mut g, &mut y_new)?;
         super::soft_threshold_inplace(y_new.as_slice_mut().expect("standard"), thr);
