@@ -9,7 +9,7 @@ use clap::ValueEnum;
 use ndarray::{s, Array1, Array2, Ix2};
 use serde::Serialize;
 use sparsecode::encode::{
-    Admm, AdmmVariant, Encoder, Fista, FistaVariant, Iht, Ista, Lars, LassoLars, Lca, Omp,
+    Admm, Encoder, Fista, Iht, Ista, Lars, LassoLars, Lca, Omp,
     Threshold, ThresholdKind,
 };
 use sparsecode::{io, Dictionary, Error, Float, Result};
@@ -309,16 +309,10 @@ fn build_encoder<T: Float>(args: &Args, n_features: usize) -> Result<Built<T>> {
             Built::Other(Box::new(s))
         }
         Method::Fista => {
-            let mut s = Fista::<T>::default();
-            s.lambda = alpha;
-            s.variant = match args.variant {
-                Variant::Standard => FistaVariant::Standard,
-                Variant::Seed => FistaVariant::Seed,
+            let mut s = match args.variant {
+                Variant::Standard => Fista::<T> { lambda: alpha, ..Fista::default() },
+                Variant::Seed => Fista::<T>::seed(alpha),
             };
-            if args.variant == Variant::Seed {
-                s.max_iter = 500;
-                s.tol = T::of(1e-3);
-            }
             if let Some(m) = args.max_iter {
                 s.max_iter = m;
             }
@@ -328,11 +322,9 @@ fn build_encoder<T: Float>(args: &Args, n_features: usize) -> Result<Built<T>> {
             Built::Other(Box::new(s))
         }
         Method::Admm => {
-            let mut s = Admm::<T>::default();
-            s.lambda = alpha;
-            s.variant = match args.variant {
-                Variant::Standard => AdmmVariant::Standard,
-                Variant::Seed => AdmmVariant::Seed,
+            let mut s = match args.variant {
+                Variant::Standard => Admm::<T> { lambda: alpha, ..Admm::default() },
+                Variant::Seed => Admm::<T>::seed(alpha),
             };
             if let Some(r) = args.rho {
                 s.rho = T::of(r);
