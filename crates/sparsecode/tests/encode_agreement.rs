@@ -118,3 +118,41 @@ fn positive_lasso_lars_is_nonnegative_and_no_better_than_free() {
     let ff = lasso_objective(&d, x.view(), free.view(), lambda).unwrap();
     assert!(fp >= ff - 1e-9, "positive {fp} < free {ff}");
 }
+
+#[test]
+fn fista_on_a_very_overcomplete_dictionary_matches_lasso_lars() {
+    // n_atoms > 2·n_features: FISTA uses the factored gradient (A·D)·Dᵀ instead of A·G.
+    let mut rng = rng_from_seed(11);
+    let d = Dictionary::new(randn::<f64>(60, 16, &mut rng)).unwrap();
+    let x = randn::<f64>(8, 16, &mut rng);
+    let lambda = 0.2;
+    let exact = LassoLars {
+        alpha: lambda / 16.0,
+        positive: false,
+        max_iter: 500,
+        fit_intercept: false,
+    }
+    .encode(&d, x.view())
+    .unwrap();
+    for f in [
+        Fista {
+            lambda,
+            max_iter: 50_000,
+            tol: 1e-13,
+            ..Fista::default()
+        }
+        .encode(&d, x.view())
+        .unwrap(),
+        Ista {
+            lambda,
+            max_iter: 200_000,
+            tol: 1e-14,
+            ..Ista::default()
+        }
+        .encode(&d, x.view())
+        .unwrap(),
+    ] {
+        let diff = max_abs_diff(&f, &exact);
+        assert!(diff < 1e-4, "differs from lasso-LARS by {diff}");
+    }
+}

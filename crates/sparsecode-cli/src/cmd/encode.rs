@@ -9,8 +9,7 @@ use clap::ValueEnum;
 use ndarray::{s, Array1, Array2, Ix2};
 use serde::Serialize;
 use sparsecode::encode::{
-    Admm, Encoder, Fista, Iht, Ista, Lars, LassoLars, Lca, Omp,
-    Threshold, ThresholdKind,
+    Admm, Encoder, Fista, Iht, Ista, Lars, LassoLars, Lca, Omp, Threshold, ThresholdKind,
 };
 use sparsecode::{io, Dictionary, Error, Float, Result};
 use std::path::PathBuf;
@@ -310,7 +309,10 @@ fn build_encoder<T: Float>(args: &Args, n_features: usize) -> Result<Built<T>> {
         }
         Method::Fista => {
             let mut s = match args.variant {
-                Variant::Standard => Fista::<T> { lambda: alpha, ..Fista::default() },
+                Variant::Standard => Fista::<T> {
+                    lambda: alpha,
+                    ..Fista::default()
+                },
                 Variant::Seed => Fista::<T>::seed(alpha),
             };
             if let Some(m) = args.max_iter {
@@ -323,7 +325,10 @@ fn build_encoder<T: Float>(args: &Args, n_features: usize) -> Result<Built<T>> {
         }
         Method::Admm => {
             let mut s = match args.variant {
-                Variant::Standard => Admm::<T> { lambda: alpha, ..Admm::default() },
+                Variant::Standard => Admm::<T> {
+                    lambda: alpha,
+                    ..Admm::default()
+                },
                 Variant::Seed => Admm::<T>::seed(alpha),
             };
             if let Some(r) = args.rho {
