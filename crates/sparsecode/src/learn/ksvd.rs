@@ -109,14 +109,14 @@ pub fn ksvd_sweep<T: Float>(
             row.assign(&resid.row(i));
             row.scaled_add(a, &dj);
         }
-        let (new_d, new_a) = match rank1 {
+        let pair = match rank1 {
             Rank1::Exact => rank1_exact(e.view())?,
             Rank1::Approximate => {
                 let g: Array1<T> = support.iter().map(|&i| codes[[i, j]]).collect();
                 rank1_approx(e.view(), g)
             }
         };
-        let Some((new_d, new_a)) = new_d.zip(new_a) else {
+        let Some((new_d, new_a)) = pair else {
             // the restricted residual is zero: the atom explains nothing; keep it, zero codes
             for &i in &support {
                 let a = codes[[i, j]];
@@ -138,10 +138,12 @@ pub fn ksvd_sweep<T: Float>(
 }
 
 /// Leading singular pair of `e` (m×f): (v, σ·u), or `None` when `e` is zero.
-fn rank1_exact<T: Float>(e: ArrayView2<'_, T>) -> Result<(Option<Array1<T>>, Option<Array1<T>>)> {
+type Pair<T> = Option<(Array1<T>, Array1<T>)>;
+
+fn rank1_exact<T: Float>(e: ArrayView2<'_, T>) -> Result<Pair<T>> {
     let (u, s, vt) = linalg::svd_thin(e)?;
     if s.is_empty() || s[0] <= T::zero() {
-        return Ok((None, None));
+        return Ok(None);
     }
     let mut v = vt.row(0).to_owned();
     let mut a = u.column(0).mapv(|val| val * s[0]);
@@ -162,22 +164,19 @@ fn rank1_exact<T: Float>(e: ArrayView2<'_, T>) -> Result<(Option<Array1<T>>, Opt
         v.mapv_inplace(|val| -val);
         a.mapv_inplace(|val| -val);
     }
-    Ok((Some(v), Some(a)))
+    Ok(Some((v, a)))
 }
 
 /// One alternating step from the current coefficients `g`: `d = Eᵀg/‖Eᵀg‖`, `g = E·d`.
-fn rank1_approx<T: Float>(
-    e: ArrayView2<'_, T>,
-    g: Array1<T>,
-) -> (Option<Array1<T>>, Option<Array1<T>>) {
+fn rank1_approx<T: Float>(e: ArrayView2<'_, T>, g: Array1<T>) -> Pair<T> {
     let mut d = e.t().dot(&g);
     let nd = num_traits::Float::sqrt(d.dot(&d));
-    if !(nd > T::zero()) || !num_traits::Float::is_finite(nd) {
-        return (None, None);
+    if nd <= T::zero() || !num_traits::Float::is_finite(nd) {
+        return None;
     }
     d.mapv_inplace(|v| v / nd);
     let a = e.dot(&d);
-    (Some(d), Some(a))
+    Some((d, a))
 }
 
 /// Replaces atom `j` by the normalised signal with the largest residual not yet taken.
