@@ -289,3 +289,63 @@ mod tests {
         ));
     }
 }
+
+/// The K-SVD learner (Aharon, Elad & Bruckstein 2006), or approximate K-SVD (Rubinstein,
+/// Zibulevsky & Elad 2008) with [`Rank1::Approximate`].
+///
+/// Objective: `min_{D, A} ½‖X − A·D‖²_F` s.t. `‖a_i‖₀ ≤ s`, unit-norm atoms. Each epoch: sparse
+/// coding of all signals by the encoder (OMP; our OMP is Batch-OMP on the Gram matrix), then
+/// one [`ksvd_sweep`]. The recorded objective is `½‖X − A·D‖²_F / n` after the sweep.
+pub struct Ksvd<T: Float> {
+    /// Current unit-norm atoms.
+    pub atoms: Array2<T>,
+    /// Sparse coder (OMP with `s` non-zeros).
+    pub encoder: Box<dyn crate::encode::Encoder<T>>,
+    /// Exact or approximate rank-1 updates.
+    pub rank1: Rank1,
+}
+
+impl<T: Float> Ksvd<T> {
+    /// A K-SVD learner from initial atoms (renormalised).
+    pub fn new(
+        atoms: Array2<T>,
+        encoder: Box<dyn crate::encode::Encoder<T>>,
+        rank1: Rank1,
+    ) -> Result<Self> {
+        Ok(Self {
+            atoms: super::init_atoms(atoms)?,
+            encoder,
+            rank1,
+        })
+    }
+}
+
+impl<T: Float> super::Learner<T> for Ksvd<T> {
+    fn name(&self) -> &'static str {
+        match self.rank1 {
+            Rank1::Exact => "ksvd",
+            Rank1::Approximate => "aksvd",
+        }
+    }
+
+    fn epoch(&mut self, x: ArrayView2<'_, T>, _epoch: usize, rng: &mut Rng) -> Result<f64> {
+        let dict = crate::Dictionary::new(self.atoms.clone())?;
+        dict.check_signals(&x)?;
+        let mut codes = self.encoder.encode(&dict, x)?;
+        ksvd_sweep(x, &mut self.atoms, &mut codes, rng, self.rank1)?;
+        Ok(super::lasso_value(x, codes.view(), self.atoms.view(), T::zero()) / x.nrows() as f64)
+    }
+
+    fn atoms(&self) -> Array2<T> {
+        self.atoms.clone()
+    }
+
+    fn state(&self) -> super::LearnerState {
+        vec![("atoms".into(), super::to_state(&self.atoms))]
+    }
+
+    fn restore(&mut self, state: &super::LearnerState) -> Result<()> {
+        self.atoms = super::state_array2(state, "atoms", self.atoms.dim())?;
+        Ok(())
+    }
+}
