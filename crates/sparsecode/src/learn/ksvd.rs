@@ -303,6 +303,10 @@ pub struct Ksvd<T: Float> {
     pub encoder: Box<dyn crate::encode::Encoder<T>>,
     /// Exact or approximate rank-1 updates.
     pub rank1: Rank1,
+    /// ksvdbox's dictionary clearing after each sweep: an atom used by fewer than
+    /// `min_usage` signals, or whose |correlation| with an earlier atom exceeds
+    /// `max_coherence`, is replaced by the worst-represented signal. `None` disables it.
+    pub clearing: Option<(usize, f64)>,
 }
 
 impl<T: Float> Ksvd<T> {
@@ -316,6 +320,7 @@ impl<T: Float> Ksvd<T> {
             atoms: super::init_atoms(atoms)?,
             encoder,
             rank1,
+            clearing: Some((4, 0.99)),
         })
     }
 }
@@ -333,6 +338,16 @@ impl<T: Float> super::Learner<T> for Ksvd<T> {
         dict.check_signals(&x)?;
         let mut codes = self.encoder.encode(&dict, x)?;
         ksvd_sweep(x, &mut self.atoms, &mut codes, rng, self.rank1)?;
+        if let Some((min_usage, max_coherence)) = self.clearing {
+            clear_dictionary(
+                x,
+                &mut self.atoms,
+                &mut codes,
+                min_usage,
+                T::of(max_coherence),
+                rng,
+            );
+        }
         Ok(super::lasso_value(x, codes.view(), self.atoms.view(), T::zero()) / x.nrows() as f64)
     }
 
@@ -348,4 +363,36 @@ impl<T: Float> super::Learner<T> for Ksvd<T> {
         self.atoms = super::state_array2(state, "atoms", self.atoms.dim())?;
         Ok(())
     }
+}
+
+/// ksvdbox's `cleardict`: replaces atoms used by fewer than `min_usage` signals or too close
+/// (|⟨d_j, d_i⟩| > `max_coherence`, i < j) to an earlier atom by the normalised
+/// worst-represented signals (codes of replaced atoms zeroed). Returns the replaced indices.
+pub fn clear_dictionary<T: Float>(
+    x: ArrayView2<'_, T>,
+    atoms: &mut Array2<T>,
+    codes: &mut Array2<T>,
+    min_usage: usize,
+    max_coherence: T,
+    rng: &mut Rng,
+) -> Vec<usize> {
+    let k = atoms.nrows();
+    let gram = linalg::gram_rows(atoms.view());
+    let mut bad = Vec::new();
+    for j in 0..k {
+        let usage = codes.column(j).iter().filter(|v| **v != T::zero()).count();
+        let coherent = (0..j)
+            .filter(|i| !bad.contains(i))
+            .any(|i| num_traits::Float::abs(gram[[i, j]]) > max_coherence);
+        if usage < min_usage || coherent {
+            bad.push(j);
+        }
+    }
+    if bad.is_empty() {
+        return bad;
+    }
+    for &j in &bad {
+        atoms.row_mut(j).fill(T::zero());
+    }
+    crate::learn::optimal_directions::replace_dead_atoms(x, atoms, codes, rng)
 }

@@ -71,7 +71,7 @@ impl<T: Float> OnlineDictionaryLearning<T> {
     /// One mini-batch (steps 1–3 of the module doc); returns the batch cost.
     pub fn partial_fit(&mut self, x: ArrayView2<'_, T>, rng: &mut Rng) -> Result<f64> {
         let b = x.nrows();
-        let dict = Dictionary::new(self.atoms.clone())?;
+        let dict = Dictionary::new_unnormalized(self.atoms.clone())?;
         dict.check_signals(&x)?;
         let mut codes = self.encoder.encode(&dict, x)?;
         let cost = super::lasso_value(x, codes.view(), self.atoms.view(), self.lambda) / b as f64;
