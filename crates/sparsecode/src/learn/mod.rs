@@ -25,6 +25,7 @@ pub mod ksvd;
 pub mod olshausen;
 pub mod online;
 pub mod optimal_directions;
+pub mod record;
 pub mod seed;
 
 use crate::encode::Encoder;
