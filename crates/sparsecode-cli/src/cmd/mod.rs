@@ -1,3 +1,5 @@
 //! One module per subcommand.
 
 pub mod encode;
+pub mod train;
+pub mod train_omp;
