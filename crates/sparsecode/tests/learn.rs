@@ -285,3 +285,32 @@ fn learners_reject_bad_input() {
         .encode(&good.unwrap(), Array2::<f64>::ones((2, 4)).view())
         .unwrap();
 }
+
+#[test]
+fn record_round_trip_keeps_keys_and_shapes() {
+    use sparsecode::learn::record::TrainRecord;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("traindata.npz");
+    let mut rng = rng_from_seed(3);
+    let rec = TrainRecord {
+        dictionaries: vec![randn(5, 9, &mut rng), randn(5, 9, &mut rng)],
+        time: vec![0.5, 1.0],
+        train: vec![3.0, 2.0],
+        val: vec![3.5, 2.5],
+        compression_matrix: Some(randn(4, 9, &mut rng)),
+        settings: "{\"compression\": \"bdm\"}".into(),
+        state: vec![("atoms".into(), randn::<f64>(5, 4, &mut rng).into_dyn())],
+    };
+    rec.save(&path).unwrap();
+    let back = TrainRecord::load(&path).unwrap();
+    assert_eq!(back, rec);
+    // the seed's layout: phi[e] is (features, atoms)
+    let phi: ndarray::Array3<f64> = sparsecode::io::read_npz_array(&path, "phi").unwrap();
+    assert_eq!(phi.dim(), (2, 9, 5));
+    assert_eq!(phi[[1, 3, 2]], rec.dictionaries[1][[2, 3]]);
+    for key in ["time", "train", "val", "train_loss", "val_loss"] {
+        let a: ndarray::Array1<f64> = sparsecode::io::read_npz_array(&path, key).unwrap();
+        assert_eq!(a.len(), 2, "{key}");
+    }
+    assert!(TrainRecord::load(dir.path().join("missing.npz")).is_err());
+}

@@ -109,6 +109,10 @@ pub struct Args {
     /// No progress bar.
     #[arg(long, short = 'q')]
     pub quiet: bool,
+    /// Also write the run's inputs as .npy in DIR (train, validation, correlation patches,
+    /// initial dictionary d0, compression matrix phi) for other tools (benchmarks).
+    #[arg(long, value_name = "DIR")]
+    pub export: Option<PathBuf>,
 }
 
 /// The settings recorded with a run (everything that decides its numbers).
@@ -244,12 +248,14 @@ fn make_learner<T: Float>(s: &Settings, init: Array2<T>) -> Result<Box<dyn Learn
             l.batch_size = s.batch_size;
             Box::new(l)
         }
-        other => return Err(Error::param(
-            "learner",
-            format!(
+        other => {
+            return Err(Error::param(
+                "learner",
+                format!(
                 "unknown learner {other:?}; expected seed, olshausen, mod, ksvd, aksvd or online"
             ),
-        )),
+            ))
+        }
     })
 }
 
@@ -301,6 +307,18 @@ fn train<T: Float>(s: &Settings, previous: Option<TrainRecord>, args: &Args) -> 
         }
     };
     let d0: Array2<T> = random_atoms(s.dict_count, n, &mut stream_rng(s.seed, (1 << 40) + 1))?;
+    if let Some(dir) = &args.export {
+        use sparsecode::io::write_npy;
+        std::fs::create_dir_all(dir)
+            .map_err(|e| Error::file(dir, format!("cannot create: {e}")))?;
+        write_npy(dir.join("train.npy"), &data.train)?;
+        write_npy(dir.join("validation.npy"), &data.validation)?;
+        write_npy(dir.join("correlation.npy"), &data.correlation)?;
+        write_npy(dir.join("d0.npy"), &d0.mapv(|v| v.to_f64_lossy()))?;
+        if let Some(phi) = &phi {
+            write_npy(dir.join("phi.npy"), &phi.mapv(|v| v.to_f64_lossy()))?;
+        }
+    }
     let (work_x, init) = match &phi {
         Some(phi) => (
             compress_signals(train_x.view(), phi.view(), true)?,

@@ -1,5 +1,4 @@
-//! Encoders for the learner tests: the library's OMP (Batch-OMP) and FISTA when available.
-//! Small reference implementations used while they are not merged.
+//! Encoders for the learner tests: the library's FISTA, and a small reference OMP.
 
 use ndarray::{Array1, Array2, ArrayView2};
 use sparsecode::encode::Encoder;
@@ -47,44 +46,16 @@ impl<T: Float> Encoder<T> for RefOmp {
     }
 }
 
-/// FISTA from zero for `½‖x − aD‖² + λ‖a‖₁`, 150 iterations.
-pub struct RefFista(pub f64);
-
-impl<T: Float> Encoder<T> for RefFista {
-    fn encode(&self, dict: &Dictionary<T>, x: ArrayView2<'_, T>) -> Result<Array2<T>> {
-        dict.check_signals(&x)?;
-        let d = dict.atoms();
-        let l = dict.lipschitz()?;
-        let lam = T::of(self.0);
-        let dx = linalg::matmul(x, d.t());
-        let g = dict.gram();
-        let mut a = Array2::<T>::zeros((x.nrows(), d.nrows()));
-        let mut z = a.clone();
-        let mut t = T::one();
-        for _ in 0..150 {
-            let grad = &linalg::matmul(z.view(), g.view()) - &dx;
-            let mut next = &z - &(grad / l);
-            next.mapv_inplace(|v| {
-                let m = v.abs() - lam / l;
-                if m > T::zero() {
-                    v.signum() * m
-                } else {
-                    T::zero()
-                }
-            });
-            let tn = (T::one() + (T::one() + T::of(4.0) * t * t).sqrt()) / T::of(2.0);
-            z = &next + &((&next - &a) * ((t - T::one()) / tn));
-            a = next;
-            t = tn;
-        }
-        Ok(a)
-    }
-}
-
 pub fn omp(s: usize) -> RefOmp {
     RefOmp(s)
 }
 
-pub fn lasso(lambda: f64) -> RefFista {
-    RefFista(lambda)
+/// The library's FISTA (standard variant) for `½‖x − aD‖² + λ‖a‖₁`.
+pub fn lasso(lambda: f64) -> sparsecode::encode::Fista<f64> {
+    sparsecode::encode::Fista {
+        lambda,
+        max_iter: 200,
+        tol: 1e-6,
+        variant: sparsecode::encode::FistaVariant::Standard,
+    }
 }
