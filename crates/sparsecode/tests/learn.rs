@@ -150,8 +150,8 @@ fn seed_learner_recovers_planted_dictionary_and_loss_decreases() {
 
 #[test]
 fn olshausen_objective_decreases() {
-    let (_, x) = planted(10, 20, 400, 3, 0.01, 13);
-    let mut l = Olshausen::new(init(10, 20, 14), Box::new(lasso(0.05)), 0.05).unwrap();
+    let (_, x) = planted(8, 16, 300, 2, 0.01, 13);
+    let mut l = Olshausen::new(init(8, 16, 14), Box::new(lasso(0.05)), 0.05).unwrap();
     l.batch_size = 20;
     l.learning_rate = 0.5;
     let losses = run(&mut l, x.view(), 10, 15);
