@@ -22,7 +22,7 @@ enum Command {
     /// Sparse codes of signals (rows of a .npy) on a dictionary (rows = atoms).
     Encode(cmd::encode::Args),
     /// Learn a dictionary of natural-image patches (localized sparse coding and classic learners).
-    Train(cmd::train::Args),
+    Train(Box<cmd::train::Args>),
 }
 
 fn main() {
@@ -38,7 +38,7 @@ fn main() {
     }
     let result = match cli.command {
         Command::Encode(a) => cmd::encode::run(a),
-        Command::Train(a) => cmd::train::run(a),
+        Command::Train(a) => cmd::train::run(*a),
     };
     if let Err(e) = result {
         eprintln!("error: {e}");

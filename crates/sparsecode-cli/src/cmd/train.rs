@@ -406,7 +406,7 @@ fn train<T: Float>(s: &Settings, previous: Option<TrainRecord>, args: &Args) -> 
             record.train.push(rep.train_loss);
             record.val.push(rep.val_loss);
             record.state = l.state();
-            record.save(&record_path(&out))?;
+            record.save(record_path(&out))?;
             save_atom_grid(
                 out.join("atoms.png"),
                 d64.view(),

@@ -162,6 +162,7 @@ fn linear_phase(p: &mut [f64; 8], img: &ArrayView2<'_, f64>) {
     p[6] = (-beta).atan2(alpha);
 }
 
+#[allow(clippy::needless_range_loop)] // 8×8 normal equations read best with indices
 /// Levenberg–Marquardt refinement from `p`; returns the final parameters and squared error.
 fn levenberg_marquardt(
     mut p: [f64; 8],
@@ -239,6 +240,7 @@ fn levenberg_marquardt(
     (p, cost)
 }
 
+#[allow(clippy::needless_range_loop)]
 /// Solves an 8×8 system by Gaussian elimination with partial pivoting.
 fn solve8(mut m: [[f64; 8]; 8], mut b: [f64; 8]) -> Option<[f64; 8]> {
     for col in 0..8 {

@@ -224,72 +224,6 @@ pub fn renormalize_with_codes<T: Float>(atoms: &mut Array2<T>, codes: &mut Array
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::rng::rng_from_seed;
-
-    fn frob<T: Float>(x: ArrayView2<'_, T>, a: &Array2<T>, d: &Array2<T>) -> f64 {
-        let r = &x - &linalg::matmul(a.view(), d.view());
-        r.iter().map(|v| v.to_f64_lossy().powi(2)).sum::<f64>()
-    }
-
-    #[test]
-    fn sweep_does_not_increase_error_and_keeps_unit_atoms() {
-        let mut rng = rng_from_seed(3);
-        let x = randn::<f64>(30, 8, &mut rng);
-        let mut d = randn::<f64>(5, 8, &mut rng);
-        crate::dictionary::normalize_rows(&mut d);
-        // sparse codes: 2 per signal
-        let mut a = Array2::<f64>::zeros((30, 5));
-        for i in 0..30 {
-            a[[i, i % 5]] = 1.0;
-            a[[i, (i + 2) % 5]] = 0.5;
-        }
-        let before = frob(x.view(), &a, &d);
-        let support: Vec<bool> = a.iter().map(|v| *v != 0.0).collect();
-        ksvd_update(x.view(), &mut d, &mut a, &mut rng).unwrap();
-        let after = frob(x.view(), &a, &d);
-        assert!(after < before, "{after} !< {before}");
-        for n in row_norms(d.view()) {
-            assert!((n - 1.0).abs() < 1e-12);
-        }
-        // support kept (no new non-zeros)
-        for (s, v) in support.iter().zip(a.iter()) {
-            assert!(*s || *v == 0.0);
-        }
-    }
-
-    #[test]
-    fn unused_atom_is_replaced_by_worst_signal() {
-        let mut rng = rng_from_seed(1);
-        let x = ndarray::array![[1.0f64, 0.0, 0.0], [0.0, 3.0, 4.0]];
-        let mut d = ndarray::array![[1.0f64, 0.0, 0.0], [0.0, 0.0, 1.0]];
-        let mut a = ndarray::array![[1.0f64, 0.0], [0.0, 0.0]];
-        let replaced = ksvd_sweep(x.view(), &mut d, &mut a, &mut rng, Rank1::Exact).unwrap();
-        assert_eq!(replaced, vec![1]);
-        assert!((d[[1, 1]] - 0.6).abs() < 1e-12 && (d[[1, 2]] - 0.8).abs() < 1e-12);
-    }
-
-    #[test]
-    fn rejects_bad_shapes_and_nan() {
-        let mut rng = rng_from_seed(1);
-        let x = Array2::<f32>::zeros((4, 3));
-        let mut d = Array2::<f32>::ones((2, 3));
-        let mut a = Array2::<f32>::zeros((4, 3));
-        assert!(matches!(
-            ksvd_update(x.view(), &mut d, &mut a, &mut rng),
-            Err(Error::ShapeMismatch { .. })
-        ));
-        let mut a = Array2::<f32>::zeros((4, 2));
-        a[[0, 0]] = f32::NAN;
-        assert!(matches!(
-            ksvd_update(x.view(), &mut d, &mut a, &mut rng),
-            Err(Error::NonFinite { .. })
-        ));
-    }
-}
-
 /// The K-SVD learner (Aharon, Elad & Bruckstein 2006), or approximate K-SVD (Rubinstein,
 /// Zibulevsky & Elad 2008) with [`Rank1::Approximate`].
 ///
@@ -395,4 +329,70 @@ pub fn clear_dictionary<T: Float>(
         atoms.row_mut(j).fill(T::zero());
     }
     crate::learn::optimal_directions::replace_dead_atoms(x, atoms, codes, rng)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rng::rng_from_seed;
+
+    fn frob<T: Float>(x: ArrayView2<'_, T>, a: &Array2<T>, d: &Array2<T>) -> f64 {
+        let r = &x - &linalg::matmul(a.view(), d.view());
+        r.iter().map(|v| v.to_f64_lossy().powi(2)).sum::<f64>()
+    }
+
+    #[test]
+    fn sweep_does_not_increase_error_and_keeps_unit_atoms() {
+        let mut rng = rng_from_seed(3);
+        let x = randn::<f64>(30, 8, &mut rng);
+        let mut d = randn::<f64>(5, 8, &mut rng);
+        crate::dictionary::normalize_rows(&mut d);
+        // sparse codes: 2 per signal
+        let mut a = Array2::<f64>::zeros((30, 5));
+        for i in 0..30 {
+            a[[i, i % 5]] = 1.0;
+            a[[i, (i + 2) % 5]] = 0.5;
+        }
+        let before = frob(x.view(), &a, &d);
+        let support: Vec<bool> = a.iter().map(|v| *v != 0.0).collect();
+        ksvd_update(x.view(), &mut d, &mut a, &mut rng).unwrap();
+        let after = frob(x.view(), &a, &d);
+        assert!(after < before, "{after} !< {before}");
+        for n in row_norms(d.view()) {
+            assert!((n - 1.0).abs() < 1e-12);
+        }
+        // support kept (no new non-zeros)
+        for (s, v) in support.iter().zip(a.iter()) {
+            assert!(*s || *v == 0.0);
+        }
+    }
+
+    #[test]
+    fn unused_atom_is_replaced_by_worst_signal() {
+        let mut rng = rng_from_seed(1);
+        let x = ndarray::array![[1.0f64, 0.0, 0.0], [0.0, 3.0, 4.0]];
+        let mut d = ndarray::array![[1.0f64, 0.0, 0.0], [0.0, 0.0, 1.0]];
+        let mut a = ndarray::array![[1.0f64, 0.0], [0.0, 0.0]];
+        let replaced = ksvd_sweep(x.view(), &mut d, &mut a, &mut rng, Rank1::Exact).unwrap();
+        assert_eq!(replaced, vec![1]);
+        assert!((d[[1, 1]] - 0.6).abs() < 1e-12 && (d[[1, 2]] - 0.8).abs() < 1e-12);
+    }
+
+    #[test]
+    fn rejects_bad_shapes_and_nan() {
+        let mut rng = rng_from_seed(1);
+        let x = Array2::<f32>::zeros((4, 3));
+        let mut d = Array2::<f32>::ones((2, 3));
+        let mut a = Array2::<f32>::zeros((4, 3));
+        assert!(matches!(
+            ksvd_update(x.view(), &mut d, &mut a, &mut rng),
+            Err(Error::ShapeMismatch { .. })
+        ));
+        let mut a = Array2::<f32>::zeros((4, 2));
+        a[[0, 0]] = f32::NAN;
+        assert!(matches!(
+            ksvd_update(x.view(), &mut d, &mut a, &mut rng),
+            Err(Error::NonFinite { .. })
+        ));
+    }
 }
