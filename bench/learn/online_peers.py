@@ -46,6 +46,8 @@ def main():
     out.append({"tool": "sklearn MiniBatchDictionaryLearning (cd)", "seconds": t_sk, "objective": f_sk})
 
     try:
+        if not hasattr(np, "bool"):  # SPAMS 2.6.x still uses the alias numpy 1.24 removed
+            np.bool = bool
         import spams
         Xf = np.asfortranarray(X.T)
         iters = a.epochs * int(np.ceil(len(X) / a.batch))
