@@ -23,6 +23,8 @@ enum Command {
     Encode(cmd::encode::Args),
     /// Convolutional sparse coding of large images: synth | encode | learn.
     Csc(cmd::csc::Args),
+    /// Learn a dictionary of natural-image patches (localized sparse coding and classic learners).
+    Train(Box<cmd::train::Args>),
 }
 
 fn main() {
@@ -39,6 +41,7 @@ fn main() {
     let result = match cli.command {
         Command::Encode(a) => cmd::encode::run(a),
         Command::Csc(a) => cmd::csc::run(a),
+        Command::Train(a) => cmd::train::run(*a),
     };
     if let Err(e) = result {
         eprintln!("error: {e}");

@@ -2,3 +2,5 @@
 
 pub mod csc;
 pub mod encode;
+pub mod train;
+pub mod train_omp;

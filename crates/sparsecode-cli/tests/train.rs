@@ -1,0 +1,139 @@
+//! `sparsecode train` end to end on tiny problems: outputs written, `--resume` continues
+//! bit-identically, `--gabor-only`, clear errors.
+
+use std::path::Path;
+use std::process::Command;
+
+fn sparsecode() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_sparsecode"))
+}
+
+const TINY: &[&str] = &[
+    "train", "-q", "-T", "300", "-V", "100", "-C", "200", "-N", "16", "-p", "8", "-b", "50",
+];
+
+/// Three small random grey images (fast to whiten), written once per test.
+fn images(dir: &Path) -> std::path::PathBuf {
+    use sparsecode::rng::{randn, rng_from_seed};
+    let d = dir.join("images");
+    std::fs::create_dir_all(&d).unwrap();
+    let mut rng = rng_from_seed(1);
+    for i in 0..3 {
+        let img = randn::<f64>(40, 40, &mut rng);
+        sparsecode::viz::save_gray_png(
+            d.join(format!("im{i}.png")),
+            img.view(),
+            sparsecode::viz::Scale::MinMax,
+        )
+        .unwrap();
+    }
+    d
+}
+
+fn train(out: &Path, extra: &[&str]) {
+    let imgs = images(out.parent().unwrap());
+    let o = sparsecode()
+        .args(TINY)
+        .arg("--images")
+        .arg(&imgs)
+        .args(extra)
+        .arg("--out")
+        .arg(out)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+}
+
+fn read(path: &Path, key: &str) -> ndarray::ArrayD<f64> {
+    sparsecode::io::read_npz::<f64>(path)
+        .unwrap()
+        .into_iter()
+        .find(|(n, _)| n == key)
+        .unwrap_or_else(|| panic!("no key {key}"))
+        .1
+}
+
+#[test]
+fn compressed_run_writes_outputs_and_resume_is_bit_identical() {
+    let dir = tempfile::tempdir().unwrap();
+    let full = dir.path().join("full");
+    let part = dir.path().join("part");
+    train(&full, &["-e", "2", "-c", "bdm", "-l", "2", "--no-gabor"]);
+    for f in ["traindata.npz", "atoms.png", "atoms.gif", "losses.png"] {
+        assert!(full.join(f).exists(), "{f}");
+    }
+    train(&part, &["-e", "1", "-c", "bdm", "-l", "2", "--no-gabor"]);
+    let o = sparsecode()
+        .args(["train", "-q", "--no-gabor", "--resume", "-e", "2", "--out"])
+        .arg(&part)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let (a, b) = (full.join("traindata.npz"), part.join("traindata.npz"));
+    for key in ["phi", "train", "val", "compression_matrix", "state_atoms"] {
+        assert_eq!(read(&a, key), read(&b, key), "{key}");
+    }
+    assert_eq!(read(&a, "phi").shape(), &[2, 64, 16]);
+    assert_eq!(read(&a, "compression_matrix").shape(), &[32, 64]);
+    // Gabor analysis of the result
+    let o = sparsecode()
+        .args(["train", "-q", "--gabor-only"])
+        .arg(&a)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let g = full.join("gabor_fit.npz");
+    for key in [
+        "x0",
+        "y0",
+        "sigmax",
+        "sigmay",
+        "theta",
+        "phase",
+        "Lambda",
+        "fit_error",
+    ] {
+        assert_eq!(read(&g, key).shape(), &[16], "{key}");
+    }
+    assert!(full.join("gabor_orientation.png").exists());
+}
+
+#[test]
+fn bad_options_fail_with_one_line() {
+    let dir = tempfile::tempdir().unwrap();
+    for extra in [
+        &["-c", "zip"][..],
+        &["--learner", "magic"][..],
+        &["-S", "newton"][..],
+        &["-c", "bdm", "-l", "3"][..],
+        &["--compression-ratio", "1.5"][..],
+    ] {
+        let o = sparsecode()
+            .args(TINY)
+            .arg("--images")
+            .arg(images(dir.path()))
+            .args(extra)
+            .arg("--out")
+            .arg(dir.path())
+            .output()
+            .unwrap();
+        assert!(!o.status.success(), "{extra:?} should fail");
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(
+            err.starts_with("error:") && err.trim().lines().count() == 1,
+            "{extra:?}: {err}"
+        );
+    }
+    let o = sparsecode()
+        .args(["train", "--images", "/nonexistent/folder", "--out"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert!(!o.status.success());
+    let o = sparsecode()
+        .args(["train", "--resume", "--out"])
+        .arg(dir.path().join("none"))
+        .output()
+        .unwrap();
+    assert!(!o.status.success());
+}

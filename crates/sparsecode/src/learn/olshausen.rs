@@ -1,0 +1,204 @@
+//! Olshausen & Field sparse-coding learning ("Emergence of simple-cell receptive field
+//! properties by learning a sparse code for natural images", Nature 1996; "Sparse coding with
+//! an overcomplete basis set", Vision Research 1997), as in Olshausen's `sparsenet.m`.
+//!
+//! Basis functions `φ_k = g_k·d_k` (unit `d_k`, gain `g_k`). Per mini-batch `X_b` (b rows):
+//! 1. codes `A = encoder(Φ, X_b)` on the gain-scaled basis;
+//! 2. `Φ ← Φ + η·Aᵀ(X_b − A·Φ)/b` (gradient step on the mean squared error);
+//! 3. per-atom coefficient variance `v_k ← (1 − β)·v_k + β·mean_i a_ik²` and gain
+//!    `g_k ← g_k·(v_k/v_goal)^α`, then `φ_k ← g_k·φ_k/‖φ_k‖` (sparsenet's variance
+//!    equalisation: α = 0.02, β = `var_eta` = 0.001 in sparsenet).
+//!
+//! The recorded objective is the mean over samples of `½‖x − a·Φ‖² + λ‖a‖₁`, computed with the
+//! codes of step 1 and the basis before the update.
+//!
+//! Variant (documented): sparsenet infers codes with a Cauchy prior by conjugate gradients;
+//! here the encoder is any lasso solver (FISTA by default, the ℓ1 prior of Olshausen & Field
+//! 1997). sparsenet's variance goal 0.1 refers to its own data scale; by default (`var_goal`
+//! `None`) the goal is set to the mean coefficient variance of the first mini-batch, so the
+//! adaptation equalises the atoms' variances at the data's natural level.
+
+use super::{gather_rows, permutation, to_state, Learner, LearnerState};
+use crate::dictionary::{normalize_rows, row_norms};
+use crate::encode::Encoder;
+use crate::rng::Rng;
+use crate::{linalg, validate, Dictionary, Error, Float, Result};
+use ndarray::{Array1, Array2, ArrayView2, Axis};
+
+/// sparsenet-style learner; see the module doc.
+pub struct Olshausen<T: Float> {
+    /// Basis `Φ` (rows `g_k·d_k`).
+    pub basis: Array2<T>,
+    /// Gains `g_k`.
+    pub gain: Array1<T>,
+    /// Running coefficient variances `v_k`.
+    pub variance: Array1<T>,
+    /// Variance goal (`None`: the first batch's mean variance, then stored).
+    pub var_goal: Option<T>,
+    /// Lasso coder.
+    pub encoder: Box<dyn Encoder<T>>,
+    /// λ of the recorded objective.
+    pub lambda: T,
+    /// Learning rate η (sparsenet: 1.0 for its data; see the CLI default).
+    pub learning_rate: T,
+    /// Gain exponent α (0.02).
+    pub alpha: T,
+    /// Variance averaging rate β (sparsenet `var_eta`, 0.001; we default to 0.01 for
+    /// shorter runs).
+    pub var_eta: T,
+    /// Mini-batch size (100).
+    pub batch_size: usize,
+}
+
+impl<T: Float> Olshausen<T> {
+    /// A learner from initial atoms (renormalised; gains 1).
+    pub fn new(atoms: Array2<T>, encoder: Box<dyn Encoder<T>>, lambda: T) -> Result<Self> {
+        let basis = super::init_atoms(atoms)?;
+        let k = basis.nrows();
+        Ok(Self {
+            basis,
+            gain: Array1::ones(k),
+            variance: Array1::zeros(k),
+            var_goal: None,
+            encoder,
+            lambda,
+            learning_rate: T::one(),
+            alpha: T::of(0.02),
+            var_eta: T::of(0.01),
+            batch_size: 100,
+        })
+    }
+
+    fn step(&mut self, x: ArrayView2<'_, T>) -> Result<f64> {
+        let b = x.nrows();
+        let dict = Dictionary::new_unnormalized(self.basis.clone())?;
+        dict.check_signals(&x)?;
+        let codes = self.encoder.encode(&dict, x)?;
+        let cost = super::lasso_value(x, codes.view(), self.basis.view(), self.lambda) / b as f64;
+        let mut resid = x.to_owned();
+        linalg::matmul_into(
+            resid.view_mut(),
+            codes.view(),
+            self.basis.view(),
+            -T::one(),
+            true,
+            linalg::par_global(),
+        );
+        linalg::matmul_into(
+            self.basis.view_mut(),
+            codes.t(),
+            resid.view(),
+            self.learning_rate / T::of(b as f64),
+            true,
+            linalg::par_global(),
+        );
+        let batch_var: Array1<T> = codes.map_axis(Axis(0), |c| {
+            c.iter().map(|&v| v * v).sum::<T>() / T::of(b as f64)
+        });
+        let first = self.var_goal.is_none() && self.variance.iter().all(|v| *v == T::zero());
+        if first {
+            self.variance.assign(&batch_var);
+        } else {
+            let be = self.var_eta;
+            self.variance
+                .zip_mut_with(&batch_var, |v, &n| *v = (T::one() - be) * *v + be * n);
+        }
+        let goal = match self.var_goal {
+            Some(g) => g,
+            None => {
+                let g = self.variance.mean().unwrap_or(T::one());
+                let g = if g > T::zero() { g } else { T::one() };
+                self.var_goal = Some(g);
+                g
+            }
+        };
+        let alpha = self.alpha;
+        self.gain.zip_mut_with(&self.variance, |g, &v| {
+            if v > T::zero() {
+                *g *= num_traits::Float::powf(v / goal, alpha);
+            }
+        });
+        let norms = row_norms(self.basis.view());
+        for ((mut row, &n), &g) in self
+            .basis
+            .axis_iter_mut(Axis(0))
+            .zip(norms.iter())
+            .zip(self.gain.iter())
+        {
+            if n > T::zero() {
+                row.mapv_inplace(|v| v * g / n);
+            }
+        }
+        validate::finite(&self.basis, "basis after the update")?;
+        Ok(cost)
+    }
+}
+
+impl<T: Float> Learner<T> for Olshausen<T> {
+    fn name(&self) -> &'static str {
+        "olshausen"
+    }
+
+    fn epoch(&mut self, x: ArrayView2<'_, T>, _epoch: usize, rng: &mut Rng) -> Result<f64> {
+        if self.batch_size == 0 {
+            return Err(Error::param("batch_size", "must be at least 1"));
+        }
+        validate::positive(self.learning_rate, "learning_rate", true)?;
+        let order = permutation(x.nrows(), rng);
+        let mut total = 0.0;
+        let mut count = 0;
+        for idx in order.chunks(self.batch_size) {
+            total += self.step(gather_rows(x, idx).view())?;
+            count += 1;
+        }
+        Ok(total / count as f64)
+    }
+
+    fn atoms(&self) -> Array2<T> {
+        let mut a = self.basis.clone();
+        normalize_rows(&mut a);
+        a
+    }
+
+    fn state(&self) -> LearnerState {
+        vec![
+            ("atoms".into(), to_state(&self.basis)),
+            ("gain".into(), to_state(&self.gain)),
+            ("variance".into(), to_state(&self.variance)),
+            (
+                "var_goal".into(),
+                ndarray::arr0(self.var_goal.map_or(f64::NAN, |g| g.to_f64_lossy())).into_dyn(),
+            ),
+        ]
+    }
+
+    fn restore(&mut self, state: &LearnerState) -> Result<()> {
+        let k = self.basis.nrows();
+        self.basis = super::state_array2(state, "atoms", self.basis.dim())?;
+        self.gain = state_array1(state, "gain", k)?;
+        self.variance = state_array1(state, "variance", k)?;
+        let goal = super::state_scalar(state, "var_goal")?;
+        self.var_goal = if goal.is_nan() {
+            None
+        } else {
+            Some(T::of(goal))
+        };
+        Ok(())
+    }
+}
+
+fn state_array1<T: Float>(state: &LearnerState, name: &str, k: usize) -> Result<Array1<T>> {
+    let a = state
+        .iter()
+        .find(|(n, _)| n == name)
+        .map(|(_, a)| a)
+        .ok_or_else(|| Error::param("state", format!("missing entry {name:?}")))?;
+    if a.len() != k {
+        return Err(Error::shape(
+            format!("state {name}"),
+            format!("{k} values"),
+            format!("{:?}", a.shape()),
+        ));
+    }
+    Ok(a.iter().map(|&v| T::of(v)).collect())
+}

@@ -1,0 +1,300 @@
+//! Online dictionary learning.
+//!
+//! [`OnlineDictionaryLearning`] is the algorithm of Mairal, Bach, Ponce & Sapiro ("Online
+//! learning for matrix factorization and sparse coding", JMLR 2010; ICML 2009), as
+//! scikit-learn's `MiniBatchDictionaryLearning` runs it. It minimises the expected cost
+//! `E_x[½‖x − a(x)·D‖² + λ‖a(x)‖₁]` over atoms with `‖d_k‖ ≤ 1`. For each mini-batch `X_t`
+//! (b rows, in a random order per epoch):
+//! 1. codes `A_t = encoder(D, X_t)` (a lasso solver with weight λ); the batch cost
+//!    `(½‖X_t − A_t·D‖² + λ‖A_t‖₁)/b` is recorded (before the update, as scikit-learn);
+//! 2. sufficient statistics with the forgetting factor β_t (Mairal 2010 §3.4.3, scikit-learn's
+//!    schedule: θ = (t+1)·b for t < b − 1, else b² + t + 1 − b; β = (θ + 1 − b)/(θ + 1)):
+//!    `S_A ← β·S_A + A_tᵀA_t/b` (k×k), `S_B ← β·S_B + A_tᵀX_t/b` (k×f);
+//! 3. one pass of block-coordinate descent over the atoms:
+//!    `d_k ← d_k + (S_B[k] − S_A[k]·D)/S_A[k,k]`, `d_k ← d_k / max(1, ‖d_k‖)`; an atom with
+//!    `S_A[k,k] < 1e-6` (unused) is re-drawn as a random training signal plus 1 % noise.
+//!
+//! The epoch's objective is the mean batch cost.
+//!
+//! [`online_step`] is the plain stochastic step used by LASER's dictionary bottleneck
+//! (`src/models/bottleneck.py` @ `cf4c237`): in our row convention, with signals `X` (n×f),
+//! codes `A` (n×k) and atoms `D` (k×f),
+//!
+//! `d_k ← d_k + lr · [Aᵀ(X − A·D)]_k / usage_k`,  `usage_k = max(1, #{i : |a_ik| > 1e-6})`,
+//!
+//! then every atom is renormalised to unit norm.
+
+use super::{gather_rows, permutation, to_state, Learner, LearnerState};
+use crate::dictionary::normalize_rows;
+use crate::encode::Encoder;
+use crate::learn::ksvd::check_triplet;
+use crate::rng::Rng;
+use crate::{linalg, validate, Dictionary, Error, Float, Result};
+use ndarray::{Array2, ArrayView2};
+use rand::Rng as _;
+use rand_distr::{Distribution, Normal};
+
+/// Online dictionary learning (Mairal et al.); see the module doc.
+pub struct OnlineDictionaryLearning<T: Float> {
+    /// Current atoms (norm ≤ 1; [`Learner::atoms`] returns them normalised).
+    pub atoms: Array2<T>,
+    /// Lasso coder with weight `lambda`.
+    pub encoder: Box<dyn Encoder<T>>,
+    /// λ of the recorded cost (should equal the encoder's).
+    pub lambda: T,
+    /// Mini-batch size (scikit-learn's default 256).
+    pub batch_size: usize,
+    /// `S_A = Σ β·AᵀA/b` (k×k).
+    pub stat_a: Array2<T>,
+    /// `S_B = Σ β·AᵀX/b` (k×f).
+    pub stat_b: Array2<T>,
+    /// Number of mini-batches seen.
+    pub iteration: usize,
+}
+
+impl<T: Float> OnlineDictionaryLearning<T> {
+    /// A learner from initial atoms (renormalised), zero statistics.
+    pub fn new(atoms: Array2<T>, encoder: Box<dyn Encoder<T>>, lambda: T) -> Result<Self> {
+        let atoms = super::init_atoms(atoms)?;
+        let (k, f) = atoms.dim();
+        Ok(Self {
+            atoms,
+            encoder,
+            lambda,
+            batch_size: 256,
+            stat_a: Array2::zeros((k, k)),
+            stat_b: Array2::zeros((k, f)),
+            iteration: 0,
+        })
+    }
+
+    /// One mini-batch (steps 1–3 of the module doc); returns the batch cost.
+    pub fn partial_fit(&mut self, x: ArrayView2<'_, T>, rng: &mut Rng) -> Result<f64> {
+        let b = x.nrows();
+        let dict = Dictionary::new_unnormalized(self.atoms.clone())?;
+        dict.check_signals(&x)?;
+        let mut codes = self.encoder.encode(&dict, x)?;
+        let cost = super::lasso_value(x, codes.view(), self.atoms.view(), self.lambda) / b as f64;
+        // forgetting factor (scikit-learn's `_update_inner_stats`)
+        let bs = self.batch_size.max(1) as f64;
+        let t = self.iteration as f64;
+        let theta = if t < bs - 1.0 {
+            (t + 1.0) * bs
+        } else {
+            bs * bs + t + 1.0 - bs
+        };
+        let beta = T::of((theta + 1.0 - bs) / (theta + 1.0));
+        let inv_b = T::one() / T::of(b as f64);
+        self.stat_a.mapv_inplace(|v| v * beta);
+        linalg::matmul_into(
+            self.stat_a.view_mut(),
+            codes.t(),
+            codes.view(),
+            inv_b,
+            true,
+            linalg::par_global(),
+        );
+        self.stat_b.mapv_inplace(|v| v * beta);
+        linalg::matmul_into(
+            self.stat_b.view_mut(),
+            codes.t(),
+            x,
+            inv_b,
+            true,
+            linalg::par_global(),
+        );
+        self.update_dict(x, &mut codes, rng)?;
+        self.iteration += 1;
+        Ok(cost)
+    }
+
+    /// One block-coordinate-descent pass over the atoms.
+    fn update_dict(
+        &mut self,
+        x: ArrayView2<'_, T>,
+        codes: &mut Array2<T>,
+        rng: &mut Rng,
+    ) -> Result<()> {
+        let k = self.atoms.nrows();
+        let thr = T::of(1e-6);
+        for j in 0..k {
+            let ajj = self.stat_a[[j, j]];
+            if ajj > thr {
+                // d_j += (S_B[j] − S_A[j]·D)/S_A[j,j]
+                let sa_d = self.stat_a.row(j).dot(&self.atoms);
+                let mut upd = self.stat_b.row(j).to_owned();
+                upd -= &sa_d;
+                self.atoms.row_mut(j).scaled_add(T::one() / ajj, &upd);
+            } else {
+                let i = rng.random_range(0..x.nrows());
+                let xi = x.row(i);
+                let mean = xi.sum() / T::of(xi.len() as f64);
+                let var =
+                    xi.iter().map(|&v| (v - mean) * (v - mean)).sum::<T>() / T::of(xi.len() as f64);
+                let sd = num_traits::Float::sqrt(var).to_f64_lossy();
+                let noise = 0.01 * if sd > 0.0 { sd } else { 1.0 };
+                let normal = Normal::new(0.0, noise)
+                    .map_err(|e| Error::numerical("noise", e.to_string()))?;
+                for (d, &v) in self.atoms.row_mut(j).iter_mut().zip(xi.iter()) {
+                    *d = v + T::of(normal.sample(rng));
+                }
+                codes.column_mut(j).fill(T::zero());
+            }
+            let n = num_traits::Float::sqrt(self.atoms.row(j).dot(&self.atoms.row(j)));
+            if n > T::one() {
+                self.atoms.row_mut(j).mapv_inplace(|v| v / n);
+            }
+        }
+        validate::finite(&self.atoms, "dictionary after the update")?;
+        if crate::dictionary::row_norms(self.atoms.view())
+            .iter()
+            .any(|n| *n <= T::zero())
+        {
+            return Err(Error::numerical(
+                "online dictionary update",
+                "an atom became zero",
+            ));
+        }
+        Ok(())
+    }
+}
+
+impl<T: Float> Learner<T> for OnlineDictionaryLearning<T> {
+    fn name(&self) -> &'static str {
+        "online"
+    }
+
+    fn epoch(&mut self, x: ArrayView2<'_, T>, _epoch: usize, rng: &mut Rng) -> Result<f64> {
+        if self.batch_size == 0 {
+            return Err(Error::param("batch_size", "must be at least 1"));
+        }
+        validate::positive(self.lambda, "lambda", true)?;
+        let order = permutation(x.nrows(), rng);
+        let mut total = 0.0;
+        let mut count = 0;
+        for idx in order.chunks(self.batch_size) {
+            let xb = gather_rows(x, idx);
+            total += self.partial_fit(xb.view(), rng)?;
+            count += 1;
+        }
+        Ok(total / count as f64)
+    }
+
+    fn atoms(&self) -> Array2<T> {
+        let mut a = self.atoms.clone();
+        normalize_rows(&mut a);
+        a
+    }
+
+    fn state(&self) -> LearnerState {
+        vec![
+            ("atoms".into(), to_state(&self.atoms)),
+            ("stat_a".into(), to_state(&self.stat_a)),
+            ("stat_b".into(), to_state(&self.stat_b)),
+            (
+                "iteration".into(),
+                ndarray::arr0(self.iteration as f64).into_dyn(),
+            ),
+        ]
+    }
+
+    fn restore(&mut self, state: &LearnerState) -> Result<()> {
+        self.atoms = super::state_array2(state, "atoms", self.atoms.dim())?;
+        self.stat_a = super::state_array2(state, "stat_a", self.stat_a.dim())?;
+        self.stat_b = super::state_array2(state, "stat_b", self.stat_b.dim())?;
+        self.iteration = super::state_scalar(state, "iteration")? as usize;
+        Ok(())
+    }
+}
+
+/// One online (LASER-style) dictionary step; see the module doc. `atoms` is updated in
+/// place. Fails on shape mismatch, non-finite input or a non-finite learning rate.
+pub fn online_step<T: Float>(
+    x: ArrayView2<'_, T>,
+    atoms: &mut Array2<T>,
+    codes: ArrayView2<'_, T>,
+    lr: T,
+) -> Result<()> {
+    check_triplet(&x, &atoms.view(), &codes)?;
+    validate::positive(lr, "lr", true)?;
+    // R = X − A·D
+    let mut resid = x.to_owned();
+    linalg::matmul_into(
+        resid.view_mut(),
+        codes,
+        atoms.view(),
+        -T::one(),
+        true,
+        linalg::par_global(),
+    );
+    // G = Aᵀ R (k×f)
+    let grad = linalg::matmul(codes.t(), resid.view());
+    let thr = T::of(1e-6);
+    for (k, g) in grad.outer_iter().enumerate() {
+        let usage = codes
+            .column(k)
+            .iter()
+            .filter(|v| num_traits::Float::abs(**v) > thr)
+            .count()
+            .max(1);
+        let step = lr / T::of(usage as f64);
+        atoms.row_mut(k).scaled_add(step, &g);
+    }
+    normalize_rows(atoms);
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dictionary::row_norms;
+    use crate::rng::{randn, rng_from_seed};
+    use ndarray::array;
+
+    #[test]
+    fn step_matches_formula_on_tiny_problem() {
+        let x = array![[1.0f64, 1.0], [2.0, 0.0]];
+        let mut d = array![[1.0f64, 0.0], [0.0, 1.0]];
+        let a = array![[1.0f64, 0.0], [1.0, 0.0]];
+        // R = [[0,1],[1,0]]; AᵀR = [[1,1],[0,0]]; usage = [2,1]
+        online_step(x.view(), &mut d, a.view(), 0.5).unwrap();
+        let n = (1.25f64 * 1.25 + 0.25 * 0.25).sqrt();
+        assert!((d[[0, 0]] - 1.25 / n).abs() < 1e-12);
+        assert!((d[[0, 1]] - 0.25 / n).abs() < 1e-12);
+        assert_eq!(d.row(1), array![0.0, 1.0]);
+    }
+
+    #[test]
+    fn steps_reduce_error_and_keep_unit_rows() {
+        let mut rng = rng_from_seed(5);
+        let truth = randn::<f64>(4, 10, &mut rng);
+        let mut truth = truth;
+        normalize_rows(&mut truth);
+        let a = randn::<f64>(50, 4, &mut rng);
+        let x = linalg::matmul(a.view(), truth.view());
+        let mut d = &truth + &(randn::<f64>(4, 10, &mut rng) * 0.2);
+        normalize_rows(&mut d);
+        let err = |d: &Array2<f64>| {
+            (&x - &linalg::matmul(a.view(), d.view()))
+                .iter()
+                .map(|v| v * v)
+                .sum::<f64>()
+        };
+        let before = err(&d);
+        for _ in 0..20 {
+            online_step(x.view(), &mut d, a.view(), 0.1).unwrap();
+        }
+        assert!(err(&d) < 0.5 * before);
+        for n in row_norms(d.view()) {
+            assert!((n - 1.0).abs() < 1e-12);
+        }
+    }
+
+    #[test]
+    fn rejects_nan_lr() {
+        let x = array![[1.0f32, 1.0]];
+        let mut d = array![[1.0f32, 0.0]];
+        let a = array![[1.0f32]];
+        assert!(online_step(x.view(), &mut d, a.view(), f32::NAN).is_err());
+    }
+}

@@ -1,0 +1,148 @@
+//! The per-epoch record of a training run, written as `.npz` after every epoch (a crash loses
+//! at most one epoch) and read back to resume.
+//!
+//! Keys (seed notes §1.7, plus ours):
+//! - `phi` (epochs × n_features × n_atoms): the dictionary of each epoch in the **seed's
+//!   column layout** (`phi[e] = Dᵀ`; uncompressed, or recovered from compressed learning);
+//! - `time` (epochs): cumulative training seconds; `train`, `val` (epochs): the losses, also
+//!   under the README's names `train_loss`, `val_loss`;
+//! - `compression_matrix` (M × N; 0 × N without compression);
+//! - `settings`: the run's settings as UTF-8 JSON text (`bytes(f['settings']).decode()`);
+//! - `epochs_done` (scalar) and `state_<name>`: the learner's state for `--resume`.
+
+use super::LearnerState;
+use crate::io::{read_npz, NpzArchive, NpzValue};
+use crate::{Error, Result};
+use ndarray::{Array1, Array2, Array3, ArrayD, Axis, Ix2};
+use std::path::Path;
+
+/// Everything a run records.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct TrainRecord {
+    /// Dictionary of each epoch, (n_atoms × n_features) in our row convention.
+    pub dictionaries: Vec<Array2<f64>>,
+    /// Cumulative training seconds at the end of each epoch.
+    pub time: Vec<f64>,
+    /// Training objective of each epoch.
+    pub train: Vec<f64>,
+    /// Validation loss of each epoch.
+    pub val: Vec<f64>,
+    /// Measurement matrix Φ (M × N), if any.
+    pub compression_matrix: Option<Array2<f64>>,
+    /// Settings as JSON text.
+    pub settings: String,
+    /// Learner state after the last recorded epoch.
+    pub state: LearnerState,
+}
+
+impl TrainRecord {
+    /// Number of recorded epochs.
+    pub fn epochs(&self) -> usize {
+        self.time.len()
+    }
+
+    /// Writes the record (compressed `.npz`, atomically replaced).
+    pub fn save(&self, path: impl AsRef<Path>) -> Result<()> {
+        let e = self.dictionaries.len();
+        if self.time.len() != e || self.train.len() != e || self.val.len() != e {
+            return Err(Error::shape(
+                "training record",
+                format!("{e} entries per series"),
+                format!(
+                    "time {}, train {}, val {}",
+                    self.time.len(),
+                    self.train.len(),
+                    self.val.len()
+                ),
+            ));
+        }
+        let (k, f) = self.dictionaries.first().map_or((0, 0), |d| d.dim());
+        let mut phi = Array3::<f64>::zeros((e, f, k));
+        for (i, d) in self.dictionaries.iter().enumerate() {
+            if d.dim() != (k, f) {
+                return Err(Error::shape(
+                    "dictionary of an epoch",
+                    format!("({k}, {f})"),
+                    format!("{:?}", d.dim()),
+                ));
+            }
+            phi.index_axis_mut(Axis(0), i).assign(&d.t());
+        }
+        let v = |x: &Vec<f64>| NpzValue::float(&Array1::from(x.clone()));
+        let mut npz = NpzArchive::new();
+        npz.add("phi", NpzValue::float(&phi))
+            .add("time", v(&self.time))
+            .add("train", v(&self.train))
+            .add("val", v(&self.val))
+            .add("train_loss", v(&self.train))
+            .add("val_loss", v(&self.val))
+            .add(
+                "compression_matrix",
+                NpzValue::float(
+                    &self
+                        .compression_matrix
+                        .clone()
+                        .unwrap_or_else(|| Array2::zeros((0, f))),
+                ),
+            )
+            .add("settings", NpzValue::text(&self.settings))
+            .add("epochs_done", NpzValue::scalar(e as f64));
+        for (name, a) in &self.state {
+            npz.add(&format!("state_{name}"), NpzValue::F64(a.clone()));
+        }
+        npz.write(path, true)
+    }
+
+    /// Reads a record written by [`TrainRecord::save`].
+    pub fn load(path: impl AsRef<Path>) -> Result<Self> {
+        let path = path.as_ref();
+        let entries = read_npz::<f64>(path)?;
+        let get = |name: &str| -> Result<&ArrayD<f64>> {
+            entries
+                .iter()
+                .find(|(n, _)| n == name)
+                .map(|(_, a)| a)
+                .ok_or_else(|| Error::file(path, format!("not a training record: no '{name}'")))
+        };
+        let phi = get("phi")?;
+        if phi.ndim() != 3 {
+            return Err(Error::file(
+                path,
+                "'phi' must be 3-D (epochs × features × atoms)",
+            ));
+        }
+        let dictionaries = phi
+            .axis_iter(Axis(0))
+            .map(|m| m.t().to_owned().into_dimensionality::<Ix2>())
+            .collect::<std::result::Result<Vec<_>, _>>()
+            .map_err(|e| Error::file(path, format!("bad 'phi': {e}")))?;
+        let series = |name: &str| -> Result<Vec<f64>> { Ok(get(name)?.iter().copied().collect()) };
+        let cm = get("compression_matrix")?
+            .clone()
+            .into_dimensionality::<Ix2>()
+            .map_err(|e| Error::file(path, format!("bad 'compression_matrix': {e}")))?;
+        let bytes: Vec<u8> = get("settings")?.iter().map(|&b| b as u8).collect();
+        let settings = String::from_utf8(bytes)
+            .map_err(|e| Error::file(path, format!("settings are not UTF-8: {e}")))?;
+        let state = entries
+            .iter()
+            .filter_map(|(n, a)| n.strip_prefix("state_").map(|s| (s.to_string(), a.clone())))
+            .collect();
+        let rec = TrainRecord {
+            dictionaries,
+            time: series("time")?,
+            train: series("train")?,
+            val: series("val")?,
+            compression_matrix: (cm.nrows() > 0).then_some(cm),
+            settings,
+            state,
+        };
+        if rec.train.len() != rec.time.len()
+            || rec.val.len() != rec.time.len()
+            || rec.dictionaries.len() != rec.time.len()
+        {
+            return Err(Error::file(path, "series of different lengths"));
+        }
+        Ok(rec)
+    }
+}
