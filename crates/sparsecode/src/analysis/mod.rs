@@ -1,2 +1,13 @@
 //! Sparsity measures, thresholds, differencing filters and the analyses of the Neuromatch
-//! "Sparsity and sparse coding" tutorial.
+//! "Sparsity and sparse coding" tutorial (NeuroAI course W1D5, Tutorial 1; exact parameters
+//! in `docs/seed-notes.md` §4).
+//!
+//! - [`measures`]: ℓ0, ℓ1, kurtosis, Hoyer, Gini of vectors, per column or per row;
+//! - [`transforms`]: ReLU / soft / hard thresholds, temporal differences, box filters;
+//! - [`sweeps`]: kurtosis against θ, τ or the window, histograms on shared bins;
+//! - [`pca`]: PCA by thin SVD (the tutorial's baseline for dictionary learning).
+
+pub mod measures;
+pub mod pca;
+pub mod sweeps;
+pub mod transforms;
