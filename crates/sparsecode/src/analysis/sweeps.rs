@@ -149,7 +149,10 @@ pub fn histogram(values: &[f64], edges: &[f64]) -> Result<Vec<usize>> {
     if edges.len() < 2 {
         return Err(Error::param("edges", "need at least 2 bin edges"));
     }
-    if edges.windows(2).any(|w| !(w[1] > w[0])) {
+    if edges
+        .windows(2)
+        .any(|w| w[1].partial_cmp(&w[0]) != Some(std::cmp::Ordering::Greater))
+    {
         return Err(Error::param("edges", "must be strictly increasing"));
     }
     let nb = edges.len() - 1;

@@ -1,1 +1,2 @@
 //! Dictionary learners.
+pub mod dictionary_learning;
