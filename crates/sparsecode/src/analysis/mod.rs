@@ -5,8 +5,10 @@
 //! - [`measures`]: ℓ0, ℓ1, kurtosis, Hoyer, Gini of vectors, per column or per row;
 //! - [`transforms`]: ReLU / soft / hard thresholds, temporal differences, box filters;
 //! - [`sweeps`]: kurtosis against θ, τ or the window, histograms on shared bins;
+//! - [`inputs`]: digits video, pixel traces, image patches, videos with time last;
 //! - [`pca`]: PCA by thin SVD (the tutorial's baseline for dictionary learning).
 
+pub mod inputs;
 pub mod measures;
 pub mod pca;
 pub mod sweeps;
