@@ -286,3 +286,69 @@ fn dictionary_learning_rejects_bad_input() {
     };
     assert!(dl0.fit(array![[1.0, 2.0]].view()).is_err());
 }
+
+#[test]
+fn omp_sinusoid_sweep_matches_sklearn() {
+    use sparsecode::analysis::omp_analysis::{
+        cardinality_sweep, default_cardinalities, omp_fit, sinusoid_dictionary,
+        tutorial_frequencies,
+    };
+    let sig = fixture1("analysis_sinus_signal.npy");
+    let d = sinusoid_dictionary::<f64>(sig.len(), &tutorial_frequencies()).unwrap();
+    let dict = sparsecode::Dictionary::new_unnormalized(d).unwrap();
+    let want = fixture2("analysis_omp_sweep.npy");
+    let sw = cardinality_sweep(&dict, sig.view(), &default_cardinalities()).unwrap();
+    for (fit, row) in sw.fits.iter().zip(want.rows()) {
+        assert_eq!(fit.k as f64, row[0]);
+        assert!(
+            (fit.r2 - row[1]).abs() < 1e-6,
+            "k {}: R2 {} vs sklearn {}",
+            fit.k,
+            fit.r2,
+            row[1]
+        );
+        assert!(
+            (fit.rmse - row[2]).abs() < 1e-5 * row[2],
+            "k {}: rmse {} vs {}",
+            fit.k,
+            fit.rmse,
+            row[2]
+        );
+    }
+    let knee = sw.knee.expect("a knee");
+    assert!(sw.fits[knee].k > 1 && sw.fits[knee].k < 96);
+    let coef = fixture1("analysis_omp_coef10.npy");
+    let fit = omp_fit(&dict, sig.view(), 10).unwrap();
+    for j in 0..100 {
+        assert!(
+            (fit.coef[j] - coef[j]).abs() < 1e-6 * (1.0 + coef[j].abs()),
+            "coef {j}"
+        );
+    }
+    assert!((fit.intercept - coef[100]).abs() < 1e-6);
+}
+
+#[test]
+fn dictionary_learning_omp_and_threshold_transforms() {
+    let x = fixture2("analysis_dl_x.npy");
+    let x = x.slice(ndarray::s![..60, ..]).to_owned();
+    let mut dl = DictionaryLearning {
+        n_components: 10,
+        alpha: 1.0,
+        max_iter: 5,
+        fit_algorithm: FitAlgorithm::Cd,
+        transform_algorithm: TransformAlgorithm::Omp,
+        transform_n_nonzero_coefs: Some(3),
+        ..Default::default()
+    };
+    let m = dl.fit(x.view()).unwrap();
+    let c = m.transform(x.view()).unwrap();
+    assert!(c
+        .rows()
+        .into_iter()
+        .all(|r| r.iter().filter(|v| **v != 0.0).count() <= 3));
+    dl.transform_algorithm = TransformAlgorithm::Threshold;
+    dl.transform_alpha = Some(1e9);
+    let m = dl.fit(x.view()).unwrap();
+    assert!(m.transform(x.view()).unwrap().iter().all(|v| *v == 0.0));
+}

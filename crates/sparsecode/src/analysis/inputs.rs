@@ -21,7 +21,10 @@ pub fn digits_video() -> Result<Array3<f64>> {
     let frames = x
         .into_shape_with_order((n, 8, 8))
         .map_err(|e| Error::numerical("digits reshape", e.to_string()))?;
-    Ok(frames.permuted_axes([1, 2, 0]).as_standard_layout().to_owned())
+    Ok(frames
+        .permuted_axes([1, 2, 0])
+        .as_standard_layout()
+        .to_owned())
 }
 
 /// Pixel `pixel` (row-major index in the 8×8 frame) of the digit video over the 1797 frames,
@@ -29,7 +32,10 @@ pub fn digits_video() -> Result<Array3<f64>> {
 pub fn digits_pixel_trace(pixel: usize) -> Result<Array1<f64>> {
     let (x, _) = load_digits()?;
     if pixel >= x.ncols() {
-        return Err(Error::param("pixel", format!("must be < {}, got {pixel}", x.ncols())));
+        return Err(Error::param(
+            "pixel",
+            format!("must be < {}, got {pixel}", x.ncols()),
+        ));
     }
     Ok(x.column(pixel).mapv(|v| v * 255.0 / 16.0))
 }
@@ -42,12 +48,16 @@ pub fn frames_as_rows(video: ArrayViewD<'_, f64>) -> Result<(Array2<f64>, (usize
     match video.ndim() {
         2 => {
             let (p, _t) = (video.shape()[0], video.shape()[1]);
-            let v = video.into_dimensionality::<ndarray::Ix2>().map_err(dim_err)?;
+            let v = video
+                .into_dimensionality::<ndarray::Ix2>()
+                .map_err(dim_err)?;
             Ok((v.t().as_standard_layout().to_owned(), (p, 1)))
         }
         3 => {
             let (h, w, t) = (video.shape()[0], video.shape()[1], video.shape()[2]);
-            let v = video.into_dimensionality::<ndarray::Ix3>().map_err(dim_err)?;
+            let v = video
+                .into_dimensionality::<ndarray::Ix3>()
+                .map_err(dim_err)?;
             let mut rows = Array2::zeros((t, h * w));
             for (ti, frame) in v.axis_iter(Axis(2)).enumerate() {
                 for (k, val) in frame.iter().enumerate() {
@@ -81,7 +91,10 @@ pub fn image_patches(n: usize, p: usize, seed: u64) -> Result<Array2<f64>> {
         .filter(|(_, im)| im.nrows() >= p && im.ncols() >= p)
         .collect();
     if images.is_empty() {
-        return Err(Error::param("patch_size", format!("{p} is larger than every image")));
+        return Err(Error::param(
+            "patch_size",
+            format!("{p} is larger than every image"),
+        ));
     }
     let mut rng = rng_from_seed(seed);
     let mut out = Array2::zeros((n, p * p));

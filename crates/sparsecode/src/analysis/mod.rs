@@ -6,10 +6,12 @@
 //! - [`transforms`]: ReLU / soft / hard thresholds, temporal differences, box filters;
 //! - [`sweeps`]: kurtosis against θ, τ or the window, histograms on shared bins;
 //! - [`inputs`]: digits video, pixel traces, image patches, videos with time last;
+//! - [`omp_analysis`]: OMP with intercept, sinusoid dictionary, cardinality sweep and knee;
 //! - [`pca`]: PCA by thin SVD (the tutorial's baseline for dictionary learning).
 
 pub mod inputs;
 pub mod measures;
+pub mod omp_analysis;
 pub mod pca;
 pub mod sweeps;
 pub mod transforms;

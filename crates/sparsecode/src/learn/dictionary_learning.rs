@@ -340,15 +340,15 @@ fn lasso_lars_codes<T: Float>(
     ))
 }
 
+/// scikit-learn's `orthogonal_mp_gram` with `n_nonzero` atoms, `tol = None`.
 fn omp_codes<T: Float>(
-    _x: ArrayView2<'_, T>,
-    _d: ArrayView2<'_, T>,
-    _nnz: usize,
+    x: ArrayView2<'_, T>,
+    d: ArrayView2<'_, T>,
+    nnz: usize,
 ) -> Result<Array2<T>> {
-    Err(Error::param(
-        "algorithm",
-        "omp needs sparsecode::encode::batch_omp_gram, not merged yet",
-    ))
+    let gram = matmul(d, d.t());
+    let cov = matmul(x, d.t());
+    crate::encode::batch_omp_gram(gram.view(), cov.view(), None, nnz, None)
 }
 
 /// scikit-learn's `_update_dict`: one block-coordinate pass over the atoms (see module doc).
