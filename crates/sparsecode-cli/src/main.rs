@@ -21,6 +21,9 @@ struct Cli {
 enum Command {
     /// Sparse codes of signals (rows of a .npy) on a dictionary (rows = atoms).
     Encode(cmd::encode::Args),
+    /// Sparsity analyses of the Neuromatch tutorial: measures, thresholds, differences, OMP,
+    /// dictionary learning, PCA.
+    Analyze(cmd::analyze::Args),
 }
 
 fn main() {
@@ -36,6 +39,7 @@ fn main() {
     }
     let result = match cli.command {
         Command::Encode(a) => cmd::encode::run(a),
+        Command::Analyze(a) => cmd::analyze::run(a),
     };
     if let Err(e) = result {
         eprintln!("error: {e}");

@@ -131,6 +131,16 @@ impl<T: Float> DictionaryLearning<T> {
 
     /// Learns the dictionary from `x` (n_samples × n_features).
     pub fn fit(&self, x: ArrayView2<'_, T>) -> Result<DictionaryLearningModel<T>> {
+        self.fit_with(x, |_, _| {})
+    }
+
+    /// [`DictionaryLearning::fit`], calling `on_iter(iteration, cost)` after each iteration
+    /// (progress reporting).
+    pub fn fit_with(
+        &self,
+        x: ArrayView2<'_, T>,
+        mut on_iter: impl FnMut(usize, f64),
+    ) -> Result<DictionaryLearningModel<T>> {
         self.check(&x)?;
         let (n, p) = x.dim();
         let k = self.n_components;
@@ -165,6 +175,7 @@ impl<T: Float> DictionaryLearning<T> {
             update_dict(&mut dict, x, &mut codes, &mut rng)?;
             let cost = cost(x, codes.view(), dict.view(), self.alpha);
             errors.push(cost);
+            on_iter(it, cost);
             n_iter = it + 1;
             if it > 0 {
                 let de = errors[it - 1] - errors[it];
