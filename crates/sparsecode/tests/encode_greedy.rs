@@ -4,7 +4,7 @@
 
 use ndarray::{array, Array1, Array2, Ix1, Ix2};
 use proptest::prelude::*;
-use sparsecode::encode::{batch_omp_gram, Encoder, Omp};
+use sparsecode::encode::{batch_omp_gram, Encoder, Lars, LassoLars, Omp};
 use sparsecode::rng::{randn, rng_from_seed};
 use sparsecode::{io::read_npy, Dictionary, Error};
 
@@ -223,4 +223,219 @@ proptest! {
             .unwrap();
         prop_assert!(a32.iter().zip(codes.iter()).all(|(p, q)| (*p as f64 - q).abs() < 1e-3));
     }
+}
+
+fn lars_data() -> (Dictionary<f64>, Array2<f64>) {
+    (
+        Dictionary::new(fixture2("lars_dict")).unwrap(),
+        fixture2("lars_x"),
+    )
+}
+
+#[test]
+fn lars_matches_sklearn() {
+    let (d, x) = lars_data();
+    let lars = Lars {
+        n_nonzero: 4,
+        ..Lars::default()
+    };
+    let a = lars.encode(&d, x.view()).unwrap();
+    assert!(max_abs_diff(&a, &fixture2("lars_k4")) < 1e-6);
+    assert!(a
+        .rows()
+        .into_iter()
+        .all(|r| r.iter().filter(|v| **v != 0.0).count() <= 4));
+}
+
+#[test]
+fn lasso_lars_matches_sklearn() {
+    let (d, x) = lars_data();
+    for (alpha, name) in [(0.05, "lassolars_a005"), (0.005, "lassolars_a0005")] {
+        let a = LassoLars {
+            alpha,
+            ..LassoLars::default()
+        }
+        .encode(&d, x.view())
+        .unwrap();
+        assert!(max_abs_diff(&a, &fixture2(name)) < 1e-6, "{name}");
+    }
+}
+
+#[test]
+fn positive_lasso_lars_matches_sklearn() {
+    let (d, x) = lars_data();
+    let a = LassoLars {
+        alpha: 0.02,
+        positive: true,
+        ..LassoLars::default()
+    }
+    .encode(&d, x.view())
+    .unwrap();
+    assert!(a.iter().all(|v| *v >= 0.0));
+    assert!(max_abs_diff(&a, &fixture2("lassolars_pos_a002")) < 1e-6);
+}
+
+#[test]
+fn lasso_lars_intercept_matches_sklearn() {
+    let (d, x) = lars_data();
+    let x = x + 3.0;
+    let (a, b) = LassoLars {
+        alpha: 0.02,
+        fit_intercept: true,
+        ..LassoLars::default()
+    }
+    .encode_with_intercept(&d, x.view())
+    .unwrap();
+    assert!(max_abs_diff(&a, &fixture2("lassolars_icpt_a002")) < 1e-6);
+    assert!(max_abs_diff(&b, &fixture1("lassolars_icpt_a002_intercept")) < 1e-6);
+}
+
+/// KKT conditions of `1/(2n)‖x − aD‖² + α‖a‖₁`: `|d_j·r|/n ≤ α`, with equality and the sign of
+/// `a_j` on the support.
+fn assert_lasso_kkt(d: &Dictionary<f64>, x: &Array2<f64>, a: &Array2<f64>, alpha: f64) {
+    let n = d.n_features() as f64;
+    let r = x - &a.dot(&d.atoms());
+    let corr = r.dot(&d.atoms().t()) / n;
+    for (ci, ai) in corr.rows().into_iter().zip(a.rows()) {
+        for (&c, &v) in ci.iter().zip(ai.iter()) {
+            assert!(
+                c.abs() <= alpha + 1e-6,
+                "|corr| {} > alpha {alpha}",
+                c.abs()
+            );
+            if v != 0.0 {
+                assert!(
+                    (c - alpha * v.signum()).abs() < 1e-6,
+                    "corr {c} for coef {v}"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn lasso_lars_satisfies_kkt() {
+    let (d, x) = lars_data();
+    for alpha in [0.1, 0.02, 0.005] {
+        let a = LassoLars {
+            alpha,
+            ..LassoLars::default()
+        }
+        .encode(&d, x.view())
+        .unwrap();
+        assert_lasso_kkt(&d, &x, &a, alpha);
+    }
+    // A larger random problem that needs drops along the path.
+    let mut rng = rng_from_seed(11);
+    let d = Dictionary::<f64>::random(60, 24, &mut rng).unwrap();
+    let x = randn::<f64>(10, 24, &mut rng);
+    let a = LassoLars {
+        alpha: 0.003,
+        ..LassoLars::default()
+    }
+    .encode(&d, x.view())
+    .unwrap();
+    assert_lasso_kkt(&d, &x, &a, 0.003);
+}
+
+#[test]
+fn lars_f32_close_to_f64() {
+    let (d, x) = lars_data();
+    let d32 = Dictionary::new(d.atoms().mapv(|v| v as f32)).unwrap();
+    let x32 = x.mapv(|v| v as f32);
+    let a = LassoLars {
+        alpha: 0.05f32,
+        ..LassoLars::default()
+    }
+    .encode(&d32, x32.view())
+    .unwrap();
+    let e = fixture2("lassolars_a005");
+    assert!(a
+        .iter()
+        .zip(e.iter())
+        .all(|(p, q)| (*p as f64 - q).abs() < 1e-3));
+    let b = Lars {
+        n_nonzero: 4,
+        ..Lars::default()
+    }
+    .encode(&d32, x32.view())
+    .unwrap();
+    let e = fixture2("lars_k4");
+    assert!(b
+        .iter()
+        .zip(e.iter())
+        .all(|(p, q)| (*p as f64 - q).abs() < 1e-3));
+}
+
+#[test]
+fn lars_rejects_bad_input() {
+    let (d, x) = lars_data();
+    let param =
+        |r: sparsecode::Result<Array2<f64>>| matches!(r, Err(Error::InvalidParameter { .. }));
+    assert!(param(
+        Lars {
+            n_nonzero: 0,
+            ..Lars::default()
+        }
+        .encode(&d, x.view())
+    ));
+    assert!(param(
+        Lars {
+            eps: -1.0,
+            ..Lars::default()
+        }
+        .encode(&d, x.view())
+    ));
+    for alpha in [-0.1, f64::NAN, f64::INFINITY] {
+        assert!(param(
+            LassoLars {
+                alpha,
+                ..LassoLars::default()
+            }
+            .encode(&d, x.view())
+        ));
+    }
+    assert!(param(
+        LassoLars {
+            max_iter: 0,
+            ..LassoLars::<f64>::default()
+        }
+        .encode(&d, x.view())
+    ));
+    let lasso = LassoLars::<f64>::default();
+    assert!(matches!(
+        lasso.encode(&d, Array2::<f64>::ones((2, 3)).view()),
+        Err(Error::ShapeMismatch { .. })
+    ));
+    let mut bad = x.clone();
+    bad[[1, 2]] = f64::NAN;
+    assert!(matches!(
+        Lars::default().encode(&d, bad.view()),
+        Err(Error::NonFinite { .. })
+    ));
+    assert!(matches!(
+        lasso.encode(&d, Array2::<f64>::zeros((0, 20)).view()),
+        Err(Error::Empty { .. })
+    ));
+}
+
+#[test]
+fn lasso_lars_large_alpha_gives_zero_and_zero_alpha_interpolates() {
+    let (d, x) = lars_data();
+    let a = LassoLars {
+        alpha: 10.0,
+        ..LassoLars::default()
+    }
+    .encode(&d, x.view())
+    .unwrap();
+    assert!(a.iter().all(|v| *v == 0.0));
+    // Zero signals: zero codes, no NaN.
+    let z = Array2::<f64>::zeros((2, 20));
+    let a = LassoLars {
+        alpha: 0.0,
+        ..LassoLars::default()
+    }
+    .encode(&d, z.view())
+    .unwrap();
+    assert!(a.iter().all(|v| *v == 0.0));
 }
