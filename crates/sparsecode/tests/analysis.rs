@@ -235,7 +235,53 @@ fn embedded_digits_equal_the_fixture_subset() {
 }
 
 #[test]
-fn dictionary_learning_objective_matches_sklearn() {
+fn dictionary_learning_lars_matches_sklearn() {
+    let x = fixture2("analysis_dl_x.npy");
+    let errors = fixture1("analysis_dl_errors.npy");
+    let obj = fixture1("analysis_dl_objective.npy");
+    let want_codes = fixture2("analysis_dl_codes.npy");
+    let dl = DictionaryLearning {
+        n_components: 15,
+        alpha: 1.0,
+        max_iter: 30,
+        fit_algorithm: FitAlgorithm::Lars,
+        transform_algorithm: TransformAlgorithm::LassoLars,
+        transform_alpha: Some(0.9),
+        random_state: 402,
+        ..Default::default()
+    };
+    let m = dl.fit(x.view()).unwrap();
+    assert_eq!(m.errors.len(), errors.len());
+    for (i, (a, b)) in m.errors.iter().zip(errors.iter()).enumerate() {
+        assert!(
+            (a - b).abs() / b < 1e-3,
+            "iteration {i}: cost {a} vs sklearn {b}"
+        );
+    }
+    let codes = m.transform(x.view()).unwrap();
+    let t = m.objective(x.view(), codes.view(), 0.9);
+    assert!(
+        (t - obj[1]).abs() / obj[1] < 1e-3,
+        "transform objective {t} vs {}",
+        obj[1]
+    );
+    assert_eq!(codes.dim(), want_codes.dim());
+    // same SVD start, same updates: the atoms agree up to sign
+    let comps = fixture2("analysis_dl_components.npy");
+    for (j, (a, b)) in m
+        .components
+        .rows()
+        .into_iter()
+        .zip(comps.rows())
+        .enumerate()
+    {
+        let cos = a.dot(&b) / (a.dot(&a).sqrt() * b.dot(&b).sqrt());
+        assert!(cos.abs() > 0.999, "atom {j}: |cos| {}", cos.abs());
+    }
+}
+
+#[test]
+fn dictionary_learning_cd_objective_matches_sklearn() {
     let x = fixture2("analysis_dl_x.npy");
     let errors = fixture1("analysis_dl_errors.npy");
     let obj = fixture1("analysis_dl_objective.npy");

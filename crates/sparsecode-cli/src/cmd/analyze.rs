@@ -273,10 +273,10 @@ pub struct DictionaryArgs {
     #[arg(long, default_value_t = 1e-8)]
     pub tol: f64,
     /// Code update of the fit.
-    #[arg(long, value_enum, default_value_t = FitArg::Cd)]
+    #[arg(long, value_enum, default_value_t = FitArg::Lars)]
     pub fit_algorithm: FitArg,
     /// Coding of the transform.
-    #[arg(long, value_enum, default_value_t = TransformArg::LassoCd)]
+    #[arg(long, value_enum, default_value_t = TransformArg::LassoLars)]
     pub transform_algorithm: TransformArg,
     /// Penalty of the transform (default: 0.9 for digits/videos, 0.01 for patches).
     #[arg(long)]

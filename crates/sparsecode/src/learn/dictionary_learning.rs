@@ -339,16 +339,37 @@ fn lasso_cd_gram<T: Float>(g: ArrayView2<'_, T>, c: &[T], lambda: T, max_iter: u
     }
 }
 
+/// scikit-learn's lasso-LARS coding: [`crate::encode::LassoLars`] with `alpha/n_features`
+/// (its objective is `1/(2·n_features)‖x − aD‖² + α'‖a‖₁`), on the non-zero atoms (zero
+/// atoms, from the zero-padded initialisation, get zero codes).
 fn lasso_lars_codes<T: Float>(
-    _x: ArrayView2<'_, T>,
-    _d: ArrayView2<'_, T>,
-    _alpha: T,
-    _max_iter: usize,
+    x: ArrayView2<'_, T>,
+    d: ArrayView2<'_, T>,
+    alpha: T,
+    max_iter: usize,
 ) -> Result<Array2<T>> {
-    Err(Error::param(
-        "algorithm",
-        "lasso_lars needs sparsecode::encode::LassoLars, not merged yet: use lasso_cd",
-    ))
+    use crate::encode::{Encoder, LassoLars};
+    let (n, p) = x.dim();
+    let k = d.nrows();
+    let live: Vec<usize> = (0..k)
+        .filter(|&j| d.row(j).iter().any(|v| *v != T::zero()))
+        .collect();
+    let mut codes = Array2::zeros((n, k));
+    if live.is_empty() {
+        return Ok(codes);
+    }
+    let dict = crate::Dictionary::new_unnormalized(d.select(Axis(0), &live))?;
+    let coder = LassoLars {
+        alpha: alpha / T::of(p as f64),
+        positive: false,
+        max_iter,
+        fit_intercept: false,
+    };
+    let c = coder.encode(&dict, x)?;
+    for (src, &dst) in live.iter().enumerate() {
+        codes.column_mut(dst).assign(&c.column(src));
+    }
+    Ok(codes)
 }
 
 /// scikit-learn's `orthogonal_mp_gram` with `n_nonzero` atoms, `tol = None`.
