@@ -398,3 +398,49 @@ fn dictionary_learning_omp_and_threshold_transforms() {
     let m = dl.fit(x.view()).unwrap();
     assert!(m.transform(x.view()).unwrap().iter().all(|v| *v == 0.0));
 }
+
+mod invariants {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(16))]
+
+        #[test]
+        fn measures_are_bounded_and_scale_free(v in proptest::collection::vec(-100.0f64..100.0, 5..40), s in 0.1f64..10.0, b in -5.0f64..5.0) {
+            let x = Array1::from(v);
+            prop_assume!(x.iter().any(|v| v.abs() > 1e-6));
+            for m in [Measure::Hoyer, Measure::Gini] {
+                let h = m.of(x.view()).unwrap();
+                prop_assert!((0.0..=1.0).contains(&h));
+                let hs = m.of(x.mapv(|v| v * s).view()).unwrap();
+                prop_assert!((h - hs).abs() < 1e-9);
+            }
+            let k = measures::excess_kurtosis(x.view()).unwrap();
+            prop_assume!(k.is_finite());
+            let ka = measures::excess_kurtosis(x.mapv(|v| s * v + b).view()).unwrap();
+            prop_assert!((k - ka).abs() < 1e-6 * (1.0 + k.abs()));
+            prop_assert!(k >= -2.0 - 1e-9);
+        }
+
+        #[test]
+        fn thresholds_shrink(v in proptest::collection::vec(-10.0f64..10.0, 1..30), t in 0.0f64..5.0) {
+            let x = Array1::from(v);
+            let s = transforms::soft_threshold(x.view(), t).unwrap();
+            let h = transforms::hard_threshold(x.view(), t).unwrap();
+            for i in 0..x.len() {
+                prop_assert!(s[i].abs() <= x[i].abs() && s[i] * x[i] >= 0.0);
+                prop_assert!(h[i] == 0.0 || h[i] == x[i]);
+                prop_assert!((s[i] == 0.0) == (h[i] == 0.0));
+            }
+        }
+
+        #[test]
+        fn box_filters_sum_to_zero(w in 1usize..100, pad in 0usize..8) {
+            for f in [transforms::diff_box_filter(w, pad).unwrap(), transforms::diff_box_spatial_filter(w, pad).unwrap()] {
+                prop_assert!(f.iter().sum::<f64>().abs() < 1e-9);
+                prop_assert_eq!(f.len(), 2 * pad + 2 * w + 1);
+            }
+        }
+    }
+}
