@@ -8,6 +8,9 @@
 //! - [`inputs`]: digits video, pixel traces, image patches, videos with time last;
 //! - [`omp_analysis`]: OMP with intercept, sinusoid dictionary, cardinality sweep and knee;
 //! - [`pca`]: PCA by thin SVD (the tutorial's baseline for dictionary learning).
+//!
+//! The tutorial's dictionary learning (scikit-learn's `DictionaryLearning`) lives in
+//! [`crate::learn::dictionary_learning`]; the command line is `sparsecode analyze`.
 
 pub mod inputs;
 pub mod measures;
