@@ -438,4 +438,33 @@ fn lasso_lars_large_alpha_gives_zero_and_zero_alpha_interpolates() {
     .encode(&d, z.view())
     .unwrap();
     assert!(a.iter().all(|v| *v == 0.0));
+    // alpha = 0 on an overcomplete dictionary: the path runs to an exact fit, finite codes.
+    let a = LassoLars {
+        alpha: 0.0,
+        ..LassoLars::default()
+    }
+    .encode(&d, x.view())
+    .unwrap();
+    assert!(a.iter().all(|v| v.is_finite()));
+    let r = &x - &a.dot(&d.atoms());
+    assert!(
+        r.iter().all(|v| v.abs() < 1e-6),
+        "{}",
+        max_abs_diff(&r, &(&r * 0.0))
+    );
+}
+
+#[test]
+fn omp_is_scale_invariant_in_f32() {
+    // Tiny signals (e.g. whitened patches) get the same support, codes scaled alike.
+    let d64 = Dictionary::new(fixture2("omp_dict")).unwrap();
+    let d = Dictionary::new(d64.atoms().mapv(|v| v as f32)).unwrap();
+    let x = fixture2("omp_x").mapv(|v| v as f32);
+    let omp = Omp::with_n_nonzero(5);
+    let a = omp.encode(&d, x.view()).unwrap();
+    let small = omp.encode(&d, (&x * 1e-4f32).view()).unwrap();
+    for (p, q) in a.iter().zip(small.iter()) {
+        assert!((p * 1e-4 - q).abs() <= 1e-4 * (1e-3 + 1e-3 * p.abs()));
+        assert_eq!(*p == 0.0, *q == 0.0);
+    }
 }
