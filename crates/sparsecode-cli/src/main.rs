@@ -25,6 +25,9 @@ enum Command {
     Csc(cmd::csc::Args),
     /// Learn a dictionary of natural-image patches (localized sparse coding and classic learners).
     Train(Box<cmd::train::Args>),
+    /// Sparsity analyses of the Neuromatch tutorial: measures, thresholds, differences, OMP,
+    /// dictionary learning, PCA.
+    Analyze(cmd::analyze::Args),
 }
 
 fn main() {
@@ -42,6 +45,7 @@ fn main() {
         Command::Encode(a) => cmd::encode::run(a),
         Command::Csc(a) => cmd::csc::run(a),
         Command::Train(a) => cmd::train::run(*a),
+        Command::Analyze(a) => cmd::analyze::run(a),
     };
     if let Err(e) = result {
         eprintln!("error: {e}");

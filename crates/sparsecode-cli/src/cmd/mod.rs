@@ -1,5 +1,6 @@
 //! One module per subcommand.
 
+pub mod analyze;
 pub mod csc;
 pub mod encode;
 pub mod train;

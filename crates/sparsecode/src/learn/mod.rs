@@ -8,7 +8,9 @@
 //! - [`optimal_directions::Mod`]: method of optimal directions (Engan et al. 1999);
 //! - [`ksvd::Ksvd`]: K-SVD and approximate K-SVD (Aharon et al. 2006; Rubinstein et al. 2008);
 //! - [`online::OnlineDictionaryLearning`]: online learning with sufficient statistics
-//!   (Mairal, Bach, Ponce & Sapiro 2009/2010).
+//!   (Mairal, Bach, Ponce & Sapiro 2009/2010);
+//! - [`dictionary_learning::DictionaryLearning`]: scikit-learn's batch `DictionaryLearning`
+//!   (alternating lasso-LARS coding and block-coordinate atom updates), used by `sparsecode analyze`.
 //!
 //! Each implements [`Learner`]: one call of [`Learner::epoch`] is one pass over the training
 //! data and returns that epoch's value of the learner's objective. [`fit`] runs epochs,
@@ -21,6 +23,7 @@
 //! [`online::online_step`]; [`compressed`] holds the compressed-space flow of the seed.
 
 pub mod compressed;
+pub mod dictionary_learning;
 pub mod ksvd;
 pub mod olshausen;
 pub mod online;

@@ -1,0 +1,472 @@
+//! Batch dictionary learning with scikit-learn's `DictionaryLearning` semantics
+//! (`sklearn.decomposition.DictionaryLearning` / `dict_learning`, Mairal et al. 2009,
+//! "Online dictionary learning for sparse coding", batch variant), as used by the Neuromatch
+//! "Sparsity and sparse coding" tutorial (`docs/seed-notes.md` §4.1, items 5 and 7).
+//!
+//! Objective, over codes `A` (n_samples × k) and atoms `D` (k × n_features) with `‖d_j‖ ≤ 1`:
+//!
+//! ```text
+//!   ½‖X − A·D‖²_F + α‖A‖₁
+//! ```
+//!
+//! Algorithm (as `dict_learning`):
+//! 1. init by SVD `X = U·S·Vᵀ`: `A = U[:, :k]`, `D = S[:k]·Vᵀ[:k]` (zero-padded when k > rank),
+//!    so the result does not depend on the seed unless an atom falls unused;
+//! 2. repeat up to `max_iter` times:
+//!    - code update: per sample the lasso `½‖x − aD‖² + α‖a‖₁` (scikit-learn's `LassoLars`/`Lasso`
+//!      with `alpha/n_features`), by lasso-LARS (`fit_algorithm = Lars`) or coordinate descent
+//!      (`Cd`, warm-started from the previous codes);
+//!    - dictionary update (`_update_dict`): with `G = AᵀA`, `B = XᵀA`, for each atom j in order
+//!      `d_j ← d_j + (B[:, j] − G[j]·D)/G[j, j]` (block-coordinate descent), an atom with
+//!      `G[j, j] ≤ 1e-6` replaced by a random sample plus 1 % noise (our seeded RNG), then
+//!      `d_j ← d_j / max(‖d_j‖, 1)`;
+//!    - cost `½‖X − AD‖² + α‖A‖₁`; stop when the decrease is below `tol·cost`.
+//!
+//! [`DictionaryLearningModel::transform`] codes new signals with the fitted atoms by
+//! `transform_algorithm` (lasso-LARS, lasso-CD, OMP or soft thresholding of `X·Dᵀ`) and
+//! `transform_alpha` (default `alpha`), as scikit-learn's `sparse_encode`.
+
+use crate::linalg::{matmul, matmul_into, par_global, svd_thin};
+use crate::rng::{rng_from_seed, Rng};
+use crate::{validate, Error, Float, Result};
+use ndarray::{s, Array2, ArrayView2, Axis};
+use rayon::prelude::*;
+
+/// Code update used while fitting (scikit-learn's `fit_algorithm`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FitAlgorithm {
+    /// Lasso by least-angle regression (scikit-learn's default, `'lars'`).
+    Lars,
+    /// Lasso by coordinate descent (`'cd'`).
+    Cd,
+}
+
+/// Coding of [`DictionaryLearningModel::transform`] (scikit-learn's `transform_algorithm`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TransformAlgorithm {
+    /// Lasso by LARS, penalty `transform_alpha` (`'lasso_lars'`).
+    LassoLars,
+    /// Lasso by coordinate descent (`'lasso_cd'`).
+    LassoCd,
+    /// Orthogonal matching pursuit with `transform_n_nonzero_coefs` atoms (`'omp'`).
+    Omp,
+    /// Soft threshold of `X·Dᵀ` at `transform_alpha` (`'threshold'`).
+    Threshold,
+}
+
+/// Parameters, with scikit-learn's defaults in [`Default`] (n_components 8 here since sklearn's
+/// `None` means n_features).
+#[derive(Debug, Clone)]
+pub struct DictionaryLearning<T> {
+    /// Number of atoms k.
+    pub n_components: usize,
+    /// Sparsity penalty α of the fit (sklearn default 1).
+    pub alpha: T,
+    /// Maximum number of alternations (sklearn default 1000).
+    pub max_iter: usize,
+    /// Relative cost decrease that stops the fit (sklearn default 1e-8).
+    pub tol: T,
+    /// Code update of the fit.
+    pub fit_algorithm: FitAlgorithm,
+    /// Coding of `transform`.
+    pub transform_algorithm: TransformAlgorithm,
+    /// Penalty (lasso) or threshold of `transform`; `None` = `alpha`.
+    pub transform_alpha: Option<T>,
+    /// Atoms per signal for OMP; `None` = `min(max(n_features/10, 1), k)`.
+    pub transform_n_nonzero_coefs: Option<usize>,
+    /// Iteration cap of the lasso solvers (sklearn's `transform_max_iter`, 1000).
+    pub transform_max_iter: usize,
+    /// Seed of the RNG that resamples unused atoms.
+    pub random_state: u64,
+}
+
+impl<T: Float> Default for DictionaryLearning<T> {
+    fn default() -> Self {
+        DictionaryLearning {
+            n_components: 8,
+            alpha: T::one(),
+            max_iter: 1000,
+            tol: T::of(1e-8),
+            fit_algorithm: FitAlgorithm::Lars,
+            transform_algorithm: TransformAlgorithm::Omp,
+            transform_alpha: None,
+            transform_n_nonzero_coefs: None,
+            transform_max_iter: 1000,
+            random_state: 0,
+        }
+    }
+}
+
+/// A fitted dictionary.
+#[derive(Debug, Clone)]
+pub struct DictionaryLearningModel<T> {
+    /// The parameters used.
+    pub params: DictionaryLearning<T>,
+    /// Atoms (k × n_features), norms ≤ 1 (sklearn's `components_`).
+    pub components: Array2<T>,
+    /// Codes of the training data at the end of the fit (k columns).
+    pub train_codes: Array2<T>,
+    /// Cost after each iteration (sklearn's `error_`).
+    pub errors: Vec<f64>,
+    /// Iterations run (sklearn's `n_iter_`).
+    pub n_iter: usize,
+}
+
+impl<T: Float> DictionaryLearning<T> {
+    fn check(&self, x: &ArrayView2<'_, T>) -> Result<()> {
+        validate::finite_non_empty(x, "signals")?;
+        if self.n_components == 0 {
+            return Err(Error::param("n_components", "must be >= 1"));
+        }
+        validate::positive(self.alpha, "alpha", true)?;
+        validate::positive(self.tol, "tol", true)?;
+        if let Some(a) = self.transform_alpha {
+            validate::positive(a, "transform_alpha", true)?;
+        }
+        if self.transform_max_iter == 0 {
+            return Err(Error::param("transform_max_iter", "must be >= 1"));
+        }
+        Ok(())
+    }
+
+    /// Learns the dictionary from `x` (n_samples × n_features).
+    pub fn fit(&self, x: ArrayView2<'_, T>) -> Result<DictionaryLearningModel<T>> {
+        self.fit_with(x, |_, _| {})
+    }
+
+    /// [`DictionaryLearning::fit`], calling `on_iter(iteration, cost)` after each iteration
+    /// (progress reporting).
+    pub fn fit_with(
+        &self,
+        x: ArrayView2<'_, T>,
+        mut on_iter: impl FnMut(usize, f64),
+    ) -> Result<DictionaryLearningModel<T>> {
+        self.check(&x)?;
+        let (n, p) = x.dim();
+        let k = self.n_components;
+        let mut rng = rng_from_seed(self.random_state);
+        // SVD initialisation, as scikit-learn.
+        let (u, sv, vt) = svd_thin(x)?;
+        let r = sv.len();
+        let mut codes = Array2::<T>::zeros((n, k));
+        let mut dict = Array2::<T>::zeros((k, p));
+        let kk = k.min(r);
+        codes.slice_mut(s![.., ..kk]).assign(&u.slice(s![.., ..kk]));
+        for j in 0..kk {
+            let sj = sv[j];
+            dict.row_mut(j).assign(&vt.row(j).mapv(|v| v * sj));
+        }
+        let method = match self.fit_algorithm {
+            FitAlgorithm::Lars => TransformAlgorithm::LassoLars,
+            FitAlgorithm::Cd => TransformAlgorithm::LassoCd,
+        };
+        let mut errors = Vec::new();
+        let mut n_iter = 0;
+        for it in 0..self.max_iter {
+            codes = sparse_encode(
+                x,
+                dict.view(),
+                method,
+                self.alpha,
+                None,
+                self.transform_max_iter,
+                Some(codes.view()),
+            )?;
+            update_dict(&mut dict, x, &mut codes, &mut rng)?;
+            let cost = cost(x, codes.view(), dict.view(), self.alpha);
+            errors.push(cost);
+            on_iter(it, cost);
+            n_iter = it + 1;
+            if it > 0 {
+                let de = errors[it - 1] - errors[it];
+                if de < self.tol.to_f64_lossy() * errors[it] {
+                    break;
+                }
+            }
+        }
+        Ok(DictionaryLearningModel {
+            params: self.clone(),
+            components: dict,
+            train_codes: codes,
+            errors,
+            n_iter,
+        })
+    }
+}
+
+impl<T: Float> DictionaryLearningModel<T> {
+    /// Codes of `x` on the fitted atoms by the parameters' transform algorithm.
+    pub fn transform(&self, x: ArrayView2<'_, T>) -> Result<Array2<T>> {
+        validate::finite_non_empty(&x, "signals")?;
+        if x.ncols() != self.components.ncols() {
+            return Err(Error::shape(
+                "signals",
+                format!("{} columns", self.components.ncols()),
+                format!("{} columns", x.ncols()),
+            ));
+        }
+        let p = &self.params;
+        sparse_encode(
+            x,
+            self.components.view(),
+            p.transform_algorithm,
+            p.transform_alpha.unwrap_or(p.alpha),
+            p.transform_n_nonzero_coefs,
+            p.transform_max_iter,
+            None,
+        )
+    }
+
+    /// `½‖X − A·D‖²_F + α‖A‖₁` of codes `a` of `x` on the fitted atoms.
+    pub fn objective(&self, x: ArrayView2<'_, T>, a: ArrayView2<'_, T>, alpha: T) -> f64 {
+        cost(x, a, self.components.view(), alpha)
+    }
+}
+
+/// `½‖X − A·D‖²_F + α‖A‖₁` in f64.
+pub fn cost<T: Float>(
+    x: ArrayView2<'_, T>,
+    a: ArrayView2<'_, T>,
+    d: ArrayView2<'_, T>,
+    alpha: T,
+) -> f64 {
+    let mut r = x.to_owned();
+    matmul_into(r.view_mut(), a, d, -T::one(), true, par_global());
+    let fit: f64 = r.iter().map(|v| v.to_f64_lossy().powi(2)).sum::<f64>() * 0.5;
+    let l1: f64 = a.iter().map(|v| v.to_f64_lossy().abs()).sum();
+    fit + alpha.to_f64_lossy() * l1
+}
+
+/// scikit-learn's `sparse_encode` on atoms `d` that need not be unit-norm (zero atoms get zero
+/// codes). `alpha` is the penalty of `½‖x − aD‖² + α‖a‖₁` (lasso), or the threshold.
+pub fn sparse_encode<T: Float>(
+    x: ArrayView2<'_, T>,
+    d: ArrayView2<'_, T>,
+    algorithm: TransformAlgorithm,
+    alpha: T,
+    n_nonzero: Option<usize>,
+    max_iter: usize,
+    init: Option<ArrayView2<'_, T>>,
+) -> Result<Array2<T>> {
+    let (n, p) = x.dim();
+    let k = d.nrows();
+    match algorithm {
+        TransformAlgorithm::Threshold => {
+            let c = matmul(x, d.t());
+            Ok(c.mapv(|v| {
+                let m = num_traits::Float::abs(v) - alpha;
+                if m > T::zero() {
+                    num_traits::Float::signum(v) * m
+                } else {
+                    T::zero()
+                }
+            }))
+        }
+        TransformAlgorithm::LassoCd => {
+            let gram = matmul(d, d.t());
+            let cov = matmul(x, d.t());
+            let mut codes = match init {
+                Some(a) if a.dim() == (n, k) => a.to_owned(),
+                _ => Array2::zeros((n, k)),
+            };
+            codes
+                .axis_chunks_iter_mut(Axis(0), 16)
+                .into_par_iter()
+                .zip(cov.axis_chunks_iter(Axis(0), 16).into_par_iter())
+                .for_each(|(mut a, c)| {
+                    for (mut ai, ci) in a.rows_mut().into_iter().zip(c.rows()) {
+                        let mut av = ai.to_vec();
+                        let cv = ci.to_vec();
+                        lasso_cd_gram(gram.view(), &cv, alpha, max_iter, &mut av);
+                        ai.assign(&ndarray::ArrayView1::from(&av));
+                    }
+                });
+            Ok(codes)
+        }
+        TransformAlgorithm::LassoLars => lasso_lars_codes(x, d, alpha, max_iter),
+        TransformAlgorithm::Omp => {
+            let nnz = n_nonzero.unwrap_or_else(|| (p / 10).max(1).min(k));
+            omp_codes(x, d, nnz)
+        }
+    }
+}
+
+/// Coordinate descent for `min_a ½aᵀGa − aᵀc + λ‖a‖₁` (the lasso `½‖x − aD‖² + λ‖a‖₁` with
+/// `G = DDᵀ`, `c = Dx`), cyclic, warm-started from `a`; stops when the largest coordinate
+/// change falls below `1e-12·(1 + max|a|)` or after `max_iter` sweeps.
+fn lasso_cd_gram<T: Float>(g: ArrayView2<'_, T>, c: &[T], lambda: T, max_iter: usize, a: &mut [T]) {
+    let k = c.len();
+    // gradient-like residual r = c − G a
+    let mut r: Vec<T> = c.to_vec();
+    for (j, &aj) in a.iter().enumerate() {
+        if aj != T::zero() {
+            for i in 0..k {
+                r[i] -= g[[i, j]] * aj;
+            }
+        }
+    }
+    let tol = T::of(1e-12);
+    for _ in 0..max_iter {
+        let mut max_delta = T::zero();
+        let mut max_a = T::zero();
+        for j in 0..k {
+            let gjj = g[[j, j]];
+            let old = a[j];
+            let new = if gjj <= T::zero() {
+                T::zero()
+            } else {
+                let z = r[j] + gjj * old;
+                let m = num_traits::Float::abs(z) - lambda;
+                if m > T::zero() {
+                    num_traits::Float::signum(z) * m / gjj
+                } else {
+                    T::zero()
+                }
+            };
+            let delta = new - old;
+            if delta != T::zero() {
+                for i in 0..k {
+                    r[i] -= g[[i, j]] * delta;
+                }
+                a[j] = new;
+            }
+            max_delta = num_traits::Float::max(max_delta, num_traits::Float::abs(delta));
+            max_a = num_traits::Float::max(max_a, num_traits::Float::abs(new));
+        }
+        if max_delta <= tol * (T::one() + max_a) {
+            break;
+        }
+    }
+}
+
+/// scikit-learn's lasso-LARS coding: [`crate::encode::LassoLars`] with `alpha/n_features`
+/// (its objective is `1/(2·n_features)‖x − aD‖² + α'‖a‖₁`), on the non-zero atoms (zero
+/// atoms, from the zero-padded initialisation, get zero codes).
+fn lasso_lars_codes<T: Float>(
+    x: ArrayView2<'_, T>,
+    d: ArrayView2<'_, T>,
+    alpha: T,
+    max_iter: usize,
+) -> Result<Array2<T>> {
+    use crate::encode::{Encoder, LassoLars};
+    let (n, p) = x.dim();
+    let k = d.nrows();
+    let live: Vec<usize> = (0..k)
+        .filter(|&j| d.row(j).iter().any(|v| *v != T::zero()))
+        .collect();
+    let mut codes = Array2::zeros((n, k));
+    if live.is_empty() {
+        return Ok(codes);
+    }
+    let dict = crate::Dictionary::new_unnormalized(d.select(Axis(0), &live))?;
+    let coder = LassoLars {
+        alpha: alpha / T::of(p as f64),
+        positive: false,
+        max_iter,
+        fit_intercept: false,
+    };
+    let c = coder.encode(&dict, x)?;
+    for (src, &dst) in live.iter().enumerate() {
+        codes.column_mut(dst).assign(&c.column(src));
+    }
+    Ok(codes)
+}
+
+/// scikit-learn's `orthogonal_mp_gram` with `n_nonzero` atoms, `tol = None`.
+fn omp_codes<T: Float>(
+    x: ArrayView2<'_, T>,
+    d: ArrayView2<'_, T>,
+    nnz: usize,
+) -> Result<Array2<T>> {
+    let gram = matmul(d, d.t());
+    let cov = matmul(x, d.t());
+    crate::encode::batch_omp_gram(gram.view(), cov.view(), None, nnz, None)
+}
+
+/// scikit-learn's `_update_dict`: one block-coordinate pass over the atoms (see module doc).
+fn update_dict<T: Float>(
+    dict: &mut Array2<T>,
+    x: ArrayView2<'_, T>,
+    codes: &mut Array2<T>,
+    rng: &mut Rng,
+) -> Result<()> {
+    use rand::Rng as _;
+    use rand_distr::{Distribution, StandardNormal};
+    let (n, p) = x.dim();
+    let k = dict.nrows();
+    let a = matmul(codes.t(), codes.view()); // k × k
+    let b = matmul(x.t(), codes.view()); // p × k
+    for j in 0..k {
+        if a[[j, j]] > T::of(1e-6) {
+            // d_j += (B[:, j] − A[j]·D)/A[j, j]
+            let adot = matmul(a.slice(s![j..j + 1, ..]), dict.view()); // 1 × p
+            let inv = T::one() / a[[j, j]];
+            for f in 0..p {
+                dict[[j, f]] += (b[[f, j]] - adot[[0, f]]) * inv;
+            }
+        } else {
+            let pick = rng.random_range(0..n);
+            let newd = x.row(pick);
+            let mean = newd.iter().map(|v| v.to_f64_lossy()).sum::<f64>() / p as f64;
+            let std = (newd
+                .iter()
+                .map(|v| (v.to_f64_lossy() - mean).powi(2))
+                .sum::<f64>()
+                / p as f64)
+                .sqrt();
+            let level = 0.01 * if std > 0.0 { std } else { 1.0 };
+            for f in 0..p {
+                let z: f64 = StandardNormal.sample(rng);
+                dict[[j, f]] = newd[f] + T::of(level * z);
+            }
+            codes.column_mut(j).fill(T::zero());
+        }
+        let norm = dict
+            .row(j)
+            .iter()
+            .map(|v| v.to_f64_lossy().powi(2))
+            .sum::<f64>()
+            .sqrt();
+        if norm > 1.0 {
+            let s = T::of(1.0 / norm);
+            dict.row_mut(j).mapv_inplace(|v| v * s);
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rng::randn;
+
+    #[test]
+    fn cost_decreases_and_atoms_bounded() {
+        let mut rng = rng_from_seed(3);
+        let x: Array2<f64> = randn(40, 10, &mut rng);
+        let dl = DictionaryLearning {
+            n_components: 6,
+            alpha: 0.5,
+            max_iter: 30,
+            fit_algorithm: FitAlgorithm::Cd,
+            transform_algorithm: TransformAlgorithm::Threshold,
+            ..Default::default()
+        };
+        let m = dl.fit(x.view()).unwrap();
+        assert!(m.errors.windows(2).all(|w| w[1] <= w[0] * (1.0 + 1e-9)));
+        for row in m.components.rows() {
+            assert!(row.dot(&row).sqrt() <= 1.0 + 1e-12);
+        }
+        let codes = m.transform(x.view()).unwrap();
+        assert_eq!(codes.dim(), (40, 6));
+    }
+
+    #[test]
+    fn lasso_cd_solves_orthonormal_case() {
+        // G = I: a = soft(c, λ)
+        let g = Array2::<f64>::eye(3);
+        let mut a = vec![0.0; 3];
+        lasso_cd_gram(g.view(), &[2.0, -0.5, -3.0], 1.0, 100, &mut a);
+        assert_eq!(a, vec![1.0, 0.0, -2.0]);
+    }
+}
