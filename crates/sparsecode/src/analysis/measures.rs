@@ -153,7 +153,8 @@ fn kurtosis_unchecked<T: Float>(x: ArrayView1<'_, T>, fisher: bool, bias: bool) 
     m2 /= n;
     m4 /= n;
     // scipy treats a variance at round-off level of the mean as zero
-    if m2 <= (f64::EPSILON * mean.abs()).powi(2) || m2 == 0.0 {
+    // (`m2 <= (np.finfo(float64).resolution * mean)**2`, resolution 1e-15)
+    if m2 <= (1e-15 * mean.abs()).powi(2) || m2 == 0.0 {
         return f64::NAN;
     }
     let mut k = m4 / (m2 * m2);
