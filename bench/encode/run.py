@@ -126,6 +126,15 @@ def checks(method, x, d, codes, true_codes):
     return out
 
 
+def valid(c):
+    """Whether a tool's codes pass the agreement check (OMP: support as sklearn's on ≥ 90 % of the
+    signals; lasso/FISTA: objective within 1 % of the best tool's on ≥ 99 % of the signals)."""
+    if "within_1pct_of_best" in c:
+        return c["within_1pct_of_best"] >= 0.99
+    same = [v for k, v in c.items() if k.startswith("same_support_as_")]
+    return same[0] >= 0.9
+
+
 def machine():
     model = cores = "?"
     try:
@@ -144,7 +153,7 @@ def fmt_s(r):
         return "–"
     if "error" in r:
         return "error"
-    return f"{r['seconds']:.3f}"
+    return f"{r['seconds']:.3f}" + (" ✗" if r.get("invalid") else "")
 
 
 def write_report(path, res, args):
@@ -158,7 +167,8 @@ def write_report(path, res, args):
              f"sparsecode lasso-lars alpha = λ/256); FISTA {FISTA_ITERS} iterations, step 1/‖D‖₂², start 0")
     L.append(f"- Times: best of {args.rounds} rounds, tools alternating back to back; peers = solver call only "
              "(sklearn's includes its Gram and X·Dᵀ), sparsecode = `solve_seconds` of its timing JSON "
-             "(reading/writing .npy excluded, Gram and X·Dᵀ included). Ratio = sparsecode / peer (< 1: sparsecode faster).")
+             "(reading/writing .npy excluded, Gram and X·Dᵀ included). Ratio = sparsecode / peer (< 1: sparsecode faster). "
+             "✗ = that tool's codes failed the agreement check below.")
     L.append(f"- Command: `{res['command']}`")
     L.append(f"- Versions: {res['versions']}")
     L.append("- BLAS kernels seen by threadpoolctl in the peer processes (OPENBLAS_CORETYPE/L2_SIZE unset):")
@@ -283,10 +293,11 @@ def main():
                 for tool in tools:
                     cp = codes_dir / f"{method}_{dtype}_t{threads}_{tool}.npy"
                     codes[tool] = np.load(cp) if cp.exists() and "error" not in best[tool] else None
-                if threads == min(args.threads):
-                    cfg["checks"] = checks(method, x, d, codes, true_codes[:n])
-                    for t, c in cfg["checks"].items():
-                        print(f"[encode]   check {t}: {c}")
+                cfg["checks"] = checks(method, x, d, codes, true_codes[:n])
+                for t, c in cfg["checks"].items():
+                    print(f"[encode]   check {t}: {c}")
+                    if not valid(c):
+                        best[t]["invalid"] = True
                 if codes.get("sparsecode") is not None:
                     if sc_first is None:
                         sc_first = codes["sparsecode"]
