@@ -86,9 +86,19 @@ def run_peer(py, tool, method, dtype, threads, data, n_signals, codes_path):
     return json.loads(p.stdout.strip().splitlines()[-1])
 
 
+def threads_is_encode_option(exe, _cache={}):
+    """`--threads` of `sparsecode encode`, or else the global one (`sparsecode --threads N encode`)."""
+    if exe not in _cache:
+        help_text = subprocess.run([str(exe), "encode", "--help"], capture_output=True, text=True).stdout
+        _cache[exe] = "--threads" in help_text
+    return _cache[exe]
+
+
 def run_sparsecode(exe, method, dtype, threads, data, x_path, codes_path, timing_path):
-    cmd = [str(exe), "encode", "--dictionary", str(data / f"D_{dtype}.npy"), "--input", str(x_path),
-           *sparsecode_args(method), "--dtype", dtype, "--threads", str(threads),
+    thr = ["--threads", str(threads)]
+    local = threads_is_encode_option(exe)
+    cmd = [str(exe), *([] if local else thr), "encode", "--dictionary", str(data / f"D_{dtype}.npy"),
+           "--input", str(x_path), *sparsecode_args(method), "--dtype", dtype, *(thr if local else []),
            "--output", str(codes_path), "--timing-json", str(timing_path)]
     t = time.perf_counter()
     p = subprocess.run(cmd, env=peer_env(threads), capture_output=True, text=True, timeout=3600)
