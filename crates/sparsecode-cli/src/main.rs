@@ -21,6 +21,8 @@ struct Cli {
 enum Command {
     /// Sparse codes of signals (rows of a .npy) on a dictionary (rows = atoms).
     Encode(cmd::encode::Args),
+    /// Convolutional sparse coding of large images: synth | encode | learn.
+    Csc(cmd::csc::Args),
 }
 
 fn main() {
@@ -36,6 +38,7 @@ fn main() {
     }
     let result = match cli.command {
         Command::Encode(a) => cmd::encode::run(a),
+        Command::Csc(a) => cmd::csc::run(a),
     };
     if let Err(e) = result {
         eprintln!("error: {e}");

@@ -8,6 +8,26 @@
 use crate::{Dictionary, Float, Result};
 use ndarray::{Array2, ArrayView2};
 
+// Iterative l1/l0 solvers (branch `prox`).
+mod admm;
+mod batch;
+mod fista;
+mod iht;
+mod ista;
+mod lca;
+mod lipschitz;
+mod report;
+mod threshold;
+pub use admm::{Admm, AdmmVariant};
+pub use fista::{Fista, FistaVariant};
+pub use iht::Iht;
+pub use ista::Ista;
+pub use lca::Lca;
+pub use lipschitz::power_iteration;
+pub use report::SolveReport;
+pub use threshold::{hard_threshold, soft_threshold, Threshold, ThresholdKind};
+// End of the `prox` solvers.
+
 /// A sparse inference method.
 pub trait Encoder<T: Float>: Send + Sync {
     /// Codes (n_samples, n_atoms) for signals `x` (n_samples, n_features).

@@ -1,0 +1,123 @@
+//! `sparsecode csc` end to end on tiny images.
+
+use std::process::Command;
+
+fn bin() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_sparsecode"))
+}
+
+#[test]
+fn synth_encode_learn_write_their_outputs() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let out = bin()
+        .args(["csc", "synth", "--size", "48", "--rho", "0.01", "--out"])
+        .arg(d.join("s"))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for f in [
+        "events.npy",
+        "image.npy",
+        "image.png",
+        "events.png",
+        "kernel.png",
+    ] {
+        assert!(d.join("s").join(f).exists(), "{f}");
+    }
+    for method in ["fista", "admm", "inverse"] {
+        let out = bin()
+            .args([
+                "csc", "encode", "--size", "48", "--rho", "0.01", "--iters", "20", "--lambda",
+                "0.1", "--method", method, "--out",
+            ])
+            .arg(d.join(method))
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{method}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        for f in [
+            "maps.npy",
+            "reconstruction.png",
+            "error.png",
+            "errors.npy",
+            "report.json",
+        ] {
+            assert!(d.join(method).join(f).exists(), "{method} {f}");
+        }
+    }
+    // encode a given image with a given kernel bank.
+    let out = bin()
+        .args([
+            "csc",
+            "learn",
+            "--size",
+            "24",
+            "--iters",
+            "2",
+            "--n-kernels",
+            "2",
+            "--kernel-size",
+            "4",
+            "--out",
+        ])
+        .arg(d.join("l"))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = bin()
+        .args(["csc", "encode", "--iters", "5", "--image"])
+        .arg(d.join("s/image.npy"))
+        .arg("--kernels")
+        .arg(d.join("l/kernels.npy"))
+        .arg("--out")
+        .arg(d.join("e2"))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(d.join("e2/maps.npy").exists());
+}
+
+#[test]
+fn bad_input_fails_with_one_line() {
+    let out = bin()
+        .args(["csc", "encode", "--image", "/nonexistent/x.npy"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.starts_with("error:") && err.trim().lines().count() == 1,
+        "{err}"
+    );
+    let out = bin()
+        .args([
+            "csc",
+            "synth",
+            "--size",
+            "16",
+            "--rho",
+            "2",
+            "--out",
+            "/tmp/never",
+        ])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("rho"));
+}

@@ -1,0 +1,217 @@
+//! Perrinet's generative model of large images: sparse Laplace events filtered by the
+//! log-Gabor envelope.
+//!
+//! 1. events `e[i,j] = b · Laplace(0, 1)` (scale `b`, so `std = √2·b`), seeded;
+//! 2. keep the fraction `ρ` of largest magnitudes: threshold `θ = quantile(|e|, 1 − ρ)`
+//!    (numpy's linear interpolation), `y = e · [|e| > θ]` (`θ ≈ b·ln(1/ρ)`);
+//! 3. synthesis `x = IFFT(FFT(y) · E)` with the envelope `E` of [`super::loggabor`]
+//!    (MotionClouds `random_cloud`), a circular convolution with a zero-phase kernel;
+//! 4. optional additive white Gaussian noise of standard deviation `σ`.
+//!
+//! Defaults are the post's: 512×512, `ρ = 1e-3`, `sf₀ = B_sf = 0.15`, `b = 1.61803`.
+//! The random numbers come from our ChaCha generator (one stream per image row, so the
+//! result does not depend on the number of threads), not numpy's MT19937: the statistics
+//! match the post, the individual values do not.
+
+use super::fft2::FftFloat;
+use super::loggabor::log_gabor_envelope;
+use super::operator::ConvOperator;
+use crate::rng::stream_rng;
+use crate::{Error, Result};
+use ndarray::{Array2, Axis};
+use rand::Rng as _;
+use rand_distr::{Distribution, StandardNormal};
+use rayon::prelude::*;
+
+/// Parameters of the generative model.
+#[derive(Clone, Debug)]
+pub struct GenerativeModel {
+    /// Image height (rows).
+    pub height: usize,
+    /// Image width (columns).
+    pub width: usize,
+    /// Fraction of events kept (ℓ0 sparsity), in (0, 1].
+    pub rho: f64,
+    /// Peak spatial frequency parameter `sf₀` (cycles/pixel).
+    pub sf_0: f64,
+    /// Bandwidth `B_sf`.
+    pub b_sf: f64,
+    /// Laplace scale `b`.
+    pub laplace_scale: f64,
+    /// Standard deviation of the additive Gaussian noise (0: noise-free).
+    pub noise_std: f64,
+    /// Normalise the envelope as the post's `MC_env` does (`E /= max E; E /= ‖E‖₂`).
+    pub normalize_envelope: bool,
+}
+
+impl Default for GenerativeModel {
+    fn default() -> Self {
+        Self {
+            height: 512,
+            width: 512,
+            rho: 1e-3,
+            sf_0: 0.15,
+            b_sf: 0.15,
+            laplace_scale: 1.61803,
+            noise_std: 0.0,
+            normalize_envelope: false,
+        }
+    }
+}
+
+/// One draw of the model.
+#[derive(Clone, Debug)]
+pub struct Synthesis<T> {
+    /// Sparse events `y` (`h × w`).
+    pub events: Array2<T>,
+    /// Noise-free image `A y`.
+    pub clean: Array2<T>,
+    /// Observed image `A y + noise`.
+    pub image: Array2<T>,
+    /// Envelope `E` (FFT order).
+    pub envelope: Array2<T>,
+    /// Threshold `θ` applied to `|e|`.
+    pub threshold: f64,
+}
+
+impl GenerativeModel {
+    fn check(&self) -> Result<()> {
+        if self.height == 0 || self.width == 0 {
+            return Err(Error::param("size", "must be at least 1×1"));
+        }
+        if !(self.rho > 0.0 && self.rho <= 1.0) {
+            return Err(Error::param(
+                "rho",
+                format!("must be in (0, 1], got {}", self.rho),
+            ));
+        }
+        if !(self.laplace_scale.is_finite() && self.laplace_scale > 0.0) {
+            return Err(Error::param(
+                "laplace_scale",
+                format!("must be finite and > 0, got {}", self.laplace_scale),
+            ));
+        }
+        if !(self.noise_std.is_finite() && self.noise_std >= 0.0) {
+            return Err(Error::param(
+                "noise_std",
+                format!("must be finite and >= 0, got {}", self.noise_std),
+            ));
+        }
+        Ok(())
+    }
+
+    /// The envelope `E` in FFT order (normalised if asked).
+    pub fn envelope<T: FftFloat>(&self) -> Result<Array2<T>> {
+        self.check()?;
+        let mut e = log_gabor_envelope::<f64>(self.height, self.width, self.sf_0, self.b_sf)?;
+        if self.normalize_envelope {
+            let m = e.iter().cloned().fold(0.0, f64::max);
+            if m > 0.0 {
+                e /= m;
+                let n = e.iter().map(|v| v * v).sum::<f64>().sqrt();
+                e /= n;
+            }
+        }
+        Ok(e.mapv(T::of))
+    }
+
+    /// The synthesis operator `A` (one zero-phase kernel with spectrum `E`).
+    pub fn operator<T: FftFloat>(&self) -> Result<ConvOperator<T>> {
+        ConvOperator::from_frequency_response(self.envelope::<T>()?.view())
+    }
+
+    /// Draws events, image and noise from `seed`.
+    pub fn sample<T: FftFloat>(&self, seed: u64) -> Result<Synthesis<T>> {
+        self.check()?;
+        let raw = laplace_map(self.height, self.width, self.laplace_scale, seed);
+        let (events, threshold) = keep_largest_fraction(&raw, self.rho)?;
+        let events = events.mapv(T::of);
+        let envelope = self.envelope::<T>()?;
+        let op = ConvOperator::from_frequency_response(envelope.view())?;
+        let clean = op.forward(events.view().insert_axis(Axis(0)))?;
+        let mut image = clean.clone();
+        if self.noise_std > 0.0 {
+            add_gaussian_noise(&mut image, self.noise_std, seed ^ 0x006e_6f69_7365);
+        }
+        Ok(Synthesis {
+            events,
+            clean,
+            image,
+            envelope,
+            threshold,
+        })
+    }
+}
+
+/// `h × w` Laplace(0, `b`) samples, row `i` from stream `i` of `seed` (inverse CDF as numpy:
+/// `u ∈ [0,1)`, `x = b·ln(2u)` if `u < ½` else `−b·ln(2 − 2u)`).
+pub fn laplace_map(h: usize, w: usize, b: f64, seed: u64) -> Array2<f64> {
+    let mut out = Array2::<f64>::zeros((h, w));
+    out.axis_iter_mut(Axis(0))
+        .into_par_iter()
+        .enumerate()
+        .for_each(|(i, mut row)| {
+            let mut rng = stream_rng(seed, i as u64);
+            for v in row.iter_mut() {
+                let mut u: f64 = rng.random();
+                while u == 0.0 {
+                    u = rng.random();
+                }
+                *v = if u < 0.5 {
+                    b * (2.0 * u).ln()
+                } else {
+                    -b * (2.0 - 2.0 * u).ln()
+                };
+            }
+        });
+    out
+}
+
+/// Adds `σ·N(0,1)` noise, row `i` from stream `i` of `seed`.
+pub fn add_gaussian_noise<T: FftFloat>(img: &mut Array2<T>, sigma: f64, seed: u64) {
+    img.axis_iter_mut(Axis(0))
+        .into_par_iter()
+        .enumerate()
+        .for_each(|(i, mut row)| {
+            let mut rng = stream_rng(seed, i as u64);
+            for v in row.iter_mut() {
+                let n: f64 = StandardNormal.sample(&mut rng);
+                *v += T::of(sigma * n);
+            }
+        });
+}
+
+/// numpy's `quantile(values, q)` with linear interpolation (reorders `values`).
+pub fn quantile_linear(values: &mut [f64], q: f64) -> Result<f64> {
+    if values.is_empty() {
+        return Err(Error::Empty {
+            what: "values".into(),
+        });
+    }
+    if !(0.0..=1.0).contains(&q) || values.iter().any(|v| !v.is_finite()) {
+        return Err(Error::param(
+            "quantile",
+            "q must be in [0, 1] and values finite",
+        ));
+    }
+    let pos = q * (values.len() - 1) as f64;
+    let lo = pos.floor() as usize;
+    let frac = pos - lo as f64;
+    let (_, &mut a, rest) = values.select_nth_unstable_by(lo, |x, y| x.total_cmp(y));
+    let b = if frac > 0.0 && !rest.is_empty() {
+        rest.iter().cloned().fold(f64::INFINITY, f64::min)
+    } else {
+        a
+    };
+    Ok(a + frac * (b - a))
+}
+
+/// Keeps the entries with `|e| > θ`, `θ = quantile(|e|, 1 − ρ)`; returns the sparse map and `θ`.
+pub fn keep_largest_fraction(events: &Array2<f64>, rho: f64) -> Result<(Array2<f64>, f64)> {
+    if !(rho > 0.0 && rho <= 1.0) {
+        return Err(Error::param("rho", format!("must be in (0, 1], got {rho}")));
+    }
+    let mut mags: Vec<f64> = events.iter().map(|v| v.abs()).collect();
+    let thr = quantile_linear(&mut mags, 1.0 - rho)?;
+    Ok((events.mapv(|v| if v.abs() > thr { v } else { 0.0 }), thr))
+}
