@@ -1,0 +1,248 @@
+//! End-to-end tests of `sparsecode encode`: files in, files out, clear errors.
+
+use ndarray::{array, Array2, Ix1, Ix2};
+use sparsecode::io::{read_npy, write_npy};
+use std::process::Command;
+
+fn bin() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_sparsecode"))
+}
+
+fn setup(dir: &std::path::Path) -> (std::path::PathBuf, std::path::PathBuf) {
+    // Orthonormal dictionary of 4 atoms in R^4 plus two correlated atoms.
+    let d = array![
+        [1.0, 0.0, 0.0, 0.0],
+        [0.0, 1.0, 0.0, 0.0],
+        [0.0, 0.0, 1.0, 0.0],
+        [0.0, 0.0, 0.0, 1.0],
+        [0.6, 0.8, 0.0, 0.0],
+        [0.0, 0.0, 0.8, 0.6]
+    ];
+    let x = array![
+        [0.0, 0.0, 3.0, 0.0],
+        [1.2, 1.6, 0.0, 0.0],
+        [0.0, -2.0, 0.0, 0.0]
+    ];
+    let dp = dir.join("D.npy");
+    let xp = dir.join("X.npy");
+    write_npy(&dp, &d).unwrap();
+    write_npy(&xp, &x).unwrap();
+    (dp, xp)
+}
+
+#[test]
+fn omp_one_atom_recovers_planted_codes() {
+    let dir = tempfile::tempdir().unwrap();
+    let (dp, xp) = setup(dir.path());
+    let out = dir.path().join("A.npy");
+    let timing = dir.path().join("t.json");
+    let st = bin()
+        .args(["encode", "-q", "--method", "omp", "--n-nonzero", "1"])
+        .arg("--dictionary")
+        .arg(&dp)
+        .arg("--input")
+        .arg(&xp)
+        .arg("--output")
+        .arg(&out)
+        .arg("--timing-json")
+        .arg(&timing)
+        .status()
+        .unwrap();
+    assert!(st.success());
+    let a: Array2<f64> = read_npy::<f64, Ix2>(&out).unwrap();
+    assert_eq!(a.dim(), (3, 6));
+    assert!((a[[0, 2]] - 3.0).abs() < 1e-12);
+    assert!((a[[1, 4]] - 2.0).abs() < 1e-12);
+    assert!((a[[2, 1]] + 2.0).abs() < 1e-12);
+    assert_eq!(a.iter().filter(|v| **v != 0.0).count(), 3);
+    let t: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&timing).unwrap()).unwrap();
+    assert!(t["solve_seconds"].as_f64().unwrap() >= 0.0);
+    assert_eq!(t["n_atoms"].as_u64().unwrap(), 6);
+}
+
+#[test]
+fn every_method_runs_and_writes_codes_of_the_right_shape() {
+    let dir = tempfile::tempdir().unwrap();
+    let (dp, xp) = setup(dir.path());
+    for method in [
+        "omp",
+        "lars",
+        "lasso-lars",
+        "ista",
+        "fista",
+        "admm",
+        "lca",
+        "iht",
+        "threshold",
+    ] {
+        for dtype in ["f32", "f64"] {
+            let out = dir.path().join(format!("A_{method}_{dtype}.npy"));
+            let st = bin()
+                .args([
+                    "encode",
+                    "-q",
+                    "--method",
+                    method,
+                    "--n-nonzero",
+                    "2",
+                    "--alpha",
+                    "0.05",
+                    "--dtype",
+                    dtype,
+                ])
+                .arg("--dictionary")
+                .arg(&dp)
+                .arg("--input")
+                .arg(&xp)
+                .arg("--output")
+                .arg(&out)
+                .output()
+                .unwrap();
+            assert!(
+                st.status.success(),
+                "{method} {dtype}: {}",
+                String::from_utf8_lossy(&st.stderr)
+            );
+            let a: Array2<f64> = read_npy::<f64, Ix2>(&out).unwrap();
+            assert_eq!(a.dim(), (3, 6), "{method}");
+            assert!(a.iter().all(|v| v.is_finite()), "{method}");
+        }
+    }
+}
+
+#[test]
+fn intercept_output_is_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let (dp, xp) = setup(dir.path());
+    let out = dir.path().join("A.npy");
+    let icpt = dir.path().join("b.npy");
+    let st = bin()
+        .args([
+            "encode",
+            "-q",
+            "--method",
+            "omp",
+            "--n-nonzero",
+            "1",
+            "--fit-intercept",
+            "--no-normalize",
+        ])
+        .arg("--dictionary")
+        .arg(&dp)
+        .arg("--input")
+        .arg(&xp)
+        .arg("--output")
+        .arg(&out)
+        .arg("--intercept-output")
+        .arg(&icpt)
+        .output()
+        .unwrap();
+    assert!(
+        st.status.success(),
+        "{}",
+        String::from_utf8_lossy(&st.stderr)
+    );
+    let b = read_npy::<f64, Ix1>(&icpt).unwrap();
+    assert_eq!(b.len(), 3);
+}
+
+fn expect_error(args: &[&str], needle: &str) {
+    let out = bin().args(args).output().unwrap();
+    assert!(!out.status.success(), "expected failure for {args:?}");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains(needle),
+        "stderr of {args:?} lacks {needle:?}: {err}"
+    );
+    assert_eq!(err.trim().lines().count(), 1, "one line expected: {err}");
+}
+
+#[test]
+fn bad_inputs_give_one_clear_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let (dp, xp) = setup(dir.path());
+    let d = dp.to_str().unwrap();
+    let x = xp.to_str().unwrap();
+    let o = dir.path().join("A.npy");
+    let o = o.to_str().unwrap();
+    expect_error(
+        &["encode", "-d", "/nonexistent/D.npy", "-i", x, "-o", o],
+        "cannot open",
+    );
+    // k larger than the dimension
+    expect_error(
+        &["encode", "-q", "-d", d, "-i", x, "-o", o, "-k", "50"],
+        "n_nonzero",
+    );
+    // wrong shapes: dictionary as signals
+    let wrong = dir.path().join("W.npy");
+    write_npy(&wrong, &Array2::<f64>::ones((2, 3))).unwrap();
+    expect_error(
+        &[
+            "encode",
+            "-q",
+            "-d",
+            d,
+            "-i",
+            wrong.to_str().unwrap(),
+            "-o",
+            o,
+        ],
+        "shape mismatch",
+    );
+    // NaN in the input
+    let nan = dir.path().join("N.npy");
+    write_npy(&nan, &array![[f64::NAN, 0.0, 0.0, 0.0]]).unwrap();
+    expect_error(
+        &[
+            "encode",
+            "-q",
+            "-d",
+            d,
+            "-i",
+            nan.to_str().unwrap(),
+            "-o",
+            o,
+        ],
+        "non-finite",
+    );
+    // zero atom
+    let z = dir.path().join("Z.npy");
+    write_npy(&z, &array![[0.0, 0.0, 0.0, 0.0], [1.0, 0.0, 0.0, 0.0]]).unwrap();
+    expect_error(
+        &["encode", "-q", "-d", z.to_str().unwrap(), "-i", x, "-o", o],
+        "zero norm",
+    );
+    // corrupt file
+    let c = dir.path().join("C.npy");
+    std::fs::write(&c, b"garbage").unwrap();
+    expect_error(
+        &["encode", "-q", "-d", c.to_str().unwrap(), "-i", x, "-o", o],
+        "not a valid .npy",
+    );
+    // empty data
+    let e = dir.path().join("E.npy");
+    write_npy(&e, &Array2::<f64>::zeros((0, 4))).unwrap();
+    expect_error(
+        &["encode", "-q", "-d", d, "-i", e.to_str().unwrap(), "-o", o],
+        "empty",
+    );
+    // negative penalty
+    expect_error(
+        &[
+            "encode",
+            "-q",
+            "-d",
+            d,
+            "-i",
+            x,
+            "-o",
+            o,
+            "-m",
+            "fista",
+            "--alpha=-1",
+        ],
+        "lambda",
+    );
+}
