@@ -180,6 +180,9 @@ def write_report(path, res, args):
              "(reading/writing .npy excluded, Gram and X·Dᵀ included). Ratio = sparsecode / peer (< 1: sparsecode faster). "
              "✗ = that tool's codes failed the agreement check below.")
     L.append(f"- Command: `{res['command']}`")
+    if args.slow:
+        L.append(f"- Slow peers {', '.join(args.slow)}: {args.slow_rounds} round(s), at threads "
+                 f"{', '.join(map(str, args.slow_threads))} only (– elsewhere)")
     L.append(f"- Versions: {res['versions']}")
     L.append("- BLAS kernels seen by threadpoolctl in the peer processes (OPENBLAS_CORETYPE/L2_SIZE unset):")
     for k in res["kernels"]:
@@ -251,11 +254,17 @@ def main():
     ap.add_argument("--sparsecode", type=pathlib.Path, default=ROOT / "target" / "release" / "sparsecode")
     ap.add_argument("--gemm-peak", type=pathlib.Path, default=ROOT / "target" / "release" / "examples" / "gemm_peak")
     ap.add_argument("--no-sparsecode", action="store_true", help="time the peers only")
+    ap.add_argument("--slow", default="", help="comma-separated slow peers (e.g. sklearn) run only in "
+                    "--slow-rounds rounds and at --slow-threads threads (for a loaded machine)")
+    ap.add_argument("--slow-rounds", type=int, default=1)
+    ap.add_argument("--slow-threads", default="1")
     ap.add_argument("--results", type=pathlib.Path, default=ROOT / "bench" / "results" / "encode.md")
     args = ap.parse_args()
     args.methods = args.methods.split(",")
     args.dtypes = args.dtypes.split(",")
     args.threads = [int(t) for t in args.threads.split(",")]
+    args.slow = [t for t in args.slow.split(",") if t]
+    args.slow_threads = [int(t) for t in args.slow_threads.split(",")]
     py = sys.executable
     data = args.data
     subprocess.run([py, str(HERE / "make_data.py"), "--out", str(data), "--n-signals", str(args.n_signals)],
@@ -288,6 +297,8 @@ def main():
                 for rnd in range(args.rounds):
                     loads.append(os.getloadavg()[0])
                     for tool in tools:
+                        if tool in args.slow and (rnd >= args.slow_rounds or threads not in args.slow_threads):
+                            continue
                         cp = codes_dir / f"{method}_{dtype}_t{threads}_{tool}.npy"
                         if tool == "sparsecode":
                             r = run_sparsecode(args.sparsecode, method, dtype, threads, data, x_path, cp,
@@ -304,6 +315,7 @@ def main():
                             best[tool] = r
                 cfg = {"method": method, "dtype": dtype, "threads": threads, "times": best, "loads": loads}
                 codes = {}
+                tools = [t for t in tools if t in best]
                 for tool in tools:
                     cp = codes_dir / f"{method}_{dtype}_t{threads}_{tool}.npy"
                     codes[tool] = np.load(cp) if cp.exists() and "error" not in best[tool] else None
