@@ -4,7 +4,8 @@
 #   2. runs bench/setup.sh (idempotent: creates bench/.venv with the peers only when missing),
 #   3. runs bench/<topic>/run.py (with the venv's python) or bench/<topic>/run.sh for every topic,
 #      or only the topics named as arguments (bash bench/run_all.sh encode),
-#   4. concatenates bench/results/*.md into bench/RESULTS.md under a header with machine and date.
+#   4. concatenates bench/results/*.md into bench/RESULTS.md under a header with machine and date
+#      (`bash bench/run_all.sh --assemble` does only this step).
 # OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE (set on some machines for old OpenBLAS builds) are unset for
 # the benchmark commands only, so that numpy's OpenBLAS picks its own kernel.
 set -euo pipefail
@@ -12,34 +13,42 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 say() { printf '[run_all] %s\n' "$*"; }
 
-say "building sparsecode (release)"
-cargo build --release -p sparsecode-cli
-cargo build --release -p sparsecode --example gemm_peak
-
-bash bench/setup.sh
-py="$root/bench/.venv/bin/python"
-
+assemble_only=0
+if [[ "${1:-}" == "--assemble" ]]; then
+    assemble_only=1
+    shift
+fi
 topics=("$@")
-if ((${#topics[@]} == 0)); then
-    for dir in bench/*/; do
-        name="$(basename "$dir")"
-        [[ -f "$dir/run.py" || -f "$dir/run.sh" ]] && topics+=("$name")
+failed=()
+
+if ((!assemble_only)); then
+    say "building sparsecode (release)"
+    cargo build --release -p sparsecode-cli
+    cargo build --release -p sparsecode --example gemm_peak
+
+    bash bench/setup.sh
+    py="$root/bench/.venv/bin/python"
+
+    if ((${#topics[@]} == 0)); then
+        for dir in bench/*/; do
+            name="$(basename "$dir")"
+            [[ -f "$dir/run.py" || -f "$dir/run.sh" ]] && topics+=("$name")
+        done
+    fi
+
+    for name in "${topics[@]}"; do
+        dir="bench/$name"
+        say "== $name ($(uptime))"
+        if [[ -f "$dir/run.py" ]]; then
+            env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE "$py" "$dir/run.py" || failed+=("$name")
+        elif [[ -f "$dir/run.sh" ]]; then
+            env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE PYTHON="$py" bash "$dir/run.sh" || failed+=("$name")
+        else
+            say "no run.py or run.sh in $dir"
+            failed+=("$name")
+        fi
     done
 fi
-
-failed=()
-for name in "${topics[@]}"; do
-    dir="bench/$name"
-    say "== $name ($(uptime))"
-    if [[ -f "$dir/run.py" ]]; then
-        env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE "$py" "$dir/run.py" || failed+=("$name")
-    elif [[ -f "$dir/run.sh" ]]; then
-        env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE PYTHON="$py" bash "$dir/run.sh" || failed+=("$name")
-    else
-        say "no run.py or run.sh in $dir"
-        failed+=("$name")
-    fi
-done
 
 model="$(lscpu | sed -n 's/^Model name:[[:space:]]*//p' | head -1)"
 cores="$(nproc)"

@@ -11,7 +11,7 @@ TOOL METHOD pairs:
   sklearn omp     sklearn.decomposition.sparse_encode(algorithm="omp", n_nonzero_coefs=10): computes
                   Gram = D·Dᵀ and cov = D·Xᵀ, then orthogonal_mp_gram (as SparseCoder does)
   sklearn lasso   sparse_encode(algorithm="lasso_lars", alpha=λ) (LassoLars with alpha = λ/n_features)
-  spams   omp     spams.omp(X, D, L=10)
+  spams   omp     spams.omp(X, D, L=10, eps=0, lambda1=0) (explicit zeros: see spams_omp)
   spams   lasso   spams.lasso(X, D, lambda1=λ, mode=2)    (min ½‖x − Dα‖² + λ‖α‖₁)
   spams   fista   spams.fistaFlat(loss="square", regul="l1", 200 iterations, fixed step 1/L, W0 = 0)
   sporco  fista   sporco.pgm.bpdn.BPDN (FISTA, Nesterov momentum), 200 iterations, L = ‖D‖₂², FastSolve
@@ -55,7 +55,9 @@ def spams_omp(x, d, threads):
 
     xf, df = _spams_inputs(x, d)
     t = time.perf_counter()
-    codes = spams.omp(xf, df, L=N_NONZERO, numThreads=threads)
+    # eps = lambda1 = 0 given explicitly: with the defaults, spams 2.6.5.4 in float32 returns all-zero codes
+    # on most runs at this size (20,000 signals; seen on this machine), the same call with eps=0 is right.
+    codes = spams.omp(xf, df, L=N_NONZERO, eps=0.0, lambda1=0.0, numThreads=threads)
     sec = time.perf_counter() - t
     return sec, np.asarray(codes.T.todense(), dtype=x.dtype), {}
 
