@@ -5,6 +5,12 @@
 //! [`Encoder`]; all work on a whole batch at once and run in parallel over signals with rayon.
 //! Results do not depend on the number of threads.
 
+mod lars;
+mod omp;
+
+pub use lars::{Lars, LassoLars};
+pub use omp::{batch_omp_gram, Omp};
+
 use crate::{Dictionary, Float, Result};
 use ndarray::{Array2, ArrayView2};
 
