@@ -21,6 +21,9 @@ struct Cli {
 enum Command {
     /// Sparse codes of signals (rows of a .npy) on a dictionary (rows = atoms).
     Encode(cmd::encode::Args),
+    /// Autoencoders with VQ / dictionary-learning bottlenecks (built with `--features nn`).
+    #[cfg(feature = "nn")]
+    Autoencoder(cmd::autoencoder::Args),
 }
 
 fn main() {
@@ -36,6 +39,8 @@ fn main() {
     }
     let result = match cli.command {
         Command::Encode(a) => cmd::encode::run(a),
+        #[cfg(feature = "nn")]
+        Command::Autoencoder(a) => cmd::autoencoder::run(a),
     };
     if let Err(e) = result {
         eprintln!("error: {e}");

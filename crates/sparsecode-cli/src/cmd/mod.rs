@@ -1,3 +1,5 @@
 //! One module per subcommand.
 
+#[cfg(feature = "nn")]
+pub mod autoencoder;
 pub mod encode;
