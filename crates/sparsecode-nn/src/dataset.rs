@@ -17,6 +17,7 @@ pub enum DataSource {
         /// Tile side.
         tile: usize,
         /// Grey (1 channel) instead of the 4 colour images.
+        #[serde(default)]
         gray: bool,
     },
     /// Every PNG/JPEG of a folder, centre-cropped and resized to `size×size`.
@@ -26,6 +27,7 @@ pub enum DataSource {
         /// Output side.
         size: usize,
         /// Grey instead of colour.
+        #[serde(default)]
         gray: bool,
     },
     /// CIFAR-10 binary batch files (32×32 RGB).

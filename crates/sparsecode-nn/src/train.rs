@@ -180,7 +180,8 @@ pub fn train(
             let loss_v = scalar(loss.clone())?;
             if !loss_v.is_finite() {
                 return Err(Error::NonFinite {
-                    what: format!("training loss at epoch {}", epoch + 1),
+                    what: "training loss".into(),
+                    index: format!("epoch {}", epoch + 1),
                 });
             }
             let rec_v = scalar(rec)?;

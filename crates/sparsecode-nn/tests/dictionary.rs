@@ -141,6 +141,7 @@ fn gradient_reaches_the_input_through_the_straight_through_estimator() {
     let w = to_array4(w).unwrap();
     assert!(g.iter().zip(w.iter()).all(|(a, b)| (a - b).abs() < 1e-5));
     // the dictionary loss gives the dictionary a gradient in backprop mode
+    let out = dl.forward(z).unwrap();
     let grads = out.loss.backward();
     let gd = dl
         .dictionary

@@ -41,8 +41,8 @@ fn planted_codes_are_selected_exactly() {
         .iter()
         .zip(want.iter())
         .all(|(a, b)| (a - b).abs() < 1e-6));
-    match out.stats.codes {
-        Codes::Indices(i) => assert_eq!(i, idx),
+    match &out.stats.codes {
+        Codes::Indices(i) => assert_eq!(i, &idx),
         _ => panic!("VQ returns indices"),
     }
     assert_eq!(out.stats.used(), 3);
@@ -71,6 +71,7 @@ fn straight_through_gradient_is_identity_and_codebook_gets_gradient() {
     let g = z.grad(&grads).expect("gradient reaches the input");
     let g = to_array4(g).unwrap();
     assert!(g.iter().all(|v| (v - 1.0).abs() < 1e-6));
+    let out = vq.forward(z).unwrap();
     let grads = out.loss.backward();
     assert!(vq.codebook.val().grad(&grads).is_some());
 }

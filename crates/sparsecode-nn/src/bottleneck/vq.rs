@@ -112,13 +112,15 @@ pub struct VectorQuantizer {
     pub config: VqConfig,
 }
 
-fn replace<const D: usize>(p: &Param<Tensor<D>>, value: Tensor<D>) -> Param<Tensor<D>> {
+pub(crate) fn replace_param<const D: usize>(
+    p: &Param<Tensor<D>>,
+    value: Tensor<D>,
+) -> Param<Tensor<D>> {
     let req = p.is_require_grad();
     let dev = p.val().device();
     p.clone()
         .map(|_| value.to_device(&dev).detach().set_require_grad(req))
 }
-pub(crate) use replace as replace_param;
 
 impl VectorQuantizer {
     /// Training (EMA updates) or evaluation mode.
@@ -143,9 +145,9 @@ impl VectorQuantizer {
         }
         sparsecode::validate::finite(&codes, "codebook")?;
         let dev = self.codebook.val().device();
-        self.codebook = replace(&self.codebook, from_array2(codes, &dev));
-        self.ema_sum = replace(&self.ema_sum, from_array2(codes, &dev));
-        self.ema_count = replace(&self.ema_count, from_array1(&Array1::ones(k), &dev));
+        self.codebook = replace_param(&self.codebook, from_array2(codes, &dev));
+        self.ema_sum = replace_param(&self.ema_sum, from_array2(codes, &dev));
+        self.ema_count = replace_param(&self.ema_count, from_array1(&Array1::ones(k), &dev));
         Ok(())
     }
 
@@ -228,9 +230,9 @@ impl VectorQuantizer {
             row.mapv_inplace(|v| v / c.max(f32::MIN_POSITIVE));
         }
         let dev = self.codebook.val().device();
-        self.ema_count = replace(&self.ema_count, from_array1(&count, &dev));
-        self.ema_sum = replace(&self.ema_sum, from_array2(sum.view(), &dev));
-        self.codebook = replace(&self.codebook, from_array2(codebook.view(), &dev));
+        self.ema_count = replace_param(&self.ema_count, from_array1(&count, &dev));
+        self.ema_sum = replace_param(&self.ema_sum, from_array2(sum.view(), &dev));
+        self.codebook = replace_param(&self.codebook, from_array2(codebook.view(), &dev));
         Ok(())
     }
 }
