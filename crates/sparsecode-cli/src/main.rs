@@ -28,6 +28,9 @@ enum Command {
     /// Sparsity analyses of the Neuromatch tutorial: measures, thresholds, differences, OMP,
     /// dictionary learning, PCA.
     Analyze(cmd::analyze::Args),
+    /// Autoencoders with VQ / dictionary-learning bottlenecks (built with `--features nn`).
+    #[cfg(feature = "nn")]
+    Autoencoder(cmd::autoencoder::Args),
 }
 
 fn main() {
@@ -46,6 +49,8 @@ fn main() {
         Command::Csc(a) => cmd::csc::run(a),
         Command::Train(a) => cmd::train::run(*a),
         Command::Analyze(a) => cmd::analyze::run(a),
+        #[cfg(feature = "nn")]
+        Command::Autoencoder(a) => cmd::autoencoder::run(a),
     };
     if let Err(e) = result {
         eprintln!("error: {e}");

@@ -1,0 +1,106 @@
+//! Timings of the bottlenecks (forward, evaluation mode) and of one autoencoder training step,
+//! on the shapes of `bench/nn/bench_torch.py`. Prints one JSON object.
+//! Run: `cargo run -p sparsecode-nn --example bench` (dependencies are optimised in the dev
+//! profile; so is this crate, see the root Cargo.toml).
+
+use burn::optim::{AdamWConfig, GradientsParams};
+use burn::tensor::{Distribution, Tensor};
+use sparsecode_nn::bottleneck::{Bottleneck, DictionaryUpdate, DlConfig, VqConfig};
+use sparsecode_nn::model::{AutoencoderConfig, BottleneckConfig};
+use std::time::Instant;
+
+fn timed(warmup: usize, runs: usize, mut f: impl FnMut()) -> f64 {
+    for _ in 0..warmup {
+        f();
+    }
+    let t = Instant::now();
+    for _ in 0..runs {
+        f();
+    }
+    t.elapsed().as_secs_f64() * 1e3 / runs as f64
+}
+
+fn main() -> sparsecode::Result<()> {
+    let dev = sparsecode_nn::device::cpu();
+    let mut out = serde_json::Map::new();
+    out.insert("threads".into(), rayon::current_num_threads().into());
+    for (name, (b, c, h, w, k, s)) in [
+        ("vq_latent", (8, 64, 16, 16, 512, 0)),
+        ("dl_latent", (8, 64, 16, 16, 512, 5)),
+        ("vq_pixels", (4, 3, 128, 128, 16, 0)),
+        ("dl_pixels", (4, 3, 128, 128, 16, 4)),
+    ] {
+        let z = Tensor::<4>::random([b, c, h, w], Distribution::Normal(0.0, 1.0), &dev);
+        let mut m = if s == 0 {
+            Bottleneck::Vq(
+                VqConfig {
+                    num_embeddings: k,
+                    embedding_dim: c,
+                    ..VqConfig::default()
+                }
+                .init(&dev)?,
+            )
+        } else {
+            Bottleneck::Dl(
+                DlConfig {
+                    num_atoms: k,
+                    embedding_dim: c,
+                    sparsity: s,
+                    ..DlConfig::default()
+                }
+                .init(&dev)?,
+            )
+        };
+        m.set_training(false);
+        let ms = timed(3, 10, || {
+            let o = m.forward(z.clone()).expect("forward");
+            let _ = o.output.into_data();
+        });
+        out.insert(format!("{name}_ms"), ms.into());
+    }
+    let ad = dev.clone().autodiff();
+    for (name, bneck) in [
+        (
+            "ae_dl_step",
+            BottleneckConfig::Dl(DlConfig {
+                num_atoms: 256,
+                embedding_dim: 64,
+                sparsity: 8,
+                update: DictionaryUpdate::Online { lr: 0.1 },
+                revive_dead_atoms: false,
+                ..DlConfig::default()
+            }),
+        ),
+        (
+            "ae_vq_step",
+            BottleneckConfig::Vq(VqConfig {
+                num_embeddings: 256,
+                embedding_dim: 64,
+                ..VqConfig::default()
+            }),
+        ),
+    ] {
+        let cfg = AutoencoderConfig {
+            bottleneck: bneck,
+            ..AutoencoderConfig::default()
+        };
+        let mut model = Some(cfg.init(&ad)?);
+        let mut optim = AdamWConfig::new()
+            .with_grad_clipping(Some(burn::grad_clipping::GradientClippingConfig::Norm(1.0)))
+            .init();
+        let x = Tensor::<4>::random([8, 3, 64, 64], Distribution::Uniform(-0.5, 0.5), &ad);
+        let ms = timed(2, 5, || {
+            let mut m = model.take().expect("model");
+            let o = m.forward(x.clone()).expect("forward");
+            let loss = (o.reconstruction - x.clone()).powi_scalar(2).mean() + o.bottleneck_loss;
+            let grads = GradientsParams::from_grads(loss.backward(), &m);
+            let mut m = optim.step(5e-4, m, grads);
+            m.bottleneck.after_step().expect("renormalise");
+            let _ = m.pre.weight.val().into_data();
+            model = Some(m);
+        });
+        out.insert(format!("{name}_ms"), ms.into());
+    }
+    println!("{}", serde_json::Value::Object(out));
+    Ok(())
+}

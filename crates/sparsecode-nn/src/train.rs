@@ -1,0 +1,261 @@
+//! Training loop: AdamW (β = (β₁, 0.999), weight decay), gradient clipping, total loss
+//! `MSE(x̂, x) + w·L_bottleneck` on images shifted to `[−0.5, 0.5]` (LASER: mean 0.5, std 1),
+//! a checkpoint at the end of every epoch (`model.bpk`, `optimizer.bpk`, `state.json`) and
+//! `resume` from it, a progress bar with loss, PSNR and sparsity, held-out evaluation per epoch.
+
+use crate::config::RunConfig;
+use crate::convert::{from_array4, scalar, to_array4};
+use crate::eval::{evaluate, EvalReport};
+use crate::model::Autoencoder;
+use burn::grad_clipping::GradientClippingConfig;
+use burn::module::Module;
+use burn::optim::{AdamWConfig, GradientsParams};
+use burn::tensor::Device;
+use indicatif::{ProgressBar, ProgressStyle};
+use ndarray::{Array4, Axis};
+use rand::seq::SliceRandom;
+use sparsecode::{Error, Result};
+use std::path::Path;
+
+/// One epoch of the history.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct EpochRecord {
+    /// Epoch (1-based).
+    pub epoch: usize,
+    /// Mean training loss.
+    pub train_loss: f64,
+    /// Training PSNR (dB, on [0, 1]).
+    pub train_psnr: f64,
+    /// Mean non-zeros per token.
+    pub nonzeros_per_token: f64,
+    /// Held-out evaluation.
+    pub val: EvalReport,
+    /// Seconds of the epoch.
+    pub seconds: f64,
+}
+
+/// The state file of a checkpoint.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct TrainState {
+    /// Epochs done.
+    pub epochs_done: usize,
+    /// Bottleneck forward passes in training mode (K-SVD streams).
+    pub bottleneck_step: u64,
+    /// History.
+    pub history: Vec<EpochRecord>,
+}
+
+/// Checkpoint files in `dir`.
+pub fn checkpoint_paths(
+    dir: &Path,
+) -> (std::path::PathBuf, std::path::PathBuf, std::path::PathBuf) {
+    (
+        dir.join("model.bpk"),
+        dir.join("optimizer.bpk"),
+        dir.join("state.json"),
+    )
+}
+
+/// Images `[0,1]` (B, C, H, W) → centred tensor on `device`.
+pub fn to_input(batch: &Array4<f32>, device: &Device) -> burn::tensor::Tensor<4> {
+    from_array4(&batch.mapv(|v| v - 0.5), device)
+}
+
+fn bar(len: u64, prefix: String) -> ProgressBar {
+    let pb = if std::io::IsTerminal::is_terminal(&std::io::stderr()) {
+        ProgressBar::new(len)
+    } else {
+        ProgressBar::hidden()
+    };
+    pb.set_style(
+        ProgressStyle::with_template(
+            "{prefix} [{elapsed_precise}] {wide_bar} {pos}/{len} ({eta}) {msg}",
+        )
+        .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    pb.set_prefix(prefix);
+    pb
+}
+
+fn set_bottleneck_step(model: &mut Autoencoder, step: u64) {
+    if let crate::bottleneck::Bottleneck::Dl(b) = &mut model.bottleneck {
+        b.step = step;
+    }
+}
+
+fn bottleneck_step(model: &Autoencoder) -> u64 {
+    match &model.bottleneck {
+        crate::bottleneck::Bottleneck::Dl(b) => b.step,
+        _ => 0,
+    }
+}
+
+/// Train on `train`, evaluate on `val` after each epoch; returns the model and the state.
+/// With `resume`, continues from the checkpoint in `cfg.train.out_dir`.
+pub fn train(
+    cfg: &RunConfig,
+    train: &Array4<f32>,
+    val: &Array4<f32>,
+    resume: bool,
+    quiet: bool,
+) -> Result<(Autoencoder, TrainState)> {
+    let t = &cfg.train;
+    if t.batch_size == 0 || t.epochs == 0 {
+        return Err(Error::param("batch_size/epochs", "must be ≥ 1"));
+    }
+    if !(t.learning_rate > 0.0) {
+        return Err(Error::param("learning_rate", "must be positive"));
+    }
+    let (n, c, h, w) = train.dim();
+    if n == 0 {
+        return Err(Error::Empty {
+            what: "training images".into(),
+        });
+    }
+    if c != cfg.model.in_channels {
+        return Err(Error::shape(
+            "image channels",
+            cfg.model.in_channels.to_string(),
+            c.to_string(),
+        ));
+    }
+    let m = cfg.model.size_multiple();
+    if h % m != 0 || w % m != 0 {
+        return Err(Error::param(
+            "image size",
+            format!("{h}×{w} must be a multiple of {m} (4 × patch size)"),
+        ));
+    }
+    let device = crate::device::device(t.device)?.autodiff();
+    device.seed(t.seed);
+    let mut model = cfg.model.init(&device)?;
+    let mut optim = AdamWConfig::new()
+        .with_beta_1(t.beta1)
+        .with_weight_decay(t.weight_decay)
+        .with_grad_clipping(
+            (t.grad_clip > 0.0).then_some(GradientClippingConfig::Norm(t.grad_clip)),
+        )
+        .init();
+    std::fs::create_dir_all(&t.out_dir).map_err(|e| Error::file(&t.out_dir, e))?;
+    let (model_path, optim_path, state_path) = checkpoint_paths(&t.out_dir);
+    let mut state = TrainState {
+        epochs_done: 0,
+        bottleneck_step: 0,
+        history: vec![],
+    };
+    if resume && state_path.exists() {
+        let text = std::fs::read_to_string(&state_path).map_err(|e| Error::file(&state_path, e))?;
+        state = serde_json::from_str(&text).map_err(|e| Error::file(&state_path, e))?;
+        model = model
+            .try_load_file(&model_path)
+            .map_err(|e| Error::file(&model_path, format!("{e:?}")))?;
+        optim = optim
+            .load(&optim_path)
+            .map_err(|e| Error::file(&optim_path, format!("{e:?}")))?;
+        set_bottleneck_step(&mut model, state.bottleneck_step);
+    }
+    std::fs::write(t.out_dir.join("config.toml"), cfg.to_toml()?)
+        .map_err(|e| Error::file(&t.out_dir, e))?;
+    for epoch in state.epochs_done..t.epochs {
+        let start = std::time::Instant::now();
+        let mut order: Vec<usize> = (0..n).collect();
+        order.shuffle(&mut sparsecode::rng::stream_rng(t.seed, epoch as u64));
+        let batches: Vec<&[usize]> = order.chunks(t.batch_size).collect();
+        let pb = if quiet {
+            ProgressBar::hidden()
+        } else {
+            bar(
+                batches.len() as u64,
+                format!("epoch {}/{}", epoch + 1, t.epochs),
+            )
+        };
+        model.bottleneck.set_training(true);
+        let (mut loss_sum, mut se_sum, mut count, mut nnz_sum) = (0.0, 0.0, 0usize, 0.0);
+        for idx in &batches {
+            let batch = train.select(Axis(0), idx);
+            let x = to_input(&batch, &device);
+            let out = model.forward(x.clone())?;
+            let rec = (out.reconstruction.clone() - x).powi_scalar(2).mean();
+            let loss = rec.clone() + out.bottleneck_loss.mul_scalar(cfg.model.bottleneck_weight);
+            let loss_v = scalar(loss.clone())?;
+            if !loss_v.is_finite() {
+                return Err(Error::NonFinite {
+                    what: "training loss".into(),
+                    index: format!("epoch {}", epoch + 1),
+                });
+            }
+            let rec_v = scalar(rec)?;
+            let grads = GradientsParams::from_grads(loss.backward(), &model);
+            model = optim.step(t.learning_rate, model, grads);
+            model.bottleneck.after_step()?;
+            loss_sum += loss_v * idx.len() as f64;
+            se_sum += rec_v * idx.len() as f64;
+            nnz_sum += out.stats.nonzeros_per_token * idx.len() as f64;
+            count += idx.len();
+            pb.inc(1);
+            pb.set_message(format!(
+                "loss {:.5} psnr {:.2} dB nnz/token {:.2}",
+                loss_sum / count as f64,
+                crate::metrics::psnr_from_mse(se_sum / count as f64, 1.0),
+                nnz_sum / count as f64
+            ));
+        }
+        pb.finish_and_clear();
+        let report = evaluate(&model, val, cfg.train.batch_size)?;
+        let rec = EpochRecord {
+            epoch: epoch + 1,
+            train_loss: loss_sum / count as f64,
+            train_psnr: crate::metrics::psnr_from_mse(se_sum / count as f64, 1.0),
+            nonzeros_per_token: nnz_sum / count as f64,
+            val: report,
+            seconds: start.elapsed().as_secs_f64(),
+        };
+        if !quiet {
+            eprintln!(
+                "epoch {}: loss {:.5}, train PSNR {:.2} dB, held-out MSE {:.5} PSNR {:.2} dB SSIM {}, {:.1} s",
+                rec.epoch, rec.train_loss, rec.train_psnr, rec.val.mse, rec.val.psnr, rec.val.ssim.map_or("n/a".to_string(), |v| format!("{v:.4}")), rec.seconds
+            );
+        }
+        state.history.push(rec);
+        state.epochs_done = epoch + 1;
+        state.bottleneck_step = bottleneck_step(&model);
+        model
+            .clone()
+            .save_file(&model_path)
+            .map_err(|e| Error::file(&model_path, format!("{e:?}")))?;
+        optim
+            .save(&optim_path)
+            .map_err(|e| Error::file(&optim_path, format!("{e:?}")))?;
+        let json = serde_json::to_string_pretty(&state).map_err(|e| Error::file(&state_path, e))?;
+        std::fs::write(&state_path, json).map_err(|e| Error::file(&state_path, e))?;
+    }
+    Ok((model, state))
+}
+
+/// Reconstructions `[0,1]` of `images` by `model` in evaluation mode.
+pub fn reconstruct(
+    model: &Autoencoder,
+    images: &Array4<f32>,
+    batch_size: usize,
+) -> Result<Array4<f32>> {
+    let mut m = model.valid();
+    m.bottleneck.set_training(false);
+    let device = m.pre.weight.val().device();
+    let mut parts = Vec::new();
+    let n = images.len_of(Axis(0));
+    for start in (0..n).step_by(batch_size.max(1)) {
+        let b = images
+            .slice(ndarray::s![
+                start..(start + batch_size.max(1)).min(n),
+                ..,
+                ..,
+                ..
+            ])
+            .to_owned();
+        let out = m.forward(to_input(&b, &device))?;
+        parts.push(to_array4(out.reconstruction)?.mapv(|v| (v + 0.5).clamp(0.0, 1.0)));
+    }
+    let views: Vec<_> = parts.iter().map(|a| a.view()).collect();
+    ndarray::concatenate(Axis(0), &views)
+        .map_err(|e| Error::shape("reconstructions", "batches", e.to_string()))
+}
