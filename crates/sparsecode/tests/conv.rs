@@ -555,9 +555,9 @@ fn dense_solve(mut a: Vec<Vec<C64>>, mut b: Vec<C64>) -> Vec<C64> {
         b.swap(col, piv);
         for r in col + 1..n {
             let f = a[r][col] / a[col][col];
-            for c in col..n {
-                let v = a[col][c];
-                a[r][c] -= f * v;
+            let pivot_row = a[col].clone();
+            for (dst, v) in a[r].iter_mut().zip(pivot_row.iter()).skip(col) {
+                *dst -= f * *v;
             }
             let v = b[col];
             b[r] -= f * v;
