@@ -11,7 +11,7 @@
 //!    [`ConvDictLearner::Admm`], the default) or [`ConvFista`] ([`ConvDictLearner::Fista`]),
 //!    warm-started from the previous maps;
 //! 2. kernel update, [`ConvDictLearner::Admm`]: `dict_iter` iterations of the Fourier-domain
-//!    ADMM [`Ccmod`](super::ccmod::Ccmod) (exact per-frequency `K × K` solves by iterated
+//!    ADMM [`Ccmod`] (exact per-frequency `K × K` solves by iterated
 //!    Sherman–Morrison, state kept across outer iterations);
 //!    [`ConvDictLearner::Fista`]: `dict_iter` projected FISTA steps on `d` with step `1/L_d`,
 //!    `L_d = max_f Σ_{i,k} |Y_ik(f)|²` (a bound on the largest eigenvalue of
@@ -20,6 +20,12 @@
 //!
 //! Kernels start as seeded Gaussian noise of unit norm. The objective is recorded after each
 //! outer iteration.
+//!
+//! Differences from SPORCO's `cbpdndl`: there one iteration of each ADMM runs per outer
+//! iteration with both dual states kept; here the coding ADMM restarts its dual variable at
+//! each call (so a few coding iterations per outer iteration are needed), only the kernel
+//! ADMM keeps `(g, u)`. Memory of the kernel update: `2·N·K` spectra of `(w/2+1)·h` complex
+//! values (the map spectra and the Sherman–Morrison vectors).
 //!
 //! The FISTA kernel step `1/L_d` uses the trace bound, which low frequencies dominate, so that
 //! learner is slow on natural images (tens of outer iterations leave noisy-looking kernels);
