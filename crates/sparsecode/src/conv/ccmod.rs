@@ -366,3 +366,58 @@ impl<T: FftFloat> Ccmod<T> {
         Ok(self.kernels())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rng::{randn, rng_from_seed};
+    use ndarray::Array2;
+
+    fn spectra<T: FftFloat>(maps: &Array3<f64>) -> Array3<C<T>> {
+        let (k, h, w) = maps.dim();
+        let fft = Fft2::<T>::cached(h, w).unwrap();
+        let (wc, hh) = fft.spectrum_shape();
+        let mut out = Array3::from_elem((k, wc, hh), C::new(T::zero(), T::zero()));
+        for (m, mut o) in maps.outer_iter().zip(out.outer_iter_mut()) {
+            o.assign(&fft.forward(m.mapv(T::of).view()).unwrap());
+        }
+        out
+    }
+
+    #[test]
+    fn f32_solve_matches_f64_and_projection_is_idempotent() {
+        let mut rng = rng_from_seed(5);
+        let maps: Vec<Array3<f64>> = (0..2)
+            .map(|_| {
+                let a: Array2<f64> = randn(3, 6 * 7, &mut rng);
+                a.into_shape_with_order((3, 6, 7)).unwrap()
+            })
+            .collect();
+        let b: Array2<f64> = randn(3, 6 * 7, &mut rng);
+        let b = b.into_shape_with_order((3, 6, 7)).unwrap();
+        let y64: Vec<_> = maps.iter().map(spectra::<f64>).collect();
+        let y32: Vec<_> = maps.iter().map(spectra::<f32>).collect();
+        let (b64, b32) = (spectra::<f64>(&b), spectra::<f32>(&b));
+        let (mut x64, mut x32) = (b64.clone(), b32.clone());
+        IsmSolver::new(&y64, 2.0)
+            .unwrap()
+            .solve(&b64, &mut x64)
+            .unwrap();
+        IsmSolver::new(&y32, 2.0f32)
+            .unwrap()
+            .solve(&b32, &mut x32)
+            .unwrap();
+        for (a, c) in x64.iter().zip(x32.iter()) {
+            assert!((a.re - c.re as f64).abs() + (a.im - c.im as f64).abs() < 1e-4);
+        }
+        let mut d = b.mapv(|v| 3.0 * v);
+        project_kernels(&mut d, 4, true);
+        let once = d.clone();
+        project_kernels(&mut d, 4, true);
+        for (a, c) in d.iter().zip(once.iter()) {
+            assert!((a - c).abs() < 1e-12);
+        }
+        assert!(d.slice(s![.., 4.., ..]).iter().all(|v| *v == 0.0));
+        assert!(d.slice(s![.., .., 4..]).iter().all(|v| *v == 0.0));
+    }
+}
