@@ -76,6 +76,39 @@ fn synth_encode_learn_write_their_outputs() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
+    for learner in ["fista", "admm"] {
+        let out = bin()
+            .args([
+                "csc",
+                "learn",
+                "--size",
+                "16",
+                "--iters",
+                "2",
+                "--n-kernels",
+                "2",
+                "--kernel-size",
+                "3",
+                "--learner",
+                learner,
+                "--out",
+            ])
+            .arg(d.join(format!("l-{learner}")))
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(d.join(format!("l-{learner}/kernels.png")).exists());
+    }
+    let out = bin()
+        .args(["csc", "learn", "--learner", "newton", "--out"])
+        .arg(d.join("l-bad"))
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
     let out = bin()
         .args(["csc", "encode", "--iters", "5", "--image"])
         .arg(d.join("s/image.npy"))

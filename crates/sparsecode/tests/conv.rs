@@ -388,6 +388,8 @@ fn dictionary_learning_reduces_objective_on_planted_problem() {
         coding_iter: 20,
         dict_iter: 10,
         seed: 3,
+        learner: ConvDictLearner::Fista,
+        ..Default::default()
     };
     let mut seen = 0;
     let res = cdl.fit(&images, &mut |_, _| seen += 1).unwrap();
@@ -539,4 +541,189 @@ fn f32_fista_matches_f64() {
     .unwrap();
     let (a, b) = (r64.objective.last().unwrap(), r32.objective.last().unwrap());
     assert!((a - b).abs() < 1e-3 * a, "{a} vs {b}");
+}
+
+/// Solves the complex system `a x = b` (n × n, row-major) by Gaussian elimination with
+/// partial pivoting.
+fn dense_solve(mut a: Vec<Vec<C64>>, mut b: Vec<C64>) -> Vec<C64> {
+    let n = b.len();
+    for col in 0..n {
+        let piv = (col..n)
+            .max_by(|&i, &j| a[i][col].norm().partial_cmp(&a[j][col].norm()).unwrap())
+            .unwrap();
+        a.swap(col, piv);
+        b.swap(col, piv);
+        for r in col + 1..n {
+            let f = a[r][col] / a[col][col];
+            let pivot_row = a[col].clone();
+            for (dst, v) in a[r].iter_mut().zip(pivot_row.iter()).skip(col) {
+                *dst -= f * *v;
+            }
+            let v = b[col];
+            b[r] -= f * v;
+        }
+    }
+    let mut x = vec![C64::new(0.0, 0.0); n];
+    for r in (0..n).rev() {
+        let mut s = b[r];
+        for c in r + 1..n {
+            s -= a[r][c] * x[c];
+        }
+        x[r] = s / a[r][r];
+    }
+    x
+}
+
+type C64 = rustfft::num_complex::Complex<f64>;
+
+fn spectra_of(maps: &Array3<f64>) -> Array3<C64> {
+    let (k, h, w) = maps.dim();
+    let fft = Fft2::<f64>::cached(h, w).unwrap();
+    let (wc, hh) = fft.spectrum_shape();
+    let mut out = Array3::from_elem((k, wc, hh), C64::new(0.0, 0.0));
+    for (m, mut o) in maps.outer_iter().zip(out.outer_iter_mut()) {
+        o.assign(&fft.forward(m).unwrap());
+    }
+    out
+}
+
+#[test]
+fn ccmod_solver_matches_dense_per_frequency_solve() {
+    let (k, h, w, sigma) = (3, 4, 5, 0.7);
+    for n in [1usize, 3] {
+        let yfs: Vec<Array3<C64>> = (0..n)
+            .map(|i| spectra_of(&randn3(k, h, w, 100 + i as u64)))
+            .collect();
+        let b = spectra_of(&randn3(k, h, w, 7));
+        let solver = IsmSolver::new(&yfs, sigma).unwrap();
+        let mut x = b.clone();
+        solver.solve(&b, &mut x).unwrap();
+        let (_, wc, hh) = b.dim();
+        for fx in 0..wc {
+            for fy in 0..hh {
+                // A = Σ_n Ŷ_nᴴŶ_n + σI, A[i][j] = Σ_n conj(Y_ni) Y_nj.
+                let a: Vec<Vec<C64>> = (0..k)
+                    .map(|i| {
+                        (0..k)
+                            .map(|j| {
+                                let s: C64 = yfs
+                                    .iter()
+                                    .map(|y| y[[i, fx, fy]].conj() * y[[j, fx, fy]])
+                                    .sum();
+                                if i == j {
+                                    s + sigma
+                                } else {
+                                    s
+                                }
+                            })
+                            .collect()
+                    })
+                    .collect();
+                let rhs: Vec<C64> = (0..k).map(|i| b[[i, fx, fy]]).collect();
+                let want = dense_solve(a, rhs);
+                for i in 0..k {
+                    let got = x[[i, fx, fy]];
+                    assert!(
+                        (got - want[i]).norm() < 1e-10 * (1.0 + want[i].norm()),
+                        "n={n} f=({fx},{fy}) k={i}: {got} vs {}",
+                        want[i]
+                    );
+                }
+            }
+        }
+    }
+    assert!(IsmSolver::<f64>::new(&[], 1.0).is_err());
+    let y = vec![spectra_of(&randn3(k, h, w, 1))];
+    assert!(IsmSolver::new(&y, 0.0).is_err());
+}
+
+fn planted_kernels(k: usize, p: usize, seed: u64) -> Array3<f64> {
+    let mut truth = randn3(k, p, p, seed);
+    for mut d in truth.outer_iter_mut() {
+        let n = d.iter().map(|v| v * v).sum::<f64>().sqrt();
+        d.mapv_inplace(|v| v / n);
+    }
+    truth
+}
+
+fn planted_maps(k: usize, h: usize, w: usize, seed: u64) -> Array3<f64> {
+    let mut m = randn3(k, h, w, seed);
+    m.mapv_inplace(|v| if v.abs() > 2.0 { 3.0 * v } else { 0.0 });
+    m
+}
+
+#[test]
+fn ccmod_recovers_planted_kernels_and_stays_feasible() {
+    let (k, p, h, w) = (3, 5, 24, 24);
+    let truth = planted_kernels(k, p, 11);
+    let op = ConvOperator::from_kernels(truth.view(), h, w).unwrap();
+    let fft = Fft2::<f64>::cached(h, w).unwrap();
+    let maps: Vec<Array3<f64>> = (0..2).map(|i| planted_maps(k, h, w, 50 + i)).collect();
+    let yfs: Vec<Array3<C64>> = maps.iter().map(spectra_of).collect();
+    let sfs: Vec<Vec<C64>> = maps
+        .iter()
+        .map(|m| {
+            let s = op.forward(m.view()).unwrap();
+            fft.forward(s.view()).unwrap().into_raw_vec_and_offset().0
+        })
+        .collect();
+    let init = randn3(k, p, p, 99);
+    let mut cc = Ccmod::new(init.view(), h, w, 5.0, 1.8, false).unwrap();
+    let mut last = Array3::zeros((k, p, p));
+    for _ in 0..6 {
+        last = cc.update(&yfs, &sfs, 10).unwrap();
+        for d in last.outer_iter() {
+            assert!(d.iter().map(|v| v * v).sum::<f64>() <= 1.0 + 1e-12);
+        }
+    }
+    for (i, (d, t)) in last.outer_iter().zip(truth.outer_iter()).enumerate() {
+        let dot: f64 = d.iter().zip(t.iter()).map(|(a, b)| a * b).sum();
+        let nd = d.iter().map(|v| v * v).sum::<f64>().sqrt();
+        assert!(dot / nd > 0.95, "kernel {i}: correlation {}", dot / nd);
+    }
+    // Zero-mean projection: each kernel sums to 0 on its support, norm ≤ 1.
+    let mut zm = Ccmod::new(init.view(), h, w, 5.0, 1.8, true).unwrap();
+    let z = zm.update(&yfs, &sfs, 5).unwrap();
+    for d in z.outer_iter() {
+        assert!(d.sum().abs() < 1e-10);
+        assert!(d.iter().map(|v| v * v).sum::<f64>() <= 1.0 + 1e-12);
+    }
+    assert!(Ccmod::new(init.view(), h, w, -1.0, 1.8, false).is_err());
+    assert!(cc.update(&yfs[..1], &sfs, 1).is_err());
+}
+
+#[test]
+fn admm_dictionary_learning_decreases_objective() {
+    let (k, p, h, w) = (2, 5, 24, 24);
+    let truth = planted_kernels(k, p, 31);
+    let op = ConvOperator::from_kernels(truth.view(), h, w).unwrap();
+    let images: Vec<Array2<f64>> = (0..2)
+        .map(|i| op.forward(planted_maps(k, h, w, 40 + i).view()).unwrap())
+        .collect();
+    let cdl = ConvDictLearning {
+        n_kernels: k,
+        kernel_size: p,
+        lambda: 0.1,
+        n_iter: 15,
+        coding_iter: 10,
+        dict_iter: 5,
+        seed: 3,
+        ..Default::default()
+    };
+    assert_eq!(cdl.learner, ConvDictLearner::Admm);
+    let res = cdl.fit(&images, &mut |_, _| {}).unwrap();
+    let o = &res.report.objective;
+    eprintln!("admm learner objective {o:?}");
+    assert!(o.last().unwrap() < &(0.8 * o[0]), "{o:?}");
+    let ups = o.windows(2).filter(|p| p[1] > p[0] * (1.0 + 1e-6)).count();
+    assert!(ups <= 1, "objective rose {ups} times: {o:?}");
+    for d in res.kernels.outer_iter() {
+        assert!(d.iter().map(|v| v * v).sum::<f64>() <= 1.0 + 1e-9);
+    }
+    assert!(ConvDictLearning {
+        sigma: 0.0,
+        ..cdl.clone()
+    }
+    .fit(&images, &mut |_, _| {})
+    .is_err());
 }

@@ -7,8 +7,9 @@ use ndarray::{Array2, Array3, ArrayD, Axis, Ix2, Ix3, IxDyn};
 use sparsecode::conv::generative::keep_largest_fraction;
 use sparsecode::conv::loggabor::{fftshift, spatial_kernel};
 use sparsecode::conv::{
-    csc_objective, wiener, ConvAdmm, ConvDictLearning, ConvFista, ConvGradientDescent, ConvIsta,
-    ConvOperator, ConvSolver, CscReport, GenerativeModel, InverseFilter,
+    csc_objective, wiener, ConvAdmm, ConvDictLearner, ConvDictLearning, ConvFista,
+    ConvGradientDescent, ConvIsta, ConvOperator, ConvSolver, CscReport, GenerativeModel,
+    InverseFilter,
 };
 use sparsecode::io::write_npy;
 use sparsecode::viz::{plot_lines, save_atom_grid, save_gray_png, Scale, Series};
@@ -138,6 +139,15 @@ pub struct EncodeArgs {
     pub out: PathBuf,
 }
 
+/// Learner of `csc learn`.
+#[derive(clap::ValueEnum, Clone, Copy, Debug)]
+pub enum LearnerArg {
+    /// ADMM coding and ADMM (CCMOD) kernel update.
+    Admm,
+    /// FISTA coding and projected-FISTA kernel update.
+    Fista,
+}
+
 /// Options of `csc learn`.
 #[derive(clap::Args, Debug)]
 pub struct LearnArgs {
@@ -159,12 +169,25 @@ pub struct LearnArgs {
     /// Outer iterations.
     #[arg(long, default_value_t = 50)]
     pub iters: usize,
-    /// FISTA iterations per image per outer iteration.
+    /// Algorithms: `admm` (ADMM coding + CCMOD kernel ADMM, as SPORCO's cbpdndl) or `fista`
+    /// (FISTA coding + projected-FISTA kernel steps; slow on natural images).
+    #[arg(long, value_enum, default_value_t = LearnerArg::Admm)]
+    pub learner: LearnerArg,
+    /// Coding iterations (ADMM or FISTA) per image per outer iteration.
     #[arg(long, default_value_t = 10)]
     pub coding_iters: usize,
-    /// Kernel-update steps per outer iteration.
+    /// Kernel-update iterations (ADMM or FISTA) per outer iteration.
     #[arg(long, default_value_t = 5)]
     pub dict_iters: usize,
+    /// Coding ADMM penalty ρ (default 50λ + 1).
+    #[arg(long)]
+    pub rho: Option<f64>,
+    /// Kernel ADMM penalty σ.
+    #[arg(long, default_value_t = 10.0)]
+    pub sigma: f64,
+    /// Do not constrain the kernels to zero mean.
+    #[arg(long)]
+    pub no_zero_mean: bool,
     /// High-pass cut-off (cycles/px) applied to the images before learning (0: only remove the mean).
     #[arg(long, default_value_t = 0.05)]
     pub highpass: f64,
@@ -576,6 +599,13 @@ fn learn(a: LearnArgs) -> Result<()> {
         coding_iter: a.coding_iters,
         dict_iter: a.dict_iters,
         seed: a.seed,
+        learner: match a.learner {
+            LearnerArg::Admm => ConvDictLearner::Admm,
+            LearnerArg::Fista => ConvDictLearner::Fista,
+        },
+        rho: a.rho,
+        sigma: a.sigma,
+        zero_mean: !a.no_zero_mean,
     };
     let pb = bar(a.iters as u64, "learn");
     let t = Instant::now();

@@ -7,8 +7,10 @@
 //! - [`generative`]: sparse Laplace events through the envelope;
 //! - [`inverse`]: regularised inverse and Wiener filters;
 //! - [`solvers`]: gradient descent, ISTA, FISTA, ADMM on the convolutional lasso;
+//! - [`ccmod`]: ADMM kernel update (CCMOD) with per-frequency iterated Sherman–Morrison;
 //! - [`dictionary_learning`]: convolutional dictionary learning.
 
+pub mod ccmod;
 pub mod dictionary_learning;
 pub mod fft2;
 pub mod generative;
@@ -17,7 +19,8 @@ pub mod loggabor;
 pub mod operator;
 pub mod solvers;
 
-pub use dictionary_learning::{ConvDictLearning, ConvDictReport};
+pub use ccmod::{project_kernels, Ccmod, IsmSolver};
+pub use dictionary_learning::{ConvDictLearner, ConvDictLearning, ConvDictReport, ConvDictResult};
 pub use fft2::{Fft2, FftFloat};
 pub use generative::{GenerativeModel, Synthesis};
 pub use inverse::{wiener, InverseFilter};
