@@ -15,7 +15,7 @@ use sparsecode::compress::{compressed_dim, measurement_matrix, Compression};
 use sparsecode::data::{
     load_gray_folder, shipped_images, whiten_olshausen, PatchDataset, PatchSplit, OLSHAUSEN_F0,
 };
-use sparsecode::encode::{Admm, Encoder, Fista};
+use sparsecode::encode::{Admm, Encoder, Fista, LassoLars};
 use sparsecode::learn::compressed::{compress_atoms, compress_signals, recover_dictionary};
 use sparsecode::learn::ksvd::{Ksvd, Rank1};
 use sparsecode::learn::olshausen::Olshausen;
@@ -238,9 +238,16 @@ fn make_learner<T: Float>(s: &Settings, init: Array2<T>) -> Result<Box<dyn Learn
         "ksvd" => Box::new(Ksvd::new(init, omp_encoder(s)?, Rank1::Exact)?),
         "aksvd" => Box::new(Ksvd::new(init, omp_encoder(s)?, Rank1::Approximate)?),
         "online" => {
-            // the seed's FISTA (start at X·Dᵀ, batch-joint tolerance 1e-3): as accurate as
-            // the learning needs and several times faster than a tight per-row tolerance
-            let enc = Fista::seed(lambda);
+            // Exact lasso codes by LARS homotopy, as scikit-learn's and SPAMS' online learners
+            // code: sparse codes make it much cheaper than FISTA. LassoLars' objective is
+            // 1/(2·n_features)‖x − aD‖² + α‖a‖₁, the same problem with α = λ / n_features.
+            let n_features = init.ncols();
+            let enc = LassoLars::<T> {
+                alpha: lambda / T::of(n_features as f64),
+                positive: false,
+                max_iter: 500,
+                fit_intercept: false,
+            };
             let mut l = OnlineDictionaryLearning::new(init, Box::new(enc), lambda)?;
             l.batch_size = s.batch_size;
             Box::new(l)
