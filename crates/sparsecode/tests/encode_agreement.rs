@@ -48,7 +48,6 @@ fn all_lasso_solvers_agree_with_lasso_lars() {
         lambda,
         max_iter: 100_000,
         tol: 1e-13,
-        ..Ista::default()
     }
     .encode(&d, x.view())
     .unwrap();
@@ -147,7 +146,6 @@ fn fista_on_a_very_overcomplete_dictionary_matches_lasso_lars() {
             lambda,
             max_iter: 200_000,
             tol: 1e-14,
-            ..Ista::default()
         }
         .encode(&d, x.view())
         .unwrap(),

@@ -281,24 +281,30 @@ fn build_encoder<T: Float>(args: &Args, n_features: usize) -> Result<Built<T>> {
             fit_intercept: args.fit_intercept,
         }),
         Method::Lars => {
-            let mut l = Lars::<T>::default();
-            l.n_nonzero = args.n_nonzero.unwrap_or((n_features / 10).max(1));
-            l.fit_intercept = args.fit_intercept;
+            let l = Lars::<T> {
+                n_nonzero: args.n_nonzero.unwrap_or((n_features / 10).max(1)),
+                fit_intercept: args.fit_intercept,
+                ..Lars::default()
+            };
             Built::Other(Box::new(l))
         }
         Method::LassoLars => {
-            let mut l = LassoLars::<T>::default();
-            l.alpha = alpha;
-            l.positive = args.positive;
-            l.fit_intercept = args.fit_intercept;
+            let mut l = LassoLars::<T> {
+                alpha,
+                positive: args.positive,
+                fit_intercept: args.fit_intercept,
+                ..LassoLars::default()
+            };
             if let Some(m) = args.max_iter {
                 l.max_iter = m;
             }
             Built::Other(Box::new(l))
         }
         Method::Ista => {
-            let mut s = Ista::<T>::default();
-            s.lambda = alpha;
+            let mut s = Ista::<T> {
+                lambda: alpha,
+                ..Ista::default()
+            };
             if let Some(m) = args.max_iter {
                 s.max_iter = m;
             }
@@ -340,9 +346,11 @@ fn build_encoder<T: Float>(args: &Args, n_features: usize) -> Result<Built<T>> {
             Built::Other(Box::new(s))
         }
         Method::Lca => {
-            let mut s = Lca::<T>::default();
-            s.lambda = alpha;
-            s.kind = kind;
+            let mut s = Lca::<T> {
+                lambda: alpha,
+                kind,
+                ..Lca::default()
+            };
             if let Some(m) = args.max_iter {
                 s.max_iter = m;
             }
@@ -352,8 +360,10 @@ fn build_encoder<T: Float>(args: &Args, n_features: usize) -> Result<Built<T>> {
             Built::Other(Box::new(s))
         }
         Method::Iht => {
-            let mut s = Iht::<T>::default();
-            s.n_nonzero = need_k("iht")?;
+            let mut s = Iht::<T> {
+                n_nonzero: need_k("iht")?,
+                ..Iht::default()
+            };
             if let Some(m) = args.max_iter {
                 s.max_iter = m;
             }
@@ -362,11 +372,6 @@ fn build_encoder<T: Float>(args: &Args, n_features: usize) -> Result<Built<T>> {
             }
             Built::Other(Box::new(s))
         }
-        Method::Threshold => {
-            let mut s = Threshold::<T>::default();
-            s.alpha = alpha;
-            s.kind = kind;
-            Built::Other(Box::new(s))
-        }
+        Method::Threshold => Built::Other(Box::new(Threshold::<T> { alpha, kind })),
     })
 }
