@@ -12,7 +12,7 @@ use sparsecode::encode::{Encoder, LassoLars};
 use sparsecode::io::{read_npy, write_npy};
 use sparsecode::rng::{randn, rng_from_seed, Rng};
 use sparsecode::{Dictionary, Float};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 fn synthetic<T: Float>(n: usize) -> (Array2<T>, Array2<T>) {
@@ -32,7 +32,7 @@ fn synthetic<T: Float>(n: usize) -> (Array2<T>, Array2<T>) {
     (dict.atoms().to_owned(), x)
 }
 
-fn load<T: Float>(dir: &PathBuf, n: usize) -> (Array2<T>, Array2<T>) {
+fn load<T: Float>(dir: &Path, n: usize) -> (Array2<T>, Array2<T>) {
     let tag = if T::DTYPE == "float32" { "f32" } else { "f64" };
     match (
         read_npy::<T, _>(dir.join(format!("D_{tag}.npy"))),

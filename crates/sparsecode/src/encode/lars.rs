@@ -15,8 +15,15 @@
 //!
 //! (scikit-learn's `LassoLars(alpha)` with design `Dᵀ` and target `x`). The algorithm follows
 //! scikit-learn's `lars_path` step for step (same tie rules, tolerances and degenerate-pivot
-//! handling), so codes agree with it to rounding error; the Cholesky factor of `G_AA` grows by
-//! one row per added atom and is recomputed when the lasso drops one.
+//! handling), so codes agree with it to rounding error.
+//!
+//! Cost per step: the packed Cholesky factor of `G_AA` grows by one row per added atom (on a
+//! drop only the rows from the dropped position on are recomputed), the direction comes from
+//! two triangular solves on it, and the `O(n_atoms·|A|)` work is two fused vector passes: one
+//! accumulates `u = G[:, A]·w` in registers, rounds it as scikit-learn and finds the step to the
+//! next tie; the other applies `c ← c − γ·u` and finds the next atom to enter. The kernel is
+//! compiled for AVX2/AVX-512 and picked at run time; per-thread workspaces are reused, so no step
+//! allocates.
 
 use crate::{linalg, validate, Dictionary, Error, Float, Result};
 use ndarray::{Array1, Array2, ArrayView2, Axis};
@@ -205,19 +212,29 @@ fn solve_all<T: Float>(
     Ok((codes, intercept))
 }
 
-/// Per-thread buffers of the path, reused across signals.
+/// Per-thread buffers of the path, reused across signals (nothing is allocated per step).
 struct PathWorkspace<T> {
     xy: Vec<T>,
     cov: Vec<T>,
     is_active: Vec<bool>,
+    /// `+∞` on active atoms, `0` elsewhere: added to a step length (or subtracted from a
+    /// correlation) it masks the active atoms out of a branch-free vector loop.
+    act_inf: Vec<T>,
     active: Vec<usize>,
     sign: Vec<T>,
+    /// Packed lower Cholesky factor of `G_AA` (row `i` at `i(i+1)/2`).
     chol: Vec<T>,
     least_squares: Vec<T>,
     corr_eq_dir: Vec<T>,
     coef: Vec<T>,
     prev_coef: Vec<T>,
     scratch: Vec<T>,
+    dropped_positions: Vec<usize>,
+    dropped: Vec<usize>,
+    /// Active atoms after the first dropped position, while the factor is rebuilt.
+    rest: Vec<usize>,
+    /// Atoms dropped at the previous step, whose `prev_coef` must follow `coef` (zero).
+    stale: Vec<usize>,
 }
 
 /// Smallest strictly positive entry, or the largest float if none (scikit-learn's `min_pos`).
@@ -227,7 +244,9 @@ fn min_pos<T: Float>(values: impl Iterator<Item = T>) -> T {
         .fold(T::max_value(), |m, v| if v < m { v } else { m })
 }
 
-/// numpy's `around(v, decimals)`: round half to even at `decimals` decimal places.
+/// numpy's `around(v, decimals)` = `rint(v·scale)/scale`: round half to even at `decimals`
+/// decimal places (reference version of the vectorised [`around_fast`]).
+#[cfg(test)]
 fn around<T: Float>(v: T, scale: T) -> T {
     let s = v * scale;
     let r = num_traits::Float::round(s);
@@ -240,12 +259,220 @@ fn around<T: Float>(v: T, scale: T) -> T {
     r / scale
 }
 
+/// `2^52` (f64) or `2^23` (f32): adding and subtracting it rounds a smaller magnitude to the
+/// nearest integer, ties to even, in the default rounding mode.
+fn rint_magic<T: Float>() -> T {
+    T::of(if T::DTYPE == "float32" {
+        8_388_608.0
+    } else {
+        4_503_599_627_370_496.0
+    })
+}
+
+/// `rint(v·scale)/scale` without a libm call (so it vectorises): exactly numpy's `around`.
+#[inline(always)]
+fn around_fast<T: Float>(v: T, scale: T, magic: T) -> T {
+    let s = v * scale;
+    let a = num_traits::Float::abs(s);
+    let r = if a < magic { (a + magic) - magic } else { a };
+    num_traits::Float::copysign(r, s) / scale
+}
+
+/// Lanes of the hand-unrolled vector loops (a multiple of every SIMD width of f32/f64).
+const LANES: usize = 16;
+
+/// Constants of one homotopy step shared by the vector kernels.
+#[derive(Clone, Copy)]
+struct StepConsts<T> {
+    c: T,
+    aa: T,
+    tiny: T,
+    scale: T,
+    magic: T,
+}
+
+/// One entry of the step-length search: rounds the direction correlation `acc` as
+/// scikit-learn, and returns it with the two candidate steps `(C − c_j)/(A − u_j)` and
+/// `(C + c_j)/(A + u_j)` (`+∞` on active atoms through `act_inf`).
+#[inline(always)]
+fn step_entry<T: Float>(acc: T, cov: T, act_inf: T, k: StepConsts<T>) -> (T, T, T) {
+    let ce = around_fast(acc, k.scale, k.magic);
+    let v1 = (k.c - cov) / (k.aa - ce + k.tiny) + act_inf;
+    let v2 = (k.c + cov) / (k.aa + ce + k.tiny) + act_inf;
+    (ce, v1, v2)
+}
+
+/// `m` replaced by `v` where `0 < v < m` (scikit-learn's `min_pos`, branch-free).
+#[inline(always)]
+fn min_pos_step<T: Float>(m: T, v: T) -> T {
+    if v > T::zero() && v < m {
+        v
+    } else {
+        m
+    }
+}
+
+/// First pass of a step, fused: `u = G[:, A]·w` accumulated in registers over the active
+/// rows, rounded as scikit-learn (stored in `ce`), and the smallest positive step after which
+/// an inactive atom ties, `(min⁺ (C − c_j)/(A − u_j), min⁺ (C + c_j)/(A + u_j))`.
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+fn direction_pass<T: Float, const POSITIVE: bool>(
+    g: &[T],
+    n: usize,
+    active: &[usize],
+    w: &[T],
+    ce: &mut [T],
+    cov: &[T],
+    act_inf: &[T],
+    k: StepConsts<T>,
+) -> (T, T) {
+    let mut m1 = [T::max_value(); LANES];
+    let mut m2 = [T::max_value(); LANES];
+    let full = n / LANES * LANES;
+    for o in (0..full).step_by(LANES) {
+        let mut acc = [T::zero(); LANES];
+        for (&idx, &wj) in active.iter().zip(w) {
+            let r = &g[idx * n + o..idx * n + o + LANES];
+            for l in 0..LANES {
+                acc[l] += r[l] * wj;
+            }
+        }
+        let cv = &cov[o..o + LANES];
+        let ai = &act_inf[o..o + LANES];
+        let out = &mut ce[o..o + LANES];
+        for l in 0..LANES {
+            let (u, v1, v2) = step_entry(acc[l], cv[l], ai[l], k);
+            out[l] = u;
+            m1[l] = min_pos_step(m1[l], v1);
+            if !POSITIVE {
+                m2[l] = min_pos_step(m2[l], v2);
+            }
+        }
+    }
+    let mut g1 = T::max_value();
+    let mut g2 = T::max_value();
+    for l in 0..LANES {
+        g1 = min_pos_step(g1, m1[l]);
+        g2 = min_pos_step(g2, m2[l]);
+    }
+    for j in full..n {
+        let mut acc = T::zero();
+        for (&idx, &wj) in active.iter().zip(w) {
+            acc += g[idx * n + j] * wj;
+        }
+        let (u, v1, v2) = step_entry(acc, cov[j], act_inf[j], k);
+        ce[j] = u;
+        g1 = min_pos_step(g1, v1);
+        if !POSITIVE {
+            g2 = min_pos_step(g2, v2);
+        }
+    }
+    (g1, g2)
+}
+
+/// Selection key of atom `j`: its correlation (absolute unless `positive`), `−∞` if active.
+#[inline(always)]
+fn key<T: Float, const POSITIVE: bool>(cov: T, act_inf: T) -> T {
+    let v = if POSITIVE {
+        cov
+    } else {
+        num_traits::Float::abs(cov)
+    };
+    v - act_inf
+}
+
+/// Second pass of a step, fused: `c ← c − γ·u` on every atom (active ones are never read
+/// again before being recomputed), returning the largest key for the next selection.
+#[inline(always)]
+fn update_cov_pass<T: Float, const POSITIVE: bool>(
+    cov: &mut [T],
+    ce: &[T],
+    act_inf: &[T],
+    gamma: T,
+) -> T {
+    let mut m = [T::neg_infinity(); LANES];
+    let full = cov.len() / LANES * LANES;
+    for o in (0..full).step_by(LANES) {
+        let cv = &mut cov[o..o + LANES];
+        let u = &ce[o..o + LANES];
+        let ai = &act_inf[o..o + LANES];
+        for l in 0..LANES {
+            let v = cv[l] - gamma * u[l];
+            cv[l] = v;
+            let kv = key::<T, POSITIVE>(v, ai[l]);
+            m[l] = if kv > m[l] { kv } else { m[l] };
+        }
+    }
+    let mut best = T::neg_infinity();
+    for &v in &m {
+        best = if v > best { v } else { best };
+    }
+    for j in full..cov.len() {
+        let v = cov[j] - gamma * ce[j];
+        cov[j] = v;
+        let kv = key::<T, POSITIVE>(v, act_inf[j]);
+        best = if kv > best { kv } else { best };
+    }
+    best
+}
+
+/// Largest key over the atoms (see [`key`]).
+#[inline(always)]
+fn max_key<T: Float, const POSITIVE: bool>(cov: &[T], act_inf: &[T]) -> T {
+    let mut m = [T::neg_infinity(); LANES];
+    let full = cov.len() / LANES * LANES;
+    for o in (0..full).step_by(LANES) {
+        for l in 0..LANES {
+            let kv = key::<T, POSITIVE>(cov[o + l], act_inf[o + l]);
+            m[l] = if kv > m[l] { kv } else { m[l] };
+        }
+    }
+    let mut best = T::neg_infinity();
+    for &v in &m {
+        best = if v > best { v } else { best };
+    }
+    for j in full..cov.len() {
+        let kv = key::<T, POSITIVE>(cov[j], act_inf[j]);
+        best = if kv > best { kv } else { best };
+    }
+    best
+}
+
+/// First atom whose key equals `target` (numpy's `argmax`), `None` if the target is `−∞`.
+#[inline(always)]
+fn first_key_equal<T: Float, const POSITIVE: bool>(
+    cov: &[T],
+    act_inf: &[T],
+    target: T,
+) -> Option<usize> {
+    if target == T::neg_infinity() {
+        return None;
+    }
+    for (c, (chunk, ai)) in cov.chunks(LANES).zip(act_inf.chunks(LANES)).enumerate() {
+        let mut hit = false;
+        for (&v, &a) in chunk.iter().zip(ai) {
+            hit |= key::<T, POSITIVE>(v, a) == target;
+        }
+        if hit {
+            let off = chunk
+                .iter()
+                .zip(ai)
+                .position(|(&v, &a)| key::<T, POSITIVE>(v, a) == target)
+                .unwrap_or(0);
+            return Some(c * LANES + off);
+        }
+    }
+    None
+}
+
 impl<T: Float> PathWorkspace<T> {
     fn new(n: usize) -> Self {
         PathWorkspace {
             xy: vec![T::zero(); n],
             cov: vec![T::zero(); n],
             is_active: vec![false; n],
+            act_inf: vec![T::zero(); n],
             active: Vec::with_capacity(n),
             sign: Vec::with_capacity(n),
             chol: Vec::with_capacity(n),
@@ -254,6 +481,10 @@ impl<T: Float> PathWorkspace<T> {
             coef: vec![T::zero(); n],
             prev_coef: vec![T::zero(); n],
             scratch: Vec::with_capacity(n),
+            dropped_positions: Vec::new(),
+            dropped: Vec::new(),
+            rest: Vec::new(),
+            stale: Vec::new(),
         }
     }
 
@@ -279,6 +510,7 @@ impl<T: Float> PathWorkspace<T> {
     }
 
     /// Appends the row of atom `j` to the packed factor; returns the pivot (floored at `eps`).
+    #[inline(always)]
     fn chol_append(&mut self, g: &[T], n: usize, j: usize, eps: T) -> T {
         let s = self.active.len();
         let base = self.chol.len();
@@ -301,45 +533,84 @@ impl<T: Float> PathWorkspace<T> {
     }
 
     /// The lasso/LARS path for one signal: `row` holds `D·x` on entry and the code on exit.
+    /// Dispatches at run time to a copy of the kernel compiled for AVX-512 or AVX2 where the
+    /// CPU has them (the crate is built for the x86-64 baseline); the arithmetic is the same.
     fn solve(&mut self, g: &[T], n: usize, row: &mut [T], n_samples: T, p: &PathParams<T>) {
+        #[cfg(target_arch = "x86_64")]
+        {
+            if std::arch::is_x86_feature_detected!("avx512f") {
+                // SAFETY: the CPU supports AVX-512F (checked just above).
+                return unsafe { self.solve_avx512(g, n, row, n_samples, p) };
+            }
+            if std::arch::is_x86_feature_detected!("avx2") {
+                // SAFETY: the CPU supports AVX2 (checked just above).
+                return unsafe { self.solve_avx2(g, n, row, n_samples, p) };
+            }
+        }
+        self.solve_dispatch(g, n, row, n_samples, p)
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx512f")]
+    unsafe fn solve_avx512(&mut self, g: &[T], n: usize, row: &mut [T], ns: T, p: &PathParams<T>) {
+        self.solve_dispatch(g, n, row, ns, p)
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2")]
+    unsafe fn solve_avx2(&mut self, g: &[T], n: usize, row: &mut [T], ns: T, p: &PathParams<T>) {
+        self.solve_dispatch(g, n, row, ns, p)
+    }
+
+    #[inline(always)]
+    fn solve_dispatch(&mut self, g: &[T], n: usize, row: &mut [T], ns: T, p: &PathParams<T>) {
+        if p.positive {
+            self.solve_impl::<true>(g, n, row, ns, p)
+        } else {
+            self.solve_impl::<false>(g, n, row, ns, p)
+        }
+    }
+
+    #[inline(always)]
+    fn solve_impl<const POSITIVE: bool>(
+        &mut self,
+        g: &[T],
+        n: usize,
+        row: &mut [T],
+        n_samples: T,
+        p: &PathParams<T>,
+    ) {
         let tiny32 = T::of(f32::MIN_POSITIVE as f64);
         let equality_tolerance = T::of(f32::EPSILON as f64);
         let cov_scale = T::of(10f64.powi(if T::DTYPE == "float32" { 6 } else { 15 }));
+        let magic = rint_magic::<T>();
         let degenerate = T::of(1e-7);
         self.xy.copy_from_slice(row);
         self.cov.copy_from_slice(row);
         self.is_active.iter_mut().for_each(|v| *v = false);
+        self.act_inf.iter_mut().for_each(|v| *v = T::zero());
         self.active.clear();
         self.sign.clear();
         self.chol.clear();
+        self.stale.clear();
         self.coef.iter_mut().for_each(|v| *v = T::zero());
         self.prev_coef.iter_mut().for_each(|v| *v = T::zero());
         let mut prev_alpha = T::zero();
         let mut n_iter = 0usize;
         let mut drop = false;
+        // Largest key of the inactive atoms when the last pass over `cov` computed it.
+        let mut cached_max: Option<T> = None;
         loop {
             // Largest (absolute, or signed if positive) correlation among inactive atoms.
-            let mut c_idx = usize::MAX;
-            let mut best = T::neg_infinity();
-            for j in 0..n {
-                if self.is_active[j] {
-                    continue;
-                }
-                let v = if p.positive {
-                    self.cov[j]
-                } else {
-                    num_traits::Float::abs(self.cov[j])
-                };
-                if v > best {
-                    best = v;
-                    c_idx = j;
-                }
-            }
-            let (c, c_signed) = if c_idx == usize::MAX {
-                (T::zero(), T::zero())
-            } else {
-                (best, self.cov[c_idx])
+            let best = match cached_max.take() {
+                Some(m) => m,
+                None => max_key::<T, POSITIVE>(&self.cov, &self.act_inf),
             };
+            let (c, c_signed, c_idx) =
+                match first_key_equal::<T, POSITIVE>(&self.cov, &self.act_inf, best) {
+                    Some(j) => (best, self.cov[j], j),
+                    None => (T::zero(), T::zero(), usize::MAX),
+                };
             let alpha = c / n_samples;
             if alpha <= p.alpha_min + equality_tolerance {
                 // Interpolate the last segment of the path to land exactly on alpha_min.
@@ -363,7 +634,7 @@ impl<T: Float> PathWorkspace<T> {
                     self.cov[c_idx] = T::zero();
                     continue;
                 }
-                let sgn = if p.positive || c_signed > T::zero() {
+                let sgn = if POSITIVE || c_signed > T::zero() {
                     T::one()
                 } else if c_signed < T::zero() {
                     -T::one()
@@ -373,6 +644,7 @@ impl<T: Float> PathWorkspace<T> {
                 self.active.push(c_idx);
                 self.sign.push(sgn);
                 self.is_active[c_idx] = true;
+                self.act_inf[c_idx] = T::infinity();
             }
             if p.lasso && n_iter > 0 && prev_alpha < alpha {
                 // Correlations no longer decrease: numerical noise dominates (as sklearn).
@@ -416,40 +688,30 @@ impl<T: Float> PathWorkspace<T> {
                 aa = a;
                 self.least_squares.iter_mut().for_each(|v| *v *= aa);
             }
-            // Correlation of every inactive atom with the direction, rounded as sklearn.
-            for j in 0..n {
-                self.corr_eq_dir[j] = T::zero();
-            }
-            for (&a, &w) in self.active.iter().zip(&self.least_squares) {
-                let r = &g[a * n..(a + 1) * n];
-                for (ce, &gv) in self.corr_eq_dir.iter_mut().zip(r) {
-                    *ce += gv * w;
-                }
-            }
+            // Correlation of every atom with the direction (rounded as sklearn) and the
+            // step to the next tie, in one pass over the active rows of G.
+            let consts = StepConsts {
+                c,
+                aa,
+                tiny: tiny32,
+                scale: cov_scale,
+                magic,
+            };
+            let (g1, g2) = direction_pass::<T, POSITIVE>(
+                g,
+                n,
+                &self.active,
+                &self.least_squares,
+                &mut self.corr_eq_dir,
+                &self.cov,
+                &self.act_inf,
+                consts,
+            );
             let mut gamma = c / aa;
-            let mut g1 = T::max_value();
-            let mut g2 = T::max_value();
-            for j in 0..n {
-                if self.is_active[j] {
-                    continue;
-                }
-                let ce = around(self.corr_eq_dir[j], cov_scale);
-                self.corr_eq_dir[j] = ce;
-                let v1 = (c - self.cov[j]) / (aa - ce + tiny32);
-                if v1 > T::zero() && v1 < g1 {
-                    g1 = v1;
-                }
-                if !p.positive {
-                    let v2 = (c + self.cov[j]) / (aa + ce + tiny32);
-                    if v2 > T::zero() && v2 < g2 {
-                        g2 = v2;
-                    }
-                }
-            }
             if g1 < gamma {
                 gamma = g1;
             }
-            if !p.positive && g2 < gamma {
+            if !POSITIVE && g2 < gamma {
                 gamma = g2;
             }
             // First zero crossing of an active coefficient.
@@ -459,11 +721,11 @@ impl<T: Float> PathWorkspace<T> {
                 self.scratch.push(-self.coef[a] / (w + tiny32));
             }
             let z_pos = min_pos(self.scratch.iter().copied());
-            let mut dropped_positions: Vec<usize> = Vec::new();
+            self.dropped_positions.clear();
             if z_pos < gamma {
                 for (k, &z) in self.scratch.iter().enumerate().rev() {
                     if z == z_pos {
-                        dropped_positions.push(k);
+                        self.dropped_positions.push(k);
                         self.sign[k] = -self.sign[k];
                     }
                 }
@@ -473,41 +735,56 @@ impl<T: Float> PathWorkspace<T> {
                 drop = true;
             }
             n_iter += 1;
-            std::mem::swap(&mut self.prev_coef, &mut self.coef);
             prev_alpha = alpha;
-            self.coef.iter_mut().for_each(|v| *v = T::zero());
+            // prev_coef ← coef and coef ← coef + γ·w, touching only the atoms that can be
+            // non-zero (active ones, and those dropped at the previous step).
+            for &a in &self.stale {
+                self.prev_coef[a] = self.coef[a];
+            }
+            self.stale.clear();
             for (&a, &w) in self.active.iter().zip(&self.least_squares) {
-                self.coef[a] = self.prev_coef[a] + gamma * w;
+                let pc = self.coef[a];
+                self.prev_coef[a] = pc;
+                self.coef[a] = pc + gamma * w;
             }
-            for j in 0..n {
-                if !self.is_active[j] {
-                    self.cov[j] -= gamma * self.corr_eq_dir[j];
-                }
-            }
+            let next_max = update_cov_pass::<T, POSITIVE>(
+                &mut self.cov,
+                &self.corr_eq_dir,
+                &self.act_inf,
+                gamma,
+            );
             if drop && p.lasso {
                 // Positions are in decreasing order, so removals do not shift later ones.
-                let mut dropped = Vec::with_capacity(dropped_positions.len());
-                for &k in &dropped_positions {
+                self.dropped.clear();
+                for &k in &self.dropped_positions {
                     let atom = self.active.remove(k);
                     self.sign.remove(k);
                     self.is_active[atom] = false;
+                    self.act_inf[atom] = T::zero();
                     // it crossed zero in this step (sklearn keeps a rounding residue here)
                     self.coef[atom] = T::zero();
-                    dropped.push(atom);
+                    self.dropped.push(atom);
+                    self.stale.push(atom);
                 }
-                // Refactor the active Gram block (the Cholesky factor without the dropped rows).
-                let kept = std::mem::take(&mut self.active);
-                self.chol.clear();
-                for &a in &kept {
+                // Refactor from the first dropped position on: the rows above it do not
+                // involve the dropped atoms and stay as they are.
+                let first = *self.dropped_positions.last().expect("a drop");
+                self.rest.clear();
+                self.rest.extend(self.active.drain(first..));
+                self.chol.truncate(first * (first + 1) / 2);
+                for i in 0..self.rest.len() {
+                    let a = self.rest[i];
                     self.chol_append(g, n, a, p.eps);
                     self.active.push(a);
                 }
                 // Exact correlation of each dropped atom with the current residual.
-                for j in dropped {
+                for &j in &self.dropped {
                     let r = &g[j * n..(j + 1) * n];
                     let gc: T = r.iter().zip(&self.coef).map(|(&a, &b)| a * b).sum();
                     self.cov[j] = self.xy[j] - gc;
                 }
+            } else {
+                cached_max = Some(next_max);
             }
         }
         row.copy_from_slice(&self.coef);
@@ -530,6 +807,60 @@ mod tests {
         assert_eq!(around(0.125f64, 100.0), 0.12);
         assert_eq!(around(0.135f64, 100.0), 0.14);
         assert_eq!(around(-2.5f64, 1.0), -2.0);
+    }
+
+    #[test]
+    fn around_fast_is_numpy_around() {
+        let m64 = rint_magic::<f64>();
+        for &(v, sc) in &[
+            (0.125f64, 100.0),
+            (0.135, 100.0),
+            (-2.5, 1.0),
+            (3.5, 1.0),
+            (-0.0, 1.0),
+        ] {
+            assert_eq!(around_fast(v, sc, m64).to_bits(), around(v, sc).to_bits());
+        }
+        let mut rng = crate::rng::rng_from_seed(3);
+        let x = crate::rng::randn::<f64>(50, 20, &mut rng);
+        for &v in x.iter() {
+            for &e in &[1e-3, 1.0, 1e3, 1e17] {
+                assert_eq!(around_fast(v * e, 1e15, m64), around(v * e, 1e15));
+            }
+            let v = v as f32;
+            let m32 = rint_magic::<f32>();
+            assert_eq!(around_fast(v, 1e6f32, m32), around(v, 1e6f32));
+            assert_eq!(around_fast(v * 1e-3, 1e6f32, m32), around(v * 1e-3, 1e6f32));
+        }
+    }
+
+    #[test]
+    fn simd_dispatch_matches_baseline_kernel() {
+        // 40 atoms: two full vector blocks and a scalar tail; lasso with drops and positive.
+        let mut rng = crate::rng::rng_from_seed(7);
+        let d = Dictionary::<f64>::random(40, 12, &mut rng).unwrap();
+        let x = crate::rng::randn::<f64>(6, 12, &mut rng);
+        let dx = x.dot(&d.atoms().t());
+        let g = d.gram().as_standard_layout().to_owned();
+        let g = g.as_slice().unwrap();
+        for (lasso, positive) in [(true, false), (true, true), (false, false)] {
+            let p = PathParams {
+                alpha_min: if lasso { 0.01 } else { 0.0 },
+                max_iter: if lasso { 500 } else { 8 },
+                lasso,
+                positive,
+                eps: f64::EPSILON,
+            };
+            let mut ws = PathWorkspace::new(40);
+            for r in dx.rows() {
+                let mut a = r.to_vec();
+                let mut b = r.to_vec();
+                ws.solve(g, 40, &mut a, 12.0, &p);
+                ws.solve_dispatch(g, 40, &mut b, 12.0, &p);
+                assert_eq!(a, b);
+                assert!(a.iter().any(|&v| v != 0.0));
+            }
+        }
     }
 
     #[test]
