@@ -61,7 +61,7 @@ fn time<T: Float>(lars: &LassoLars<T>, dict: &Dictionary<T>, x: &Array2<T>) -> (
     (best, codes)
 }
 
-fn run<T: Float>(n: usize, dir: &PathBuf, save: Option<&PathBuf>) {
+fn run<T: Float>(n: usize, dir: &Path, save: Option<&Path>) {
     let (d, x) = load::<T>(dir, n);
     let dict = Dictionary::new(d).unwrap();
     let _ = dict.gram();
@@ -91,6 +91,6 @@ fn main() {
     if let Some(s) = &save {
         std::fs::create_dir_all(s).unwrap();
     }
-    run::<f32>(n, &dir, save.as_ref());
-    run::<f64>(n, &dir, save.as_ref());
+    run::<f32>(n, &dir, save.as_deref());
+    run::<f64>(n, &dir, save.as_deref());
 }
