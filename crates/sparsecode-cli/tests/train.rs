@@ -99,12 +99,43 @@ fn compressed_run_writes_outputs_and_resume_is_bit_identical() {
 }
 
 #[test]
+fn online_learner_codes_with_lars_or_fista_on_the_same_objective() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut losses = Vec::new();
+    for coder in ["lars", "fista"] {
+        let out = dir.path().join(coder);
+        train(
+            &out,
+            &[
+                "-e",
+                "1",
+                "--learner",
+                "online",
+                "--online-coder",
+                coder,
+                "--no-gabor",
+            ],
+        );
+        let t = read(&out.join("traindata.npz"), "train");
+        let last = *t.iter().last().unwrap();
+        assert!(last.is_finite() && last > 0.0, "{coder}: {t:?}");
+        losses.push(last);
+    }
+    // Both coders minimise ½‖x − aD‖² + λ‖a‖₁ (FISTA only approximately).
+    assert!(
+        (losses[0] - losses[1]).abs() <= 0.05 * losses[0],
+        "{losses:?}"
+    );
+}
+
+#[test]
 fn bad_options_fail_with_one_line() {
     let dir = tempfile::tempdir().unwrap();
     for extra in [
         &["-c", "zip"][..],
         &["--learner", "magic"][..],
         &["-S", "newton"][..],
+        &["--learner", "online", "--online-coder", "cd"][..],
         &["-c", "bdm", "-l", "3"][..],
         &["--compression-ratio", "1.5"][..],
     ] {

@@ -82,6 +82,10 @@ pub struct Args {
     /// Non-zeros per signal for the OMP-based learners (mod, ksvd, aksvd).
     #[arg(long, default_value_t = 5)]
     pub sparsity: usize,
+    /// Coder of the online learner: lars (exact lasso by LARS homotopy, as scikit-learn and
+    /// SPAMS) or fista (the seed's FISTA). Both minimise ½‖x − aD‖² + λ‖a‖₁.
+    #[arg(long = "online-coder", default_value = "lars")]
+    pub online_coder: String,
     /// Folder of images (PNG/JPEG; the last in name order validates). Default: shipped images.
     #[arg(long)]
     pub images: Option<PathBuf>,
@@ -134,6 +138,9 @@ pub struct Settings {
     pub decay: f64,
     pub learner: String,
     pub sparsity: usize,
+    /// Coder of the online learner (`lars` or `fista`; runs recorded before it existed: lars).
+    #[serde(default = "default_online_coder")]
+    pub online_coder: String,
     pub images: Option<PathBuf>,
     pub whiten: bool,
     pub seed: u64,
@@ -159,6 +166,7 @@ impl Settings {
             decay: a.decay,
             learner: a.learner.to_ascii_lowercase(),
             sparsity: a.sparsity,
+            online_coder: a.online_coder.to_ascii_lowercase(),
             images: a.images.clone(),
             whiten: !a.no_whiten,
             seed: a.seed,
@@ -201,6 +209,32 @@ pub fn run(args: Args) -> Result<()> {
     }
 }
 
+fn default_online_coder() -> String {
+    "lars".into()
+}
+
+/// The online learner's coder for `½‖x − aD‖² + λ‖a‖₁` (see `Args::online_coder`).
+fn online_encoder<T: Float>(s: &Settings, n_features: usize) -> Result<Box<dyn Encoder<T>>> {
+    let lambda = T::of(s.l1_penalty);
+    match s.online_coder.as_str() {
+        // Exact lasso codes by LARS homotopy, as scikit-learn's and SPAMS' online learners
+        // code: sparse codes make it much cheaper than FISTA. LassoLars' objective is
+        // 1/(2·n_features)‖x − aD‖² + α‖a‖₁, the same problem with α = λ / n_features.
+        "lars" => Ok(Box::new(LassoLars::<T> {
+            alpha: lambda / T::of(n_features as f64),
+            positive: false,
+            max_iter: 500,
+            fit_intercept: false,
+        })),
+        // the seed's FISTA (start at X·Dᵀ, batch-joint tolerance 1e-3)
+        "fista" => Ok(Box::new(Fista::seed(lambda))),
+        other => Err(Error::param(
+            "online-coder",
+            format!("unknown coder {other:?}; expected lars or fista"),
+        )),
+    }
+}
+
 fn lasso_encoder<T: Float>(s: &Settings) -> Result<Box<dyn Encoder<T>>> {
     let lambda = T::of(s.l1_penalty);
     match s.solver.as_str() {
@@ -238,17 +272,8 @@ fn make_learner<T: Float>(s: &Settings, init: Array2<T>) -> Result<Box<dyn Learn
         "ksvd" => Box::new(Ksvd::new(init, omp_encoder(s)?, Rank1::Exact)?),
         "aksvd" => Box::new(Ksvd::new(init, omp_encoder(s)?, Rank1::Approximate)?),
         "online" => {
-            // Exact lasso codes by LARS homotopy, as scikit-learn's and SPAMS' online learners
-            // code: sparse codes make it much cheaper than FISTA. LassoLars' objective is
-            // 1/(2·n_features)‖x − aD‖² + α‖a‖₁, the same problem with α = λ / n_features.
-            let n_features = init.ncols();
-            let enc = LassoLars::<T> {
-                alpha: lambda / T::of(n_features as f64),
-                positive: false,
-                max_iter: 500,
-                fit_intercept: false,
-            };
-            let mut l = OnlineDictionaryLearning::new(init, Box::new(enc), lambda)?;
+            let enc = online_encoder::<T>(s, init.ncols())?;
+            let mut l = OnlineDictionaryLearning::new(init, enc, lambda)?;
             l.batch_size = s.batch_size;
             Box::new(l)
         }
