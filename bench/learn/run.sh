@@ -3,7 +3,7 @@
 # 1. the seed's configuration (FISTA, batch 100, 256 atoms, 16x16 patches, lambda 0.1) for `none`,
 #    `bdm -l 4`, `brm -l 4`: time per epoch of sparsecode against the seed's loop in numpy
 #    (bench/learn/seed_numpy.py) on the same patches and initial dictionary (written by --export);
-# 2. online learning (Mairal et al.) against scikit-learn's MiniBatchDictionaryLearning and SPAMS trainDL
+# 2. online learning (Mairal et al., lasso-LARS coder) against scikit-learn's MiniBatchDictionaryLearning and SPAMS trainDL
 #    (bench/learn/online_peers.py), same patches, lambda, batch size and passes.
 # Usage: bash bench/learn/run.sh [EPOCHS] [TRAIN_SAMPLES]   (PYTHON=... to pick the interpreter)
 set -euo pipefail
@@ -32,6 +32,6 @@ print(json.dumps({"tool": "sparsecode-seed", "config": json.loads(bytes(f["setti
 PY
     "$py" "$here/seed_numpy.py" "$out/$name/data" --epochs "$epochs"
 done
-"$sc" train "${common[@]}" --learner online -b 256 -c none --out "$out/online"
+"$sc" train "${common[@]}" --learner online --online-coder lars -b 256 -c none --out "$out/online"
 "$py" "$here/online_peers.py" "$out/none_l1/data" --epochs "$epochs" --batch 256 --lam 0.1 \
     --sparsecode "$out/online/traindata.npz"
