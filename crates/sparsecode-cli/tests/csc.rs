@@ -154,3 +154,40 @@ fn bad_input_fails_with_one_line() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("rho"));
 }
+
+/// `--rng numpy --seed 2020 --size 256` draws the post's own events: its printed threshold.
+#[test]
+fn synth_with_numpy_rng_prints_the_posts_threshold() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = bin()
+        .args([
+            "csc", "synth", "--size", "256", "--rng", "numpy", "--seed", "2020", "--out",
+        ])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("66 events (threshold 11.2675)"), "{stdout}");
+    let bad = bin()
+        .args([
+            "csc",
+            "synth",
+            "--rng",
+            "numpy",
+            "--seed",
+            "99999999999",
+            "--out",
+        ])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert!(!bad.status.success());
+    let err = String::from_utf8_lossy(&bad.stderr);
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+    assert!(err.contains("2^32"), "{err}");
+}

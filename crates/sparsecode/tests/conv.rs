@@ -727,3 +727,65 @@ fn admm_dictionary_learning_decreases_objective() {
     .fit(&images, &mut |_, _| {})
     .is_err());
 }
+
+/// Golden values of the seed notes (§2.1, §5): Perrinet's post printed, for N = 256 and
+/// `RandomState(2020)`, `mean, std = -0.009195206071673054 2.2909261972347146` and
+/// `threshold = 11.2674944471963`. The N = 512 image values come from the post's code run with
+/// numpy 2.4 (MotionClouds envelope and `random_cloud`, DC removed).
+#[test]
+fn numpy_generator_reproduces_the_posts_events() {
+    let close = |a: f64, b: f64, tol: f64| (a - b).abs() <= tol * b.abs().max(1.0);
+    for (n, mean_ref, std_ref, thr_ref, nnz_ref) in [
+        (
+            256,
+            -0.009195206071673054,
+            2.2909261972347146,
+            11.2674944471963,
+            66,
+        ),
+        (
+            512,
+            -0.008859802575012121,
+            2.2900579569626447,
+            11.432255842859089,
+            263,
+        ),
+    ] {
+        let mut state = sparsecode::rng::NumpyRandomState::new(2020);
+        let raw = sparsecode::conv::generative::laplace_map_numpy(n, n, 1.61803, &mut state);
+        let len = raw.len() as f64;
+        let mean = raw.sum() / len;
+        let std = (raw.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / len).sqrt();
+        assert!(close(mean, mean_ref, 1e-12), "N={n}: mean {mean}");
+        assert!(close(std, std_ref, 1e-13), "N={n}: std {std}");
+        let model = GenerativeModel {
+            height: n,
+            width: n,
+            generator: EventGenerator::Numpy,
+            ..Default::default()
+        };
+        let s = model.sample::<f64>(2020).unwrap();
+        assert!(
+            close(s.threshold, thr_ref, 1e-14),
+            "N={n}: threshold {}",
+            s.threshold
+        );
+        assert_eq!(s.events.iter().filter(|v| **v != 0.0).count(), nnz_ref);
+        if n == 512 {
+            let m = s.image.mean().unwrap();
+            let sd = (s.image.iter().map(|v| (v - m).powi(2)).sum::<f64>() / len).sqrt();
+            assert!(close(sd, 1.1381028799717705, 1e-12), "std(x) {sd}");
+            assert!(close(s.image[[0, 0]], 0.016390946124504535, 1e-10));
+            assert!(close(
+                s.image[[512 / 3, 512 / 5]],
+                0.014393014347907115,
+                1e-10
+            ));
+        }
+    }
+    let too_big = GenerativeModel {
+        generator: EventGenerator::Numpy,
+        ..Default::default()
+    };
+    assert!(too_big.sample::<f64>(1 << 40).is_err());
+}

@@ -4,7 +4,7 @@ use ndarray::{Array2, ArrayView2};
 use proptest::prelude::*;
 use sparsecode::encode::{
     hard_threshold, lasso_objective, power_iteration, soft_threshold, Admm, AdmmVariant, Encoder,
-    Fista, FistaVariant, Iht, Ista, Lca, Threshold, ThresholdKind,
+    Fista, FistaVariant, Iht, Ista, IterativeEncoder, Lca, Threshold, ThresholdKind,
 };
 use sparsecode::io::read_npy;
 use sparsecode::rng::{randn, rng_from_seed};

@@ -8,8 +8,8 @@ use sparsecode::conv::generative::keep_largest_fraction;
 use sparsecode::conv::loggabor::{fftshift, spatial_kernel};
 use sparsecode::conv::{
     csc_objective, wiener, ConvAdmm, ConvDictLearner, ConvDictLearning, ConvFista,
-    ConvGradientDescent, ConvIsta, ConvOperator, ConvSolver, CscReport, GenerativeModel,
-    InverseFilter,
+    ConvGradientDescent, ConvIsta, ConvOperator, ConvSolver, CscReport, EventGenerator,
+    GenerativeModel, InverseFilter,
 };
 use sparsecode::io::write_npy;
 use sparsecode::viz::{plot_lines, save_atom_grid, save_gray_png, Scale, Series};
@@ -59,6 +59,20 @@ pub struct ModelArgs {
     /// Standard deviation of additive Gaussian noise.
     #[arg(long, default_value_t = 0.0)]
     pub noise: f64,
+    /// Random generator of the events: `chacha` (parallel, thread-count independent) or
+    /// `numpy` (numpy's RandomState(seed), bit for bit: `--rng numpy --seed 2020` draws the
+    /// post's own event map).
+    #[arg(long, value_enum, default_value_t = RngChoice::Chacha)]
+    pub rng: RngChoice,
+}
+
+/// Generators of `--rng`.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RngChoice {
+    /// ChaCha8, one stream per row.
+    Chacha,
+    /// numpy's legacy MT19937 `RandomState`.
+    Numpy,
 }
 
 impl ModelArgs {
@@ -72,6 +86,10 @@ impl ModelArgs {
             laplace_scale: self.laplace_scale,
             noise_std: self.noise,
             normalize_envelope: false,
+            generator: match self.rng {
+                RngChoice::Chacha => EventGenerator::ChaCha,
+                RngChoice::Numpy => EventGenerator::Numpy,
+            },
         }
     }
 }

@@ -9,19 +9,32 @@
 //! 4. optional additive white Gaussian noise of standard deviation `σ`.
 //!
 //! Defaults are the post's: 512×512, `ρ = 1e-3`, `sf₀ = B_sf = 0.15`, `b = 1.61803`.
-//! The random numbers come from our ChaCha generator (one stream per image row, so the
-//! result does not depend on the number of threads), not numpy's MT19937: the statistics
-//! match the post, the individual values do not.
+//! The random numbers come by default from our ChaCha generator (one stream per image row, so
+//! the result does not depend on the number of threads): the statistics match the post, the
+//! individual values do not. [`EventGenerator::Numpy`] replays numpy's
+//! `RandomState(seed).laplace` instead, so the post's event map (seed 2020) is reproduced
+//! bit for bit (single-threaded draw; noise then continues the same stream, as
+//! `rng.standard_normal` would after `rng.laplace` in numpy).
 
 use super::fft2::FftFloat;
 use super::loggabor::log_gabor_envelope;
 use super::operator::ConvOperator;
-use crate::rng::stream_rng;
+use crate::rng::{stream_rng, NumpyRandomState};
 use crate::{Error, Result};
 use ndarray::{Array2, Axis};
 use rand::Rng as _;
 use rand_distr::{Distribution, StandardNormal};
 use rayon::prelude::*;
+
+/// Where the random events (and noise) come from.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum EventGenerator {
+    /// ChaCha8, one stream per image row: parallel and thread-count independent.
+    #[default]
+    ChaCha,
+    /// numpy's legacy `RandomState(seed)` (MT19937), bit for bit; seeds must fit in 32 bits.
+    Numpy,
+}
 
 /// Parameters of the generative model.
 #[derive(Clone, Debug)]
@@ -42,6 +55,8 @@ pub struct GenerativeModel {
     pub noise_std: f64,
     /// Normalise the envelope as the post's `MC_env` does (`E /= max E; E /= ‖E‖₂`).
     pub normalize_envelope: bool,
+    /// Random generator of the events and the noise.
+    pub generator: EventGenerator,
 }
 
 impl Default for GenerativeModel {
@@ -55,6 +70,7 @@ impl Default for GenerativeModel {
             laplace_scale: 1.61803,
             noise_std: 0.0,
             normalize_envelope: false,
+            generator: EventGenerator::ChaCha,
         }
     }
 }
@@ -123,7 +139,22 @@ impl GenerativeModel {
     /// Draws events, image and noise from `seed`.
     pub fn sample<T: FftFloat>(&self, seed: u64) -> Result<Synthesis<T>> {
         self.check()?;
-        let raw = laplace_map(self.height, self.width, self.laplace_scale, seed);
+        let mut numpy_state = match self.generator {
+            EventGenerator::ChaCha => None,
+            EventGenerator::Numpy => {
+                let s = u32::try_from(seed).map_err(|_| {
+                    Error::param(
+                        "seed",
+                        format!("numpy's RandomState takes seeds below 2^32, got {seed}"),
+                    )
+                })?;
+                Some(NumpyRandomState::new(s))
+            }
+        };
+        let raw = match numpy_state.as_mut() {
+            None => laplace_map(self.height, self.width, self.laplace_scale, seed),
+            Some(rs) => laplace_map_numpy(self.height, self.width, self.laplace_scale, rs),
+        };
         let (events, threshold) = keep_largest_fraction(&raw, self.rho)?;
         let events = events.mapv(T::of);
         let envelope = self.envelope::<T>()?;
@@ -131,7 +162,12 @@ impl GenerativeModel {
         let clean = op.forward(events.view().insert_axis(Axis(0)))?;
         let mut image = clean.clone();
         if self.noise_std > 0.0 {
-            add_gaussian_noise(&mut image, self.noise_std, seed ^ 0x006e_6f69_7365);
+            match numpy_state.as_mut() {
+                None => add_gaussian_noise(&mut image, self.noise_std, seed ^ 0x006e_6f69_7365),
+                Some(rs) => image
+                    .iter_mut()
+                    .for_each(|v| *v += T::of(self.noise_std * rs.standard_normal())),
+            }
         }
         Ok(Synthesis {
             events,
@@ -165,6 +201,11 @@ pub fn laplace_map(h: usize, w: usize, b: f64, seed: u64) -> Array2<f64> {
             }
         });
     out
+}
+
+/// `b · RandomState.laplace(size=(h, w))` in numpy's (row-major) order, from `state`.
+pub fn laplace_map_numpy(h: usize, w: usize, b: f64, state: &mut NumpyRandomState) -> Array2<f64> {
+    Array2::from_shape_simple_fn((h, w), || b * state.laplace(0.0, 1.0))
 }
 
 /// Adds `σ·N(0,1)` noise, row `i` from stream `i` of `seed`.

@@ -22,7 +22,7 @@ pub mod solvers;
 pub use ccmod::{project_kernels, Ccmod, IsmSolver};
 pub use dictionary_learning::{ConvDictLearner, ConvDictLearning, ConvDictReport, ConvDictResult};
 pub use fft2::{Fft2, FftFloat};
-pub use generative::{GenerativeModel, Synthesis};
+pub use generative::{EventGenerator, GenerativeModel, Synthesis};
 pub use inverse::{wiener, InverseFilter};
 pub use loggabor::{log_gabor_envelope, log_gabor_peak, log_gabor_radial};
 pub use operator::{convolve2d, correlate2d, ConvOperator};

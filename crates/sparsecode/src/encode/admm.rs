@@ -26,7 +26,7 @@ use super::batch::{
     batch_objective, check_init, check_lambda, check_max_iter, check_tol, correlate, CHUNK_ROWS,
 };
 use super::threshold::soft_threshold;
-use super::{Encoder, SolveReport};
+use super::{IterativeEncoder, SolveReport};
 use crate::linalg::{matmul_into, solve_spd};
 use crate::{validate, Dictionary, Float, Result};
 use faer::Par;
@@ -107,29 +107,12 @@ impl<T: Float> Admm<T> {
             variant: AdmmVariant::Seed,
         }
     }
+}
 
-    /// Codes starting from `init` (n_samples, n_atoms): `A = Z = init` (`Standard`) or
+impl<T: Float> IterativeEncoder<T> for Admm<T> {
+    /// Starts from `init` (n_samples, n_atoms) when given: `A = Z = init` (`Standard`) or
     /// `A = init`, `Z = 0` (`Seed`), `U = 0`.
-    pub fn encode_from(
-        &self,
-        dict: &Dictionary<T>,
-        x: ArrayView2<'_, T>,
-        init: ArrayView2<'_, T>,
-    ) -> Result<Array2<T>> {
-        Ok(self.run(dict, x, Some(init), false)?.0)
-    }
-
-    /// Codes and a [`SolveReport`] with the lasso objective of the returned codes after
-    /// every iteration.
-    pub fn encode_report(
-        &self,
-        dict: &Dictionary<T>,
-        x: ArrayView2<'_, T>,
-    ) -> Result<(Array2<T>, SolveReport)> {
-        self.run(dict, x, None, true)
-    }
-
-    fn run(
+    fn solve(
         &self,
         dict: &Dictionary<T>,
         x: ArrayView2<'_, T>,
@@ -239,11 +222,5 @@ impl<T: Float> Admm<T> {
             }
         }
         Ok((if seed { a } else { z }, report))
-    }
-}
-
-impl<T: Float> Encoder<T> for Admm<T> {
-    fn encode(&self, dict: &Dictionary<T>, x: ArrayView2<'_, T>) -> Result<Array2<T>> {
-        Ok(self.run(dict, x, None, false)?.0)
     }
 }

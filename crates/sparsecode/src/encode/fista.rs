@@ -23,7 +23,7 @@ use super::batch::{
     CHUNK_ROWS,
 };
 use super::threshold::soft_threshold;
-use super::{Encoder, SolveReport};
+use super::{IterativeEncoder, SolveReport};
 use crate::linalg::matmul_into;
 use crate::{Dictionary, Error, Float, Result};
 use faer::Par;
@@ -75,27 +75,11 @@ impl<T: Float> Fista<T> {
             variant: FistaVariant::Seed,
         }
     }
+}
 
-    /// Codes starting from `init` (n_samples, n_atoms) instead of the variant's start.
-    pub fn encode_from(
-        &self,
-        dict: &Dictionary<T>,
-        x: ArrayView2<'_, T>,
-        init: ArrayView2<'_, T>,
-    ) -> Result<Array2<T>> {
-        Ok(self.run(dict, x, Some(init), false)?.0)
-    }
-
-    /// Codes and a [`SolveReport`] with the lasso objective after every iteration.
-    pub fn encode_report(
-        &self,
-        dict: &Dictionary<T>,
-        x: ArrayView2<'_, T>,
-    ) -> Result<(Array2<T>, SolveReport)> {
-        self.run(dict, x, None, true)
-    }
-
-    fn run(
+impl<T: Float> IterativeEncoder<T> for Fista<T> {
+    /// Starts from `init` (n_samples, n_atoms) when given instead of the variant's start.
+    fn solve(
         &self,
         dict: &Dictionary<T>,
         x: ArrayView2<'_, T>,
@@ -110,12 +94,6 @@ impl<T: Float> Fista<T> {
             seed: self.variant == FistaVariant::Seed,
         };
         cfg.solve(dict, x, init, record)
-    }
-}
-
-impl<T: Float> Encoder<T> for Fista<T> {
-    fn encode(&self, dict: &Dictionary<T>, x: ArrayView2<'_, T>) -> Result<Array2<T>> {
-        Ok(self.run(dict, x, None, false)?.0)
     }
 }
 

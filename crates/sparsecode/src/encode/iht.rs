@@ -14,7 +14,7 @@
 use super::batch::{
     batch_objective, check_init, check_max_iter, check_tol, correlate, Change, CHUNK_ROWS,
 };
-use super::{Encoder, SolveReport};
+use super::{IterativeEncoder, SolveReport};
 use crate::linalg::matmul_into;
 use crate::{validate, Dictionary, Error, Float, Result};
 use faer::Par;
@@ -68,27 +68,9 @@ fn keep_largest<T: Float>(row: &[T], k: usize, out: &mut [T], idx: &mut Vec<usiz
     }
 }
 
-impl<T: Float> Iht<T> {
-    /// Codes starting from `init` (n_samples, n_atoms).
-    pub fn encode_from(
-        &self,
-        dict: &Dictionary<T>,
-        x: ArrayView2<'_, T>,
-        init: ArrayView2<'_, T>,
-    ) -> Result<Array2<T>> {
-        Ok(self.run(dict, x, Some(init), false)?.0)
-    }
-
-    /// Codes and a [`SolveReport`] with `Σ_i ½‖x_i − a_i·D‖²` after every iteration.
-    pub fn encode_report(
-        &self,
-        dict: &Dictionary<T>,
-        x: ArrayView2<'_, T>,
-    ) -> Result<(Array2<T>, SolveReport)> {
-        self.run(dict, x, None, true)
-    }
-
-    fn run(
+impl<T: Float> IterativeEncoder<T> for Iht<T> {
+    /// Starts from `init` (n_samples, n_atoms) when given.
+    fn solve(
         &self,
         dict: &Dictionary<T>,
         x: ArrayView2<'_, T>,
@@ -198,12 +180,6 @@ impl<T: Float> Iht<T> {
             }
         }
         Ok((a, report))
-    }
-}
-
-impl<T: Float> Encoder<T> for Iht<T> {
-    fn encode(&self, dict: &Dictionary<T>, x: ArrayView2<'_, T>) -> Result<Array2<T>> {
-        Ok(self.run(dict, x, None, false)?.0)
     }
 }
 

@@ -10,7 +10,7 @@
 //! `max_iter` iterations. Shares its fused, chunked kernel with [`Fista`](super::Fista).
 
 use super::fista::ProxGrad;
-use super::{Encoder, SolveReport};
+use super::{IterativeEncoder, SolveReport};
 use crate::{Dictionary, Float, Result};
 use ndarray::{Array2, ArrayView2};
 
@@ -35,39 +35,22 @@ impl<T: Float> Default for Ista<T> {
     }
 }
 
-impl<T: Float> Ista<T> {
-    fn cfg(&self) -> ProxGrad<T> {
-        ProxGrad {
+impl<T: Float> IterativeEncoder<T> for Ista<T> {
+    /// Starts from `init` (n_samples, n_atoms) when given, else from 0.
+    fn solve(
+        &self,
+        dict: &Dictionary<T>,
+        x: ArrayView2<'_, T>,
+        init: Option<ArrayView2<'_, T>>,
+        record: bool,
+    ) -> Result<(Array2<T>, SolveReport)> {
+        let cfg = ProxGrad {
             lambda: self.lambda,
             max_iter: self.max_iter,
             tol: self.tol,
             momentum: false,
             seed: false,
-        }
-    }
-
-    /// Codes starting from `init` (n_samples, n_atoms).
-    pub fn encode_from(
-        &self,
-        dict: &Dictionary<T>,
-        x: ArrayView2<'_, T>,
-        init: ArrayView2<'_, T>,
-    ) -> Result<Array2<T>> {
-        Ok(self.cfg().solve(dict, x, Some(init), false)?.0)
-    }
-
-    /// Codes and a [`SolveReport`] with the lasso objective after every iteration.
-    pub fn encode_report(
-        &self,
-        dict: &Dictionary<T>,
-        x: ArrayView2<'_, T>,
-    ) -> Result<(Array2<T>, SolveReport)> {
-        self.cfg().solve(dict, x, None, true)
-    }
-}
-
-impl<T: Float> Encoder<T> for Ista<T> {
-    fn encode(&self, dict: &Dictionary<T>, x: ArrayView2<'_, T>) -> Result<Array2<T>> {
-        Ok(self.cfg().solve(dict, x, None, false)?.0)
+        };
+        cfg.solve(dict, x, init, record)
     }
 }

@@ -19,7 +19,7 @@ use super::batch::{
     batch_objective, check_init, check_lambda, check_max_iter, check_tol, correlate, Change,
     CHUNK_ROWS,
 };
-use super::{Encoder, SolveReport, ThresholdKind};
+use super::{IterativeEncoder, SolveReport, ThresholdKind};
 use crate::linalg::matmul_into;
 use crate::{validate, Dictionary, Float, Result};
 use faer::Par;
@@ -54,29 +54,10 @@ impl<T: Float> Default for Lca<T> {
     }
 }
 
-impl<T: Float> Lca<T> {
-    /// Codes starting from the state whose threshold is `init` (n_samples, n_atoms):
+impl<T: Float> IterativeEncoder<T> for Lca<T> {
+    /// Starts from the state whose threshold is `init` (n_samples, n_atoms) when given:
     /// `u = init + λ·sign(init)` (soft) or `u = init` (hard).
-    pub fn encode_from(
-        &self,
-        dict: &Dictionary<T>,
-        x: ArrayView2<'_, T>,
-        init: ArrayView2<'_, T>,
-    ) -> Result<Array2<T>> {
-        Ok(self.run(dict, x, Some(init), false)?.0)
-    }
-
-    /// Codes and a [`SolveReport`] with the energy after every step (lasso objective for the
-    /// soft threshold, `½‖x − aD‖² + (λ²/2)‖a‖₀` for the hard one).
-    pub fn encode_report(
-        &self,
-        dict: &Dictionary<T>,
-        x: ArrayView2<'_, T>,
-    ) -> Result<(Array2<T>, SolveReport)> {
-        self.run(dict, x, None, true)
-    }
-
-    fn run(
+    fn solve(
         &self,
         dict: &Dictionary<T>,
         x: ArrayView2<'_, T>,
@@ -167,11 +148,5 @@ impl<T: Float> Lca<T> {
             }
         }
         Ok((a, report))
-    }
-}
-
-impl<T: Float> Encoder<T> for Lca<T> {
-    fn encode(&self, dict: &Dictionary<T>, x: ArrayView2<'_, T>) -> Result<Array2<T>> {
-        Ok(self.run(dict, x, None, false)?.0)
     }
 }

@@ -42,6 +42,55 @@ pub trait Encoder<T: Float>: Send + Sync {
     fn encode(&self, dict: &Dictionary<T>, x: ArrayView2<'_, T>) -> Result<Array2<T>>;
 }
 
+/// An iterative solver (ISTA, FISTA, ADMM, LCA, IHT): besides [`Encoder::encode`], a warm start ([`encode_from`](Self::encode_from)) and a record of its
+/// objective after every iteration ([`encode_report`](Self::encode_report)).
+pub trait IterativeEncoder<T: Float>: Send + Sync {
+    /// Codes (n_samples, n_atoms) from `init` (n_samples, n_atoms) or, when `None`, the
+    /// solver's own start; with `record`, the [`SolveReport`] holds the objective after every
+    /// iteration (otherwise only the iteration count and stop reason).
+    fn solve(
+        &self,
+        dict: &Dictionary<T>,
+        x: ArrayView2<'_, T>,
+        init: Option<ArrayView2<'_, T>>,
+        record: bool,
+    ) -> Result<(Array2<T>, SolveReport)>;
+
+    /// Codes starting from `init` (n_samples, n_atoms) (what the start means is solver
+    /// specific: see each solver's [`solve`](Self::solve)).
+    fn encode_from(
+        &self,
+        dict: &Dictionary<T>,
+        x: ArrayView2<'_, T>,
+        init: ArrayView2<'_, T>,
+    ) -> Result<Array2<T>> {
+        Ok(self.solve(dict, x, Some(init), false)?.0)
+    }
+
+    /// Codes and a [`SolveReport`] with the objective after every iteration (the lasso
+    /// objective, or the solver's own energy: LCA-hard and IHT document theirs).
+    fn encode_report(
+        &self,
+        dict: &Dictionary<T>,
+        x: ArrayView2<'_, T>,
+    ) -> Result<(Array2<T>, SolveReport)> {
+        self.solve(dict, x, None, true)
+    }
+}
+
+/// `Encoder::encode` of an iterative solver: its own start, no record. (A blanket impl over
+/// `IterativeEncoder` would overlap with the direct solvers' impls under coherence rules.)
+macro_rules! encoder_from_solve {
+    ($($solver:ident),*) => {$(
+        impl<T: Float> Encoder<T> for $solver<T> {
+            fn encode(&self, dict: &Dictionary<T>, x: ArrayView2<'_, T>) -> Result<Array2<T>> {
+                Ok(self.solve(dict, x, None, false)?.0)
+            }
+        }
+    )*};
+}
+encoder_from_solve!(Ista, Fista, Admm, Lca, Iht);
+
 /// Lasso objective `Σ_i ½‖x_i − a_i·D‖² + λ‖a_i‖₁` summed over the rows.
 pub fn lasso_objective<T: Float>(
     dict: &Dictionary<T>,

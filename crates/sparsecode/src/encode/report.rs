@@ -2,7 +2,8 @@
 
 /// Summary of one run of an iterative solver on a batch.
 ///
-/// Returned by the `encode_report` methods of [`Ista`](super::Ista), [`Fista`](super::Fista),
+/// Returned by [`IterativeEncoder::solve`](super::IterativeEncoder::solve) and `encode_report` of
+/// [`Ista`](super::Ista), [`Fista`](super::Fista),
 /// [`Admm`](super::Admm), [`Lca`](super::Lca) and [`Iht`](super::Iht).
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct SolveReport {

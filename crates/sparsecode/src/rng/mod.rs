@@ -1,7 +1,11 @@
 //! Seeded random numbers. Every random choice in the crate goes through [`rng_from_seed`]
 //! (ChaCha8, portable and reproducible across platforms); parallel code derives one
 //! independent stream per work item with [`stream_rng`], so results do not depend on the
-//! number of threads.
+//! number of threads. [`NumpyRandomState`] replays numpy's legacy MT19937 stream, to reproduce
+//! published numpy experiments bit for bit.
+
+mod numpy_mt19937;
+pub use numpy_mt19937::NumpyRandomState;
 
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
