@@ -58,6 +58,23 @@ fn every_subcommand_writes_its_results() {
         ),
         (
             vec![
+                "dictionary".into(),
+                "--frames".into(),
+                "100".into(),
+                "--max-iter".into(),
+                "3".into(),
+                "--fit-algorithm".into(),
+                "cd".into(),
+                "--positive-code".into(),
+                "--positive-dict".into(),
+                "--out".into(),
+                d("kp"),
+            ],
+            "kp/dictionary.npz",
+            "kp/atoms.png",
+        ),
+        (
+            vec![
                 "pca".into(),
                 "--frames".into(),
                 "200".into(),
@@ -94,4 +111,18 @@ fn bad_input_is_one_error_line() {
     );
     let out = run(&["omp", "--ks", "500", "--samples", "100"]);
     assert!(!out.status.success());
+    let out = run(&[
+        "dictionary",
+        "--frames",
+        "50",
+        "--transform-algorithm",
+        "omp",
+        "--positive-code",
+    ]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("positive") && err.trim().lines().count() == 1,
+        "{err}"
+    );
 }

@@ -9,7 +9,7 @@ use sparsecode::analysis::sweeps;
 use sparsecode::analysis::transforms;
 use sparsecode::io::read_npy;
 use sparsecode::learn::dictionary_learning::{
-    DictionaryLearning, FitAlgorithm, TransformAlgorithm,
+    DictionaryLearning, DictionaryLearningModel, FitAlgorithm, TransformAlgorithm,
 };
 use sparsecode::rng::rng_from_seed;
 
@@ -443,4 +443,83 @@ mod invariants {
             }
         }
     }
+}
+
+/// `positive_code` + `positive_dict` against scikit-learn (fixture of
+/// `make_positive_dl_fixture.py`: fit by coordinate descent, transform by lasso-LARS, no atom
+/// resampled so the run does not depend on the RNG).
+#[test]
+fn positive_dictionary_learning_matches_sklearn() {
+    let x = fixture2("analysis_dl_x.npy");
+    let errors = fixture1("analysis_dl_pos_errors.npy");
+    let tr = fixture1("analysis_dl_pos_transform.npy");
+    assert_eq!(tr[1], 0.0, "the fixture resampled atoms");
+    let dl = DictionaryLearning {
+        n_components: 15,
+        alpha: 1.0,
+        max_iter: 30,
+        fit_algorithm: FitAlgorithm::Cd,
+        transform_algorithm: TransformAlgorithm::LassoLars,
+        transform_alpha: Some(0.9),
+        random_state: 402,
+        positive_code: true,
+        positive_dict: true,
+        ..Default::default()
+    };
+    let m = dl.fit(x.view()).unwrap();
+    assert_eq!(m.errors.len(), errors.len());
+    for (i, (a, b)) in m.errors.iter().zip(errors.iter()).enumerate() {
+        assert!(
+            (a - b).abs() / b < 1e-3,
+            "iteration {i}: cost {a} vs sklearn {b}"
+        );
+    }
+    assert!(m.components.iter().all(|v| *v >= 0.0));
+    assert!(m.train_codes.iter().all(|v| *v >= 0.0));
+    let codes = m.transform(x.view()).unwrap();
+    assert!(codes.iter().all(|v| *v >= 0.0));
+    let t = m.objective(x.view(), codes.view(), 0.9);
+    assert!(
+        (t - tr[0]).abs() / tr[0] < 1e-3,
+        "transform {t} vs {}",
+        tr[0]
+    );
+
+    // Our extension: lasso-LARS fits accept positive codes too (scikit-learn refuses them).
+    let lars = DictionaryLearning {
+        fit_algorithm: FitAlgorithm::Lars,
+        max_iter: 10,
+        ..dl.clone()
+    }
+    .fit(x.view())
+    .unwrap();
+    assert!(lars.train_codes.iter().all(|v| *v >= 0.0));
+    assert!(lars.components.iter().all(|v| *v >= 0.0));
+    let last = *lars.errors.last().unwrap();
+    assert!(
+        (last - errors[9]).abs() / errors[9] < 0.02,
+        "{last} vs {}",
+        errors[9]
+    );
+
+    // Threshold transform and split_sign.
+    let thr = DictionaryLearningModel {
+        params: DictionaryLearning {
+            transform_algorithm: TransformAlgorithm::Threshold,
+            split_sign: true,
+            ..m.params.clone()
+        },
+        ..m.clone()
+    };
+    let split = thr.transform(x.view()).unwrap();
+    assert_eq!(split.dim(), (200, 30));
+    assert!(split.iter().all(|v| *v >= 0.0));
+    assert!(split.slice(ndarray::s![.., 15..]).iter().all(|v| *v == 0.0));
+
+    // OMP has no sign constraint.
+    let omp = DictionaryLearning {
+        transform_algorithm: TransformAlgorithm::Omp,
+        ..dl
+    };
+    assert!(omp.fit(x.view()).is_err());
 }

@@ -287,6 +287,12 @@ pub struct DictionaryArgs {
     /// Seed (random_state; tutorial: 402 for digits, 42 for patches).
     #[arg(long)]
     pub seed: Option<u64>,
+    /// Non-negative codes (fit and transform; not with the OMP transform).
+    #[arg(long)]
+    pub positive_code: bool,
+    /// Non-negative atoms.
+    #[arg(long)]
+    pub positive_dict: bool,
     /// Output folder.
     #[arg(long, default_value = "analyze-dictionary")]
     pub out: PathBuf,
@@ -775,6 +781,9 @@ fn dictionary(a: DictionaryArgs) -> Result<()> {
         transform_n_nonzero_coefs: a.transform_n_nonzero,
         transform_max_iter: 1000,
         random_state: a.seed.unwrap_or(seed0),
+        positive_code: a.positive_code,
+        positive_dict: a.positive_dict,
+        split_sign: false,
     };
     println!(
         "{what}: {} × {}; {} atoms, alpha {}, transform alpha {:?}",

@@ -10,7 +10,8 @@
 //! ```
 //!
 //! Algorithm (as `dict_learning`):
-//! 1. init by SVD `X = U·S·Vᵀ`: `A = U[:, :k]`, `D = S[:k]·Vᵀ[:k]` (zero-padded when k > rank),
+//! 1. init by SVD `X = U·S·Vᵀ` with scikit-learn's `svd_flip` signs (largest |U| entry of
+//!    every column positive): `A = U[:, :k]`, `D = S[:k]·Vᵀ[:k]` (zero-padded when k > rank),
 //!    so the result does not depend on the seed unless an atom falls unused;
 //! 2. repeat up to `max_iter` times:
 //!    - code update: per sample the lasso `½‖x − aD‖² + α‖a‖₁` (scikit-learn's `LassoLars`/`Lasso`
@@ -22,9 +23,18 @@
 //!      `d_j ← d_j / max(‖d_j‖, 1)`;
 //!    - cost `½‖X − AD‖² + α‖A‖₁`; stop when the decrease is below `tol·cost`.
 //!
+//! `positive_code` constrains the codes to `A ≥ 0` (lasso with a sign constraint: LARS with
+//! `positive`, coordinate descent with `max(·, 0)`, the threshold clipped at 0);
+//! `positive_dict` projects every updated atom on `d_j ≥ 0` before its norm projection, as
+//! `_update_dict(positive=True)`. scikit-learn refuses `positive_code` with its `'lars'` fit
+//! algorithm; here lasso-LARS supports the constraint, so both fit algorithms accept it. OMP
+//! has no sign constraint: `positive_code` with the OMP transform is an error, as in
+//! scikit-learn.
+//!
 //! [`DictionaryLearningModel::transform`] codes new signals with the fitted atoms by
 //! `transform_algorithm` (lasso-LARS, lasso-CD, OMP or soft thresholding of `X·Dᵀ`) and
-//! `transform_alpha` (default `alpha`), as scikit-learn's `sparse_encode`.
+//! `transform_alpha` (default `alpha`), as scikit-learn's `sparse_encode`; with `split_sign`
+//! the codes come back as `[max(A, 0), −min(A, 0)]` (2k columns).
 
 use crate::linalg::{matmul, matmul_into, par_global, svd_thin};
 use crate::rng::{rng_from_seed, Rng};
@@ -78,6 +88,12 @@ pub struct DictionaryLearning<T> {
     pub transform_max_iter: usize,
     /// Seed of the RNG that resamples unused atoms.
     pub random_state: u64,
+    /// Codes constrained to be non-negative (fit and transform).
+    pub positive_code: bool,
+    /// Atoms constrained to be non-negative.
+    pub positive_dict: bool,
+    /// `transform` returns `[max(A, 0), −min(A, 0)]` (2k columns), sklearn's `split_sign`.
+    pub split_sign: bool,
 }
 
 impl<T: Float> Default for DictionaryLearning<T> {
@@ -93,6 +109,9 @@ impl<T: Float> Default for DictionaryLearning<T> {
             transform_n_nonzero_coefs: None,
             transform_max_iter: 1000,
             random_state: 0,
+            positive_code: false,
+            positive_dict: false,
+            split_sign: false,
         }
     }
 }
@@ -126,6 +145,12 @@ impl<T: Float> DictionaryLearning<T> {
         if self.transform_max_iter == 0 {
             return Err(Error::param("transform_max_iter", "must be >= 1"));
         }
+        if self.positive_code && self.transform_algorithm == TransformAlgorithm::Omp {
+            return Err(Error::param(
+                "positive_code",
+                "OMP has no sign constraint: use the lasso_lars, lasso_cd or threshold transform",
+            ));
+        }
         Ok(())
     }
 
@@ -145,8 +170,21 @@ impl<T: Float> DictionaryLearning<T> {
         let (n, p) = x.dim();
         let k = self.n_components;
         let mut rng = rng_from_seed(self.random_state);
-        // SVD initialisation, as scikit-learn.
-        let (u, sv, vt) = svd_thin(x)?;
+        // SVD initialisation, as scikit-learn, signs fixed by `svd_flip(u_based_decision=True)`:
+        // the largest |u| of each column made positive (matters for positive codes).
+        let (mut u, sv, mut vt) = svd_thin(x)?;
+        for j in 0..u.ncols() {
+            let mut best = 0;
+            for i in 0..u.nrows() {
+                if num_traits::Float::abs(u[[i, j]]) > num_traits::Float::abs(u[[best, j]]) {
+                    best = i;
+                }
+            }
+            if u[[best, j]] < T::zero() {
+                u.column_mut(j).mapv_inplace(|v| -v);
+                vt.row_mut(j).mapv_inplace(|v| -v);
+            }
+        }
         let r = sv.len();
         let mut codes = Array2::<T>::zeros((n, k));
         let mut dict = Array2::<T>::zeros((k, p));
@@ -171,8 +209,9 @@ impl<T: Float> DictionaryLearning<T> {
                 None,
                 self.transform_max_iter,
                 Some(codes.view()),
+                self.positive_code,
             )?;
-            update_dict(&mut dict, x, &mut codes, &mut rng)?;
+            update_dict(&mut dict, x, &mut codes, self.positive_dict, &mut rng)?;
             let cost = cost(x, codes.view(), dict.view(), self.alpha);
             errors.push(cost);
             on_iter(it, cost);
@@ -206,7 +245,7 @@ impl<T: Float> DictionaryLearningModel<T> {
             ));
         }
         let p = &self.params;
-        sparse_encode(
+        let codes = sparse_encode(
             x,
             self.components.view(),
             p.transform_algorithm,
@@ -214,7 +253,20 @@ impl<T: Float> DictionaryLearningModel<T> {
             p.transform_n_nonzero_coefs,
             p.transform_max_iter,
             None,
-        )
+            p.positive_code,
+        )?;
+        if !p.split_sign {
+            return Ok(codes);
+        }
+        let k = codes.ncols();
+        let mut split = Array2::zeros((codes.nrows(), 2 * k));
+        split
+            .slice_mut(s![.., ..k])
+            .assign(&codes.mapv(|v| num_traits::Float::max(v, T::zero())));
+        split
+            .slice_mut(s![.., k..])
+            .assign(&codes.mapv(|v| -num_traits::Float::min(v, T::zero())));
+        Ok(split)
     }
 
     /// `½‖X − A·D‖²_F + α‖A‖₁` of codes `a` of `x` on the fitted atoms.
@@ -238,7 +290,9 @@ pub fn cost<T: Float>(
 }
 
 /// scikit-learn's `sparse_encode` on atoms `d` that need not be unit-norm (zero atoms get zero
-/// codes). `alpha` is the penalty of `½‖x − aD‖² + α‖a‖₁` (lasso), or the threshold.
+/// codes). `alpha` is the penalty of `½‖x − aD‖² + α‖a‖₁` (lasso), or the threshold;
+/// `positive` constrains the codes to be non-negative (an error with OMP).
+#[allow(clippy::too_many_arguments)]
 pub fn sparse_encode<T: Float>(
     x: ArrayView2<'_, T>,
     d: ArrayView2<'_, T>,
@@ -247,6 +301,7 @@ pub fn sparse_encode<T: Float>(
     n_nonzero: Option<usize>,
     max_iter: usize,
     init: Option<ArrayView2<'_, T>>,
+    positive: bool,
 ) -> Result<Array2<T>> {
     let (n, p) = x.dim();
     let k = d.nrows();
@@ -255,7 +310,7 @@ pub fn sparse_encode<T: Float>(
             let c = matmul(x, d.t());
             Ok(c.mapv(|v| {
                 let m = num_traits::Float::abs(v) - alpha;
-                if m > T::zero() {
+                if m > T::zero() && (!positive || v > T::zero()) {
                     num_traits::Float::signum(v) * m
                 } else {
                     T::zero()
@@ -277,13 +332,17 @@ pub fn sparse_encode<T: Float>(
                     for (mut ai, ci) in a.rows_mut().into_iter().zip(c.rows()) {
                         let mut av = ai.to_vec();
                         let cv = ci.to_vec();
-                        lasso_cd_gram(gram.view(), &cv, alpha, max_iter, &mut av);
+                        lasso_cd_gram(gram.view(), &cv, alpha, max_iter, positive, &mut av);
                         ai.assign(&ndarray::ArrayView1::from(&av));
                     }
                 });
             Ok(codes)
         }
-        TransformAlgorithm::LassoLars => lasso_lars_codes(x, d, alpha, max_iter),
+        TransformAlgorithm::LassoLars => lasso_lars_codes(x, d, alpha, max_iter, positive),
+        TransformAlgorithm::Omp if positive => Err(Error::param(
+            "positive",
+            "OMP has no sign constraint: use lasso_lars, lasso_cd or threshold",
+        )),
         TransformAlgorithm::Omp => {
             let nnz = n_nonzero.unwrap_or_else(|| (p / 10).max(1).min(k));
             omp_codes(x, d, nnz)
@@ -293,8 +352,16 @@ pub fn sparse_encode<T: Float>(
 
 /// Coordinate descent for `min_a ½aᵀGa − aᵀc + λ‖a‖₁` (the lasso `½‖x − aD‖² + λ‖a‖₁` with
 /// `G = DDᵀ`, `c = Dx`), cyclic, warm-started from `a`; stops when the largest coordinate
-/// change falls below `1e-12·(1 + max|a|)` or after `max_iter` sweeps.
-fn lasso_cd_gram<T: Float>(g: ArrayView2<'_, T>, c: &[T], lambda: T, max_iter: usize, a: &mut [T]) {
+/// change falls below `1e-12·(1 + max|a|)` or after `max_iter` sweeps. With `positive` the
+/// coordinate update is `max(z − λ, 0)/G_jj` (the lasso restricted to `a ≥ 0`).
+fn lasso_cd_gram<T: Float>(
+    g: ArrayView2<'_, T>,
+    c: &[T],
+    lambda: T,
+    max_iter: usize,
+    positive: bool,
+    a: &mut [T],
+) {
     let k = c.len();
     // gradient-like residual r = c − G a
     let mut r: Vec<T> = c.to_vec();
@@ -317,7 +384,7 @@ fn lasso_cd_gram<T: Float>(g: ArrayView2<'_, T>, c: &[T], lambda: T, max_iter: u
             } else {
                 let z = r[j] + gjj * old;
                 let m = num_traits::Float::abs(z) - lambda;
-                if m > T::zero() {
+                if m > T::zero() && (!positive || z > T::zero()) {
                     num_traits::Float::signum(z) * m / gjj
                 } else {
                     T::zero()
@@ -347,6 +414,7 @@ fn lasso_lars_codes<T: Float>(
     d: ArrayView2<'_, T>,
     alpha: T,
     max_iter: usize,
+    positive: bool,
 ) -> Result<Array2<T>> {
     use crate::encode::{Encoder, LassoLars};
     let (n, p) = x.dim();
@@ -361,7 +429,7 @@ fn lasso_lars_codes<T: Float>(
     let dict = crate::Dictionary::new_unnormalized(d.select(Axis(0), &live))?;
     let coder = LassoLars {
         alpha: alpha / T::of(p as f64),
-        positive: false,
+        positive,
         max_iter,
         fit_intercept: false,
     };
@@ -383,11 +451,13 @@ fn omp_codes<T: Float>(
     crate::encode::batch_omp_gram(gram.view(), cov.view(), None, nnz, None)
 }
 
-/// scikit-learn's `_update_dict`: one block-coordinate pass over the atoms (see module doc).
+/// scikit-learn's `_update_dict`: one block-coordinate pass over the atoms (see module doc),
+/// each atom clipped at 0 when `positive`.
 fn update_dict<T: Float>(
     dict: &mut Array2<T>,
     x: ArrayView2<'_, T>,
     codes: &mut Array2<T>,
+    positive: bool,
     rng: &mut Rng,
 ) -> Result<()> {
     use rand::Rng as _;
@@ -420,6 +490,10 @@ fn update_dict<T: Float>(
                 dict[[j, f]] = newd[f] + T::of(level * z);
             }
             codes.column_mut(j).fill(T::zero());
+        }
+        if positive {
+            dict.row_mut(j)
+                .mapv_inplace(|v| num_traits::Float::max(v, T::zero()));
         }
         let norm = dict
             .row(j)
@@ -466,7 +540,7 @@ mod tests {
         // G = I: a = soft(c, λ)
         let g = Array2::<f64>::eye(3);
         let mut a = vec![0.0; 3];
-        lasso_cd_gram(g.view(), &[2.0, -0.5, -3.0], 1.0, 100, &mut a);
+        lasso_cd_gram(g.view(), &[2.0, -0.5, -3.0], 1.0, 100, false, &mut a);
         assert_eq!(a, vec![1.0, 0.0, -2.0]);
     }
 }
