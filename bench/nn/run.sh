@@ -7,7 +7,10 @@ cd "$(dirname "$0")/../.."
 PY=${1:-${PYTHON:-/work/venv/bin/python}}
 THREADS=${THREADS:-$(nproc)}
 export RAYON_NUM_THREADS=$THREADS
+load() { cut -d' ' -f1 /proc/loadavg; }
+cargo build -q -p sparsecode-nn --example bench
+BEFORE=$(load)
 RUST=$(cargo run -q -p sparsecode-nn --example bench)
 TORCH=$($PY bench/nn/bench_torch.py "{\"threads\": $THREADS}")
-$PY bench/nn/report.py "$RUST" "$TORCH" > bench/results/nn.md
-cat bench/results/nn.md
+$PY bench/nn/report.py "$RUST" "$TORCH" "$BEFORE" "$(load)" > bench/results/nn-torch.md
+cat bench/results/nn-torch.md

@@ -85,15 +85,15 @@ fn main() -> sparsecode::Result<()> {
             ..AutoencoderConfig::default()
         };
         let mut model = Some(cfg.init(&ad)?);
-        let mut optim = AdamWConfig::new()
-            .with_grad_clipping(Some(burn::grad_clipping::GradientClippingConfig::Norm(1.0)))
-            .init();
+        // Global-norm clipping at 1.0, as the PyTorch side's clip_grad_norm_.
+        let mut optim = AdamWConfig::new().init();
         let x = Tensor::<4>::random([8, 3, 64, 64], Distribution::Uniform(-0.5, 0.5), &ad);
         let ms = timed(2, 5, || {
             let mut m = model.take().expect("model");
             let o = m.forward(x.clone()).expect("forward");
             let loss = (o.reconstruction - x.clone()).powi_scalar(2).mean() + o.bottleneck_loss;
-            let grads = GradientsParams::from_grads(loss.backward(), &m);
+            let mut grads = GradientsParams::from_grads(loss.backward(), &m);
+            sparsecode_nn::clip::clip_global_norm(&m, &mut grads, 1.0).expect("clip");
             let mut m = optim.step(5e-4, m, grads);
             m.bottleneck.after_step().expect("renormalise");
             let _ = m.pre.weight.val().into_data();

@@ -24,6 +24,17 @@ use crate::model::AutoencoderConfig;
 use sparsecode::{Error, Result};
 use std::path::{Path, PathBuf};
 
+/// How [`TrainConfig::grad_clip`] measures the gradient norm.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum GradClipMode {
+    /// One norm over all parameters (PyTorch `clip_grad_norm_`).
+    #[default]
+    Global,
+    /// One norm per parameter tensor (burn's built-in clipping).
+    PerTensor,
+}
+
 /// Training settings (LASER `train/default.yaml` where it applies).
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -38,8 +49,11 @@ pub struct TrainConfig {
     pub beta1: f32,
     /// AdamW weight decay.
     pub weight_decay: f32,
-    /// Gradient clipping by norm (per parameter tensor, burn's `GradientClippingConfig::Norm`); 0 = off.
+    /// Gradient clipping: the largest gradient norm (0 = off), measured as `grad_clip_mode` says.
     pub grad_clip: f32,
+    /// `global` (all parameters together, PyTorch's `clip_grad_norm_`, LASER's default) or
+    /// `per_tensor` (every parameter tensor on its own, burn's `GradientClippingConfig::Norm`).
+    pub grad_clip_mode: GradClipMode,
     /// Fraction of the images held out for evaluation.
     pub val_fraction: f64,
     /// Seed (split, shuffling, initialisations).
@@ -59,6 +73,7 @@ impl Default for TrainConfig {
             beta1: 0.9,
             weight_decay: 1e-4,
             grad_clip: 1.0,
+            grad_clip_mode: GradClipMode::Global,
             val_fraction: 0.1,
             seed: 42,
             out_dir: PathBuf::from("autoencoder-run"),

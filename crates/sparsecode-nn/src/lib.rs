@@ -26,6 +26,7 @@
 
 pub mod bottleneck;
 pub mod cli;
+pub mod clip;
 pub mod compare;
 pub mod config;
 pub mod convert;

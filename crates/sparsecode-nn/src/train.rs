@@ -1,9 +1,11 @@
-//! Training loop: AdamW (β = (β₁, 0.999), weight decay), gradient clipping, total loss
+//! Training loop: AdamW (β = (β₁, 0.999), weight decay), gradient clipping (global norm by
+//! default, as PyTorch; see [`crate::clip`]), total loss
 //! `MSE(x̂, x) + w·L_bottleneck` on images shifted to `[−0.5, 0.5]` (LASER: mean 0.5, std 1),
 //! a checkpoint at the end of every epoch (`model.bpk`, `optimizer.bpk`, `state.json`) and
 //! `resume` from it, a progress bar with loss, PSNR and sparsity, held-out evaluation per epoch.
 
-use crate::config::RunConfig;
+use crate::clip::clip_global_norm;
+use crate::config::{GradClipMode, RunConfig};
 use crate::convert::{from_array4, scalar, to_array4};
 use crate::eval::{evaluate, EvalReport};
 use crate::model::Autoencoder;
@@ -133,7 +135,8 @@ pub fn train(
         .with_beta_1(t.beta1)
         .with_weight_decay(t.weight_decay)
         .with_grad_clipping(
-            (t.grad_clip > 0.0).then_some(GradientClippingConfig::Norm(t.grad_clip)),
+            (t.grad_clip > 0.0 && t.grad_clip_mode == GradClipMode::PerTensor)
+                .then_some(GradientClippingConfig::Norm(t.grad_clip)),
         )
         .init();
     std::fs::create_dir_all(&t.out_dir).map_err(|e| Error::file(&t.out_dir, e))?;
@@ -185,7 +188,10 @@ pub fn train(
                 });
             }
             let rec_v = scalar(rec)?;
-            let grads = GradientsParams::from_grads(loss.backward(), &model);
+            let mut grads = GradientsParams::from_grads(loss.backward(), &model);
+            if t.grad_clip > 0.0 && t.grad_clip_mode == GradClipMode::Global {
+                clip_global_norm(&model, &mut grads, t.grad_clip)?;
+            }
             model = optim.step(t.learning_rate, model, grads);
             model.bottleneck.after_step()?;
             loss_sum += loss_v * idx.len() as f64;

@@ -113,3 +113,47 @@ fn checkpoint_and_resume() {
     let back = RunConfig::from_file(&dir.path().join("config.toml")).unwrap();
     assert_eq!(back, cfg);
 }
+
+/// Global-norm clipping (PyTorch's `clip_grad_norm_`): the norm over all parameters is brought
+/// to the limit; below the limit nothing changes.
+#[test]
+fn global_norm_clipping_brings_the_total_norm_to_the_limit() {
+    use sparsecode_nn::clip::{clip_global_norm, global_grad_norm};
+    let dev = cpu().autodiff();
+    dev.seed(3);
+    let mut model = tiny(BottleneckConfig::Vq(VqConfig {
+        num_embeddings: 16,
+        embedding_dim: 8,
+        ..VqConfig::default()
+    }))
+    .init(&dev)
+    .unwrap();
+    let x = to_input(&data(), &dev);
+    let grads_of = |model: &mut sparsecode_nn::model::Autoencoder| {
+        let out = model.forward(x.clone()).unwrap();
+        let loss = (out.reconstruction - x.clone()).powi_scalar(2).mean() + out.bottleneck_loss;
+        GradientsParams::from_grads(loss.backward(), &*model)
+    };
+    let grads = grads_of(&mut model);
+    let norm = global_grad_norm(&model, &grads).unwrap();
+    assert!(norm > 0.0 && norm.is_finite());
+
+    let mut loose = grads_of(&mut model);
+    let before = clip_global_norm(&model, &mut loose, (2.0 * norm) as f32).unwrap();
+    assert!((before - norm).abs() <= 1e-4 * norm, "{before} vs {norm}");
+    let after = global_grad_norm(&model, &loose).unwrap();
+    assert!(
+        (after - before).abs() <= 1e-6 * before,
+        "unclipped norm changed: {after}"
+    );
+
+    let mut tight = grads_of(&mut model);
+    let before = clip_global_norm(&model, &mut tight, (0.25 * norm) as f32).unwrap();
+    let after = global_grad_norm(&model, &tight).unwrap();
+    let limit = 0.25 * norm;
+    assert!(
+        (after - limit).abs() <= 1e-3 * limit,
+        "clipped norm {after} vs {limit}"
+    );
+    assert!(before > after);
+}

@@ -1,0 +1,135 @@
+//! Where one autoencoder training step spends its time (burn flex backend): forward and
+//! forward + backward of every layer kind on the shapes of the `bench` example (batch 8,
+//! 3×64×64, 64 hidden channels). Run: `cargo run -p sparsecode-nn --example step_profile`.
+
+use burn::module::Module;
+use burn::nn::conv::{Conv2dConfig, ConvTranspose2dConfig};
+use burn::nn::{BatchNormConfig, PaddingConfig2d};
+use burn::tensor::{Distribution, Tensor};
+use std::time::Instant;
+
+fn timed(runs: usize, mut f: impl FnMut()) -> f64 {
+    f();
+    f();
+    let t = Instant::now();
+    for _ in 0..runs {
+        f();
+    }
+    t.elapsed().as_secs_f64() * 1e3 / runs as f64
+}
+
+fn main() {
+    let dev = sparsecode_nn::device::cpu();
+    let ad = dev.clone().autodiff();
+    let b = 8;
+    let report = |name: &str, fwd: f64, fb: f64| {
+        println!("{name:<34} forward {fwd:8.2} ms   forward+backward {fb:8.2} ms");
+    };
+    for (name, cin, cout, k, s, p, hw) in [
+        ("conv 3→32 k4 s2 @64", 3, 32, 4, 2, 1, 64),
+        ("conv 32→64 k4 s2 @32", 32, 64, 4, 2, 1, 32),
+        ("conv 64→64 k3 @16", 64, 64, 3, 1, 1, 16),
+        ("conv 64→32 k3 @16 (res)", 64, 32, 3, 1, 1, 16),
+        ("conv 32→64 k1 @16 (res)", 32, 64, 1, 1, 0, 16),
+    ] {
+        let mk = |d: &burn::tensor::Device| {
+            Conv2dConfig::new([cin, cout], [k, k])
+                .with_stride([s, s])
+                .with_padding(PaddingConfig2d::Explicit(p, p, p, p))
+                .init(d)
+        };
+        let (c, ca) = (mk(&dev), mk(&ad));
+        let x = Tensor::<4>::random([b, cin, hw, hw], Distribution::Normal(0.0, 1.0), &dev);
+        let xa = Tensor::<4>::random([b, cin, hw, hw], Distribution::Normal(0.0, 1.0), &ad);
+        let fwd = timed(10, || {
+            let _ = c.forward(x.clone()).into_data();
+        });
+        let fb = timed(10, || {
+            let g = ca.forward(xa.clone()).sum().backward();
+            let _ = ca.weight.val().grad(&g).map(|t| t.into_data());
+        });
+        report(name, fwd, fb);
+    }
+    for (name, cin, cout, hw) in [
+        ("convT 64→32 k4 s2 @16", 64, 32, 16),
+        ("convT 32→3 k4 s2 @32", 32, 3, 32),
+    ] {
+        let mk = |d: &burn::tensor::Device| {
+            ConvTranspose2dConfig::new([cin, cout], [4, 4])
+                .with_stride([2, 2])
+                .with_padding([1, 1])
+                .init(d)
+        };
+        let (c, ca) = (mk(&dev), mk(&ad));
+        let x = Tensor::<4>::random([b, cin, hw, hw], Distribution::Normal(0.0, 1.0), &dev);
+        let xa = Tensor::<4>::random([b, cin, hw, hw], Distribution::Normal(0.0, 1.0), &ad);
+        let fwd = timed(10, || {
+            let _ = c.forward(x.clone()).into_data();
+        });
+        let fb = timed(10, || {
+            let g = ca.forward(xa.clone()).sum().backward();
+            let _ = ca.weight.val().grad(&g).map(|t| t.into_data());
+        });
+        report(name, fwd, fb);
+    }
+    {
+        let bn = BatchNormConfig::new(64).init(&ad);
+        let xa = Tensor::<4>::random([b, 64, 16, 16], Distribution::Normal(0.0, 1.0), &ad);
+        let fb = timed(10, || {
+            let g = bn.forward(xa.clone()).sum().backward();
+            let _ = bn.gamma.val().grad(&g).map(|t| t.into_data());
+        });
+        report("batchnorm 64 @16", f64::NAN, fb);
+    }
+    // The whole step of the bench's VQ autoencoder, split into its phases.
+    use burn::optim::{AdamWConfig, GradientsParams};
+    use sparsecode_nn::bottleneck::VqConfig;
+    use sparsecode_nn::model::{AutoencoderConfig, BottleneckConfig};
+    let cfg = AutoencoderConfig {
+        bottleneck: BottleneckConfig::Vq(VqConfig {
+            num_embeddings: 256,
+            embedding_dim: 64,
+            ..VqConfig::default()
+        }),
+        ..AutoencoderConfig::default()
+    };
+    let mut model = Some(cfg.init(&ad).expect("model"));
+    println!(
+        "VQ autoencoder: {} parameters",
+        model.as_ref().map(Module::num_params).unwrap_or(0)
+    );
+    let mut optim = AdamWConfig::new().init();
+    let x = Tensor::<4>::random([b, 3, 64, 64], Distribution::Uniform(-0.5, 0.5), &ad);
+    let (mut t_fwd, mut t_bwd, mut t_clip, mut t_opt) = (0.0, 0.0, 0.0, 0.0);
+    let runs = 6;
+    for i in 0..runs + 2 {
+        let mut m = model.take().expect("model");
+        let t0 = Instant::now();
+        let o = m.forward(x.clone()).expect("forward");
+        let loss = (o.reconstruction - x.clone()).powi_scalar(2).mean() + o.bottleneck_loss;
+        let _ = loss.clone().into_data();
+        let t1 = Instant::now();
+        let mut grads = GradientsParams::from_grads(loss.backward(), &m);
+        let t2 = Instant::now();
+        sparsecode_nn::clip::clip_global_norm(&m, &mut grads, 1.0).expect("clip");
+        let t3 = Instant::now();
+        let m2 = optim.step(5e-4, m, grads);
+        let _ = m2.pre.weight.val().into_data();
+        let t4 = Instant::now();
+        if i >= 2 {
+            t_fwd += (t1 - t0).as_secs_f64();
+            t_bwd += (t2 - t1).as_secs_f64();
+            t_clip += (t3 - t2).as_secs_f64();
+            t_opt += (t4 - t3).as_secs_f64();
+        }
+        model = Some(m2);
+    }
+    let ms = |t: f64| t * 1e3 / runs as f64;
+    println!(
+        "VQ AE step: forward {:.1} ms, backward {:.1} ms, clip {:.1} ms, AdamW {:.1} ms",
+        ms(t_fwd),
+        ms(t_bwd),
+        ms(t_clip),
+        ms(t_opt)
+    );
+}
