@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs every benchmark of bench/ and assembles bench/RESULTS.md.
-#   1. builds sparsecode in release (the CLI and the gemm_peak example),
+#   1. builds sparsecode in release (the CLI and the library examples the topics time),
 #   2. runs bench/setup.sh (idempotent: creates bench/.venv with the peers only when missing),
 #   3. runs bench/<topic>/run.py (with the venv's python) or bench/<topic>/run.sh for every topic,
 #      or only the topics named as arguments (bash bench/run_all.sh encode),
@@ -24,7 +24,7 @@ failed=()
 if ((!assemble_only)); then
     say "building sparsecode (release)"
     cargo build --release -p sparsecode-cli
-    cargo build --release -p sparsecode --example gemm_peak
+    cargo build --release -p sparsecode --examples   # gemm_peak, analysis_timing, csc_bench, ...
 
     bash bench/setup.sh
     py="$root/bench/.venv/bin/python"

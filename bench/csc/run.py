@@ -137,9 +137,9 @@ def main():
         "# Convolutional sparse coding of large images (`sparsecode csc`)",
         "",
         f"Date: {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M UTC}. Machine: {model}, {ncpu} CPUs "
-        f"(shared with other jobs during the run), {platform.system()}; numpy {np.__version__}, SPORCO {sporco.__version__}.",
+        f"({platform.system()}; 1-min load {os.getloadavg()[0]:.2f} at the end of the run); numpy {np.__version__}, SPORCO {sporco.__version__}.",
         "",
-        f"Command: `/work/venv/bin/python bench/csc/run.py --sizes {' '.join(map(str, a.sizes))} --iters {a.iters} "
+        f"Command: `python bench/csc/run.py --sizes {' '.join(map(str, a.sizes))} --iters {a.iters} "
         f"--lambda {a.lam}` (sparsecode side: `cargo build --release -p sparsecode --example csc_bench`).",
         "",
         "Problem: Perrinet's generative model (rho = 1e-3, sf_0 = B_sf = 0.15, b = 1.61803, seed 2020, no noise),",

@@ -237,14 +237,50 @@ pub fn quantile_linear(values: &mut [f64], q: f64) -> Result<f64> {
     }
     let pos = q * (values.len() - 1) as f64;
     let lo = pos.floor() as usize;
-    let frac = pos - lo as f64;
+    Ok(interpolate_at(values, lo, pos - lo as f64))
+}
+
+/// `a + frac·(b − a)` with `a`, `b` the values of sorted positions `lo`, `lo + 1` (reorders).
+fn interpolate_at(values: &mut [f64], lo: usize, frac: f64) -> f64 {
     let (_, &mut a, rest) = values.select_nth_unstable_by(lo, |x, y| x.total_cmp(y));
     let b = if frac > 0.0 && !rest.is_empty() {
         rest.iter().cloned().fold(f64::INFINITY, f64::min)
     } else {
         a
     };
-    Ok(a + frac * (b - a))
+    a + frac * (b - a)
+}
+
+/// [`quantile_linear`] for a high `q` without reordering the whole slice: a strided sample
+/// gives a cut-off `t₀` below the wanted order statistics, the values `≥ t₀` (the top of the
+/// sorted order, ties included) are selected on their own, and the result is exactly
+/// [`quantile_linear`]'s. Falls back to the full selection when the cut-off keeps too few.
+pub fn upper_quantile_linear(values: &[f64], q: f64) -> Result<f64> {
+    let n = values.len();
+    if n == 0 || !(0.0..=1.0).contains(&q) || values.par_iter().any(|v| !v.is_finite()) {
+        return quantile_linear(&mut values.to_vec(), q);
+    }
+    let pos = q * (n - 1) as f64;
+    let lo = pos.floor() as usize;
+    let frac = pos - lo as f64;
+    let need = n - lo; // the sorted positions lo.. are the `need` largest values
+    const STRIDE: usize = 16;
+    if n >= 64 * STRIDE && need * 8 <= n {
+        let mut sample: Vec<f64> = values.iter().step_by(STRIDE).copied().collect();
+        // about 2·need/STRIDE + 32 sample points above the cut-off: ≥ need values expected,
+        // with a wide margin; checked below.
+        let above = 2 * need / STRIDE + 32;
+        if above < sample.len() {
+            let k = sample.len() - 1 - above;
+            let (_, &mut cut, _) = sample.select_nth_unstable_by(k, |x, y| x.total_cmp(y));
+            let mut top: Vec<f64> = values.par_iter().copied().filter(|v| *v >= cut).collect();
+            if top.len() >= need {
+                let offset = n - top.len();
+                return Ok(interpolate_at(&mut top, lo - offset, frac));
+            }
+        }
+    }
+    quantile_linear(&mut values.to_vec(), q)
 }
 
 /// Keeps the entries with `|e| > θ`, `θ = quantile(|e|, 1 − ρ)`; returns the sparse map and `θ`.
@@ -252,7 +288,43 @@ pub fn keep_largest_fraction(events: &Array2<f64>, rho: f64) -> Result<(Array2<f
     if !(rho > 0.0 && rho <= 1.0) {
         return Err(Error::param("rho", format!("must be in (0, 1], got {rho}")));
     }
-    let mut mags: Vec<f64> = events.iter().map(|v| v.abs()).collect();
-    let thr = quantile_linear(&mut mags, 1.0 - rho)?;
-    Ok((events.mapv(|v| if v.abs() > thr { v } else { 0.0 }), thr))
+    let mags: Vec<f64> = match events.as_slice() {
+        Some(sl) => sl.par_iter().map(|v| v.abs()).collect(),
+        None => events.iter().map(|v| v.abs()).collect(),
+    };
+    let thr = upper_quantile_linear(&mags, 1.0 - rho)?;
+    let mut kept = events.to_owned();
+    kept.par_mapv_inplace(|v| if v.abs() > thr { v } else { 0.0 });
+    Ok((kept, thr))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::Rng as _;
+
+    /// The cut-off path gives exactly the full selection's value, ties and small sizes included.
+    #[test]
+    fn upper_quantile_equals_full_quantile() {
+        let mut rng = crate::rng::rng_from_seed(5);
+        for &(n, levels) in &[(100_000usize, 0usize), (50_000, 7), (3_000, 0), (70_000, 2)] {
+            let v: Vec<f64> = (0..n)
+                .map(|_| {
+                    let x: f64 = rng.random::<f64>();
+                    if levels > 0 {
+                        (x * levels as f64).floor()
+                    } else {
+                        -x.ln()
+                    }
+                })
+                .collect();
+            for q in [0.5, 0.9, 0.99, 0.999, 0.9999, 1.0 - 1e-3, 1.0] {
+                let want = quantile_linear(&mut v.clone(), q).unwrap();
+                let got = upper_quantile_linear(&v, q).unwrap();
+                assert_eq!(got.to_bits(), want.to_bits(), "n={n} levels={levels} q={q}");
+            }
+        }
+        assert!(upper_quantile_linear(&[1.0, f64::NAN], 0.5).is_err());
+        assert!(upper_quantile_linear(&[], 0.5).is_err());
+    }
 }

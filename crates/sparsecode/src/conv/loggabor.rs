@@ -13,6 +13,7 @@
 use super::fft2::{signed_freq, Fft2, FftFloat, C};
 use crate::{Error, Float, Result};
 use ndarray::{Array2, ArrayView2};
+use rayon::prelude::*;
 
 /// `E(f)` for one radial frequency `f ≥ 0` (cycles per pixel).
 pub fn log_gabor_radial(f: f64, sf_0: f64, b_sf: f64) -> f64 {
@@ -61,14 +62,27 @@ pub fn log_gabor_envelope<T: Float>(h: usize, w: usize, sf_0: f64, b_sf: f64) ->
             format!("must be at least 1×1, got {h}×{w}"),
         ));
     }
-    let mut out = Array2::<T>::zeros((h, w));
-    ndarray::Zip::indexed(&mut out).par_for_each(|(i, j), v| {
-        *v = T::of(log_gabor_radial(
-            signed_freq(i, h).hypot(signed_freq(j, w)),
-            sf_0,
-            b_sf,
-        ))
+    // E depends on |f_y| and |f_x| only: evaluate the (h/2+1) × (w/2+1) quarter once (a
+    // quarter of the logarithms and exponentials), then mirror it onto the FFT grid, where
+    // index k and n − k carry the same |frequency| k/n.
+    let (qh, qw) = (h / 2 + 1, w / 2 + 1);
+    let mut quarter = vec![0.0f64; qh * qw];
+    quarter.par_chunks_mut(qw).enumerate().for_each(|(a, row)| {
+        let fa = a as f64 / h as f64;
+        for (b, v) in row.iter_mut().enumerate() {
+            *v = log_gabor_radial(fa.hypot(b as f64 / w as f64), sf_0, b_sf);
+        }
     });
+    let mut out = Array2::<T>::zeros((h, w));
+    out.axis_iter_mut(ndarray::Axis(0))
+        .into_par_iter()
+        .enumerate()
+        .for_each(|(i, mut row)| {
+            let q = &quarter[i.min(h - i) * qw..][..qw];
+            for (j, v) in row.iter_mut().enumerate() {
+                *v = T::of(q[j.min(w - j)]);
+            }
+        });
     Ok(out)
 }
 

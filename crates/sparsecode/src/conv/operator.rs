@@ -66,9 +66,22 @@ impl<T: FftFloat> ConvOperator<T> {
         let (h, w) = filter.dim();
         let fft = Fft2::<T>::cached(h, w)?;
         let (wc, hh) = fft.spectrum_shape();
-        let spectra = Array3::from_shape_fn((1, wc, hh), |(_, kx, ky)| {
-            C::new(filter[[ky, kx]], T::zero())
-        });
+        // Transposed copy of the first w/2+1 columns, in parallel blocks of 16 output rows
+        // (the reads of a block walk the filter's rows contiguously).
+        let mut spectra = Array3::<C<T>>::zeros((1, wc, hh));
+        let flat = spectra.as_slice_mut().expect("fresh array");
+        flat.par_chunks_mut(hh * 16)
+            .enumerate()
+            .for_each(|(blk, chunk)| {
+                let kx0 = blk * 16;
+                let nb = chunk.len() / hh;
+                for ky in 0..hh {
+                    let row = filter.row(ky);
+                    for r in 0..nb {
+                        chunk[r * hh + ky] = C::new(row[kx0 + r], T::zero());
+                    }
+                }
+            });
         Ok(Self { fft, spectra })
     }
 
