@@ -301,7 +301,6 @@ pub fn keep_largest_fraction(events: &Array2<f64>, rho: f64) -> Result<(Array2<f
 #[cfg(test)]
 mod tests {
     use super::*;
-    use rand::Rng as _;
 
     /// The cut-off path gives exactly the full selection's value, ties and small sizes included.
     #[test]
