@@ -16,7 +16,7 @@ sparsecode runs the release example `analysis_timing` (times exclude reading the
 in its own process. Both with --threads threads (OMP/OPENBLAS/RAYON_NUM_THREADS). Best of --rounds.
 Checks: final fit cost and transform objective of sparsecode within 1 % of scikit-learn's.
 
-Usage: /work/venv/bin/python bench/analysis/run.py [--threads 1] [--rounds 1]   (after
+Usage: python bench/analysis/run.py [--threads 1] [--rounds 1]   (after
        cargo build --release -p sparsecode --example analysis_timing)
 Writes bench/results/analysis.md and analysis.json.
 """
@@ -137,10 +137,10 @@ def main():
         "## analysis: DictionaryLearning and PCA (sparsecode vs scikit-learn)",
         "",
         f"- Date: {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M UTC}; machine: {cpu}, "
-        f"{os.cpu_count()} cores (shared, load {os.getloadavg()[0]:.1f} at the end); threads: {args.threads}; "
+        f"{os.cpu_count()} cores (1-min load {os.getloadavg()[0]:.1f} at the end); threads: {args.threads}; "
         f"best of {args.rounds} round(s); scikit-learn {sklearn.__version__}, numpy {np.__version__}.",
         "- Command: `cargo build --release -p sparsecode --example analysis_timing && "
-        f"/work/venv/bin/python bench/analysis/run.py --threads {args.threads} --rounds {args.rounds}`",
+        f"python bench/analysis/run.py --threads {args.threads} --rounds {args.rounds}`",
         "- DictionaryLearning(n_components=15, tol=0, fit_algorithm='lars', transform_algorithm='lasso_lars', "
         "transform_alpha=alpha), fixed iterations; PCA(n_components=15) (sklearn 'full' = thin SVD as sparsecode; "
         "'auto' = covariance eigh for tall data on both sides). Times in seconds, ratio = scikit-learn / sparsecode (> 1: sparsecode faster).",

@@ -2,7 +2,7 @@
 and SPORCO's cbpdn (ADMM, Wohlberg 2016) and pgm.cbpdn (FISTA), on 512x512 and 2048x2048
 images of Perrinet's generative model.
 
-Usage: /work/venv/bin/python bench/csc/run.py [--sizes 512 2048] [--iters 100] [--lambda 1.0]
+Usage: python bench/csc/run.py [--sizes 512 2048] [--iters 100] [--lambda 1.0]
 Needs `pip install sporco` in the venv and builds the example
 `cargo build --release -p sparsecode --example csc_bench` (done here if missing).
 All three solve the same problem: the sparsecode example writes the image; numpy and SPORCO

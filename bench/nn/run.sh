@@ -1,10 +1,16 @@
 #!/usr/bin/env bash
 # Bottleneck forward and autoencoder training-step timings: sparsecode-nn (burn, flex CPU
 # backend) against the PyTorch re-implementation in bench_torch.py, same shapes, same threads.
-# Usage: bench/nn/run.sh [python]   (python with torch; default /work/venv/bin/python)
+# Usage: bench/nn/run.sh [python]   (default: $PYTHON, else bench/.venv/bin/python; torch is installed
+# into bench/.venv from PyPI when that interpreter lacks it: a large download, used on the CPU only)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-PY=${1:-${PYTHON:-/work/venv/bin/python}}
+PY=${1:-${PYTHON:-bench/.venv/bin/python}}
+if ! "$PY" -c 'import torch' 2>/dev/null; then
+    [[ -x bench/.venv/bin/python ]] || bash bench/setup.sh
+    PY=bench/.venv/bin/python
+    "$PY" -c 'import torch' 2>/dev/null || "$PY" -m pip install torch
+fi
 THREADS=${THREADS:-$(nproc)}
 export RAYON_NUM_THREADS=$THREADS
 load() { cut -d' ' -f1 /proc/loadavg; }
