@@ -153,13 +153,26 @@ fn olshausen_objective_decreases() {
     let (_, x) = planted(8, 16, 300, 2, 0.01, 13);
     let mut l = Olshausen::new(init(8, 16, 14), Box::new(lasso(0.05)), 0.05).unwrap();
     l.batch_size = 20;
-    l.learning_rate = 0.5;
+    l.learning_rate = 0.025; // batch-summed gradient, batch 20
     let losses = run(&mut l, x.view(), 10, 15);
     assert!(losses.last().unwrap() < &(0.7 * losses[0]), "{losses:?}");
     let a = l.atoms();
     for n in sparsecode::dictionary::row_norms(a.view()) {
         assert!((n - 1.0).abs() < 1e-12);
     }
+    // sparsenet's gain adaptation (relative): gains move, keep mean 1, atoms stay unit-norm.
+    let mut g = Olshausen::new(init(8, 16, 14), Box::new(lasso(0.05)), 0.05).unwrap();
+    g.batch_size = 20;
+    g.learning_rate = 0.025;
+    g.alpha = 0.02;
+    run(&mut g, x.view(), 3, 15);
+    assert!(g.gain.iter().any(|v| (v - 1.0).abs() > 1e-6), "{:?}", g.gain);
+    assert!((g.gain.mean().unwrap() - 1.0).abs() < 1e-9);
+    for n in sparsecode::dictionary::row_norms(g.atoms().view()) {
+        assert!((n - 1.0).abs() < 1e-12);
+    }
+    g.alpha = -1.0;
+    assert!(g.epoch(x.view(), 0, &mut rng_from_seed(1)).is_err());
 }
 
 fn seed_learner(q0: Array2<f64>) -> SeedSgd<f64> {
