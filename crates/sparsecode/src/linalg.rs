@@ -24,6 +24,24 @@ pub fn par_global() -> Par {
     par(rayon::current_num_threads())
 }
 
+/// A zero matrix whose pages are already mapped, touched in parallel by the rayon pool.
+///
+/// A large fresh allocation is mapped lazily: its first write page-faults, and the faults
+/// taken inside a GEMM that writes it serialise (measured: X·Dᵀ of 20,000×256 by 256×1024
+/// into a fresh f64 output took 116 ms on 2 threads, 86 ms after a parallel first touch; on one
+/// thread the touch does not pay, so it is skipped there and for small matrices).
+pub fn zeros_prefaulted<T: Float>(rows: usize, cols: usize) -> Array2<T> {
+    let mut a = Array2::<T>::zeros((rows, cols));
+    let len = rows * cols;
+    if rayon::current_num_threads() > 1 && len >= 1 << 20 {
+        use rayon::prelude::*;
+        if let Some(s) = a.as_slice_mut() {
+            s.par_chunks_mut(1 << 16).for_each(|c| c.fill(T::zero()));
+        }
+    }
+    a
+}
+
 /// Zero-copy faer view of an ndarray view.
 pub fn as_faer<'a, T: Float>(a: &'a ArrayView2<'_, T>) -> MatRef<'a, T> {
     let (r, c) = a.dim();

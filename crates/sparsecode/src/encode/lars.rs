@@ -182,7 +182,7 @@ fn solve_all<T: Float>(
         dict.gram().view()
     };
     let n_atoms = dict.n_atoms();
-    let mut codes = Array2::zeros((x.nrows(), n_atoms));
+    let mut codes = linalg::zeros_prefaulted(x.nrows(), n_atoms);
     linalg::matmul_into(
         codes.view_mut(),
         signals,

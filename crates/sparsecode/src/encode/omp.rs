@@ -132,7 +132,7 @@ impl<T: Float> Omp<T> {
     ) -> Result<Array2<T>> {
         // The correlations X·Dᵀ are computed straight into the output, which Batch-OMP then
         // overwrites row by row with the codes.
-        let mut codes = Array2::zeros((x.nrows(), atoms.nrows()));
+        let mut codes = linalg::zeros_prefaulted(x.nrows(), atoms.nrows());
         linalg::matmul_into(
             codes.view_mut(),
             x,
