@@ -173,7 +173,14 @@ fn run_typed<T: Float>(args: &Args) -> Result<()> {
         bar.set_draw_target(indicatif::ProgressDrawTarget::hidden());
     }
     let t1 = Instant::now();
-    let mut codes = Array2::<T>::zeros((n, dict.n_atoms()));
+    // Pages mapped in parallel, chunks copied in parallel: a serial first touch of a large
+    // output costs as much as the GEMM of a chunk.
+    let mut codes = sparsecode::linalg::zeros_prefaulted::<T>(n, dict.n_atoms());
+    let copy_rows = |codes: &mut Array2<T>, start: usize, a: &Array2<T>| {
+        ndarray::Zip::from(codes.slice_mut(s![start..start + a.nrows(), ..]))
+            .and(a)
+            .par_for_each(|c, &v| *c = v);
+    };
     let mut intercepts = Array1::<T>::zeros(n);
     let mut start = 0;
     while start < n {
@@ -182,12 +189,12 @@ fn run_typed<T: Float>(args: &Args) -> Result<()> {
         match &encoder {
             Built::Omp(omp) if args.fit_intercept => {
                 let (a, b) = omp.encode_with_intercept(&dict, xs)?;
-                codes.slice_mut(s![start..end, ..]).assign(&a);
+                copy_rows(&mut codes, start, &a);
                 intercepts.slice_mut(s![start..end]).assign(&b);
             }
             other => {
                 let a = other.as_encoder().encode(&dict, xs)?;
-                codes.slice_mut(s![start..end, ..]).assign(&a);
+                copy_rows(&mut codes, start, &a);
             }
         }
         bar.set_position(end as u64);
