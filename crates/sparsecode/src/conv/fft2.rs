@@ -124,11 +124,12 @@ impl<T: FftFloat> Fft2<T> {
     }
     /// A zero spectrum.
     pub fn zeros_spectrum(&self) -> Array2<C<T>> {
-        Array2::from_elem((self.wc, self.h), C::new(T::zero(), T::zero()))
+        Array2::from_shape_vec((self.wc, self.h), self.workspace()).expect("length wc·h")
     }
-    /// A zero workspace for [`forward_into`](Self::forward_into) / [`inverse_into`](Self::inverse_into).
+    /// A zero workspace for [`forward_into`](Self::forward_into) / [`inverse_into`](Self::inverse_into),
+    /// written in parallel (a serial first touch of tens of MB costs as much as a transform).
     pub fn workspace(&self) -> Vec<C<T>> {
-        vec![C::new(T::zero(), T::zero()); self.wc * self.h]
+        rayon::iter::repeat_n(C::new(T::zero(), T::zero()), self.wc * self.h).collect()
     }
 
     /// Frequencies `(fy, fx)` in cycles per pixel of spectrum entry `[kx, ky]` (FFT order,

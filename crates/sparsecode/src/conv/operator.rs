@@ -209,7 +209,7 @@ impl<T: FftFloat> ConvOperator<T> {
         self.forward_spectrum(&yf, &mut xf);
         let mut work = self.fft.workspace();
         let (h, w) = self.image_shape();
-        let mut x = Array2::zeros((h, w));
+        let mut x = crate::linalg::zeros_prefaulted(h, w);
         self.fft
             .inverse_into(&mut xf, &mut work, x.as_slice_mut().expect("standard"))?;
         Ok(x)
