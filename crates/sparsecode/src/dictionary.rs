@@ -113,7 +113,13 @@ impl<T: Float> Dictionary<T> {
         if let Some(l) = self.lipschitz.get() {
             return Ok(*l);
         }
-        let l = linalg::spectral_norm_sq(self.atoms.view())?;
+        // The cached Gram when it is the smaller of D·Dᵀ and Dᵀ·D (it is computed for the
+        // solvers anyway), else the smaller product.
+        let l = if self.n_atoms() <= self.n_features() {
+            linalg::largest_eigenvalue(self.gram().view())?
+        } else {
+            linalg::spectral_norm_sq(self.atoms.view())?
+        };
         Ok(*self.lipschitz.get_or_init(|| l))
     }
 
