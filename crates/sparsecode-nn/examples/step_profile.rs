@@ -5,7 +5,7 @@
 use burn::module::Module;
 use burn::nn::conv::{Conv2dConfig, ConvTranspose2dConfig};
 use burn::nn::{BatchNormConfig, PaddingConfig2d};
-use burn::tensor::{Distribution, Tensor};
+use burn::tensor::{Device, Distribution, Tensor};
 use std::time::Instant;
 
 fn timed(runs: usize, mut f: impl FnMut()) -> f64 {
@@ -18,13 +18,38 @@ fn timed(runs: usize, mut f: impl FnMut()) -> f64 {
     t.elapsed().as_secs_f64() * 1e3 / runs as f64
 }
 
+/// Prints the forward time (inference device) and forward + backward time (autodiff device,
+/// gradient of `sum(layer(x))` read back) of the layer `make` builds, on input `shape`.
+fn profile_layer<M>(
+    name: &str,
+    shape: [usize; 4],
+    make: impl Fn(&Device) -> M,
+    forward: impl Fn(&M, Tensor<4>) -> Tensor<4>,
+    weight: impl Fn(&M) -> Tensor<4>,
+) {
+    let dev = sparsecode_nn::device::cpu();
+    let ad = dev.clone().autodiff();
+    let (layer, layer_ad) = (make(&dev), make(&ad));
+    let x = Tensor::<4>::random(shape, Distribution::Normal(0.0, 1.0), &dev);
+    let xa = Tensor::<4>::random(shape, Distribution::Normal(0.0, 1.0), &ad);
+    let fwd = timed(10, || {
+        let _ = forward(&layer, x.clone()).into_data();
+    });
+    let fb = timed(10, || {
+        let g = forward(&layer_ad, xa.clone()).sum().backward();
+        let _ = weight(&layer_ad).grad(&g).map(|t| t.into_data());
+    });
+    report(name, fwd, fb);
+}
+
+fn report(name: &str, fwd: f64, fb: f64) {
+    println!("{name:<34} forward {fwd:8.2} ms   forward+backward {fb:8.2} ms");
+}
+
 fn main() {
     let dev = sparsecode_nn::device::cpu();
     let ad = dev.clone().autodiff();
     let b = 8;
-    let report = |name: &str, fwd: f64, fb: f64| {
-        println!("{name:<34} forward {fwd:8.2} ms   forward+backward {fb:8.2} ms");
-    };
     for (name, cin, cout, k, s, p, hw) in [
         ("conv 3→32 k4 s2 @64", 3, 32, 4, 2, 1, 64),
         ("conv 32→64 k4 s2 @32", 32, 64, 4, 2, 1, 32),
@@ -32,45 +57,35 @@ fn main() {
         ("conv 64→32 k3 @16 (res)", 64, 32, 3, 1, 1, 16),
         ("conv 32→64 k1 @16 (res)", 32, 64, 1, 1, 0, 16),
     ] {
-        let mk = |d: &burn::tensor::Device| {
-            Conv2dConfig::new([cin, cout], [k, k])
-                .with_stride([s, s])
-                .with_padding(PaddingConfig2d::Explicit(p, p, p, p))
-                .init(d)
-        };
-        let (c, ca) = (mk(&dev), mk(&ad));
-        let x = Tensor::<4>::random([b, cin, hw, hw], Distribution::Normal(0.0, 1.0), &dev);
-        let xa = Tensor::<4>::random([b, cin, hw, hw], Distribution::Normal(0.0, 1.0), &ad);
-        let fwd = timed(10, || {
-            let _ = c.forward(x.clone()).into_data();
-        });
-        let fb = timed(10, || {
-            let g = ca.forward(xa.clone()).sum().backward();
-            let _ = ca.weight.val().grad(&g).map(|t| t.into_data());
-        });
-        report(name, fwd, fb);
+        profile_layer(
+            name,
+            [b, cin, hw, hw],
+            |d| {
+                Conv2dConfig::new([cin, cout], [k, k])
+                    .with_stride([s, s])
+                    .with_padding(PaddingConfig2d::Explicit(p, p, p, p))
+                    .init(d)
+            },
+            |c, x| c.forward(x),
+            |c| c.weight.val(),
+        );
     }
     for (name, cin, cout, hw) in [
         ("convT 64→32 k4 s2 @16", 64, 32, 16),
         ("convT 32→3 k4 s2 @32", 32, 3, 32),
     ] {
-        let mk = |d: &burn::tensor::Device| {
-            ConvTranspose2dConfig::new([cin, cout], [4, 4])
-                .with_stride([2, 2])
-                .with_padding([1, 1])
-                .init(d)
-        };
-        let (c, ca) = (mk(&dev), mk(&ad));
-        let x = Tensor::<4>::random([b, cin, hw, hw], Distribution::Normal(0.0, 1.0), &dev);
-        let xa = Tensor::<4>::random([b, cin, hw, hw], Distribution::Normal(0.0, 1.0), &ad);
-        let fwd = timed(10, || {
-            let _ = c.forward(x.clone()).into_data();
-        });
-        let fb = timed(10, || {
-            let g = ca.forward(xa.clone()).sum().backward();
-            let _ = ca.weight.val().grad(&g).map(|t| t.into_data());
-        });
-        report(name, fwd, fb);
+        profile_layer(
+            name,
+            [b, cin, hw, hw],
+            |d| {
+                ConvTranspose2dConfig::new([cin, cout], [4, 4])
+                    .with_stride([2, 2])
+                    .with_padding([1, 1])
+                    .init(d)
+            },
+            |c, x| c.forward(x),
+            |c| c.weight.val(),
+        );
     }
     {
         let bn = BatchNormConfig::new(64).init(&ad);

@@ -166,7 +166,11 @@ fn olshausen_objective_decreases() {
     g.learning_rate = 0.025;
     g.alpha = 0.02;
     run(&mut g, x.view(), 3, 15);
-    assert!(g.gain.iter().any(|v| (v - 1.0).abs() > 1e-6), "{:?}", g.gain);
+    assert!(
+        g.gain.iter().any(|v| (v - 1.0).abs() > 1e-6),
+        "{:?}",
+        g.gain
+    );
     assert!((g.gain.mean().unwrap() - 1.0).abs() < 1e-9);
     for n in sparsecode::dictionary::row_norms(g.atoms().view()) {
         assert!((n - 1.0).abs() < 1e-12);
