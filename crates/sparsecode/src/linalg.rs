@@ -42,6 +42,18 @@ pub fn zeros_prefaulted<T: Float>(rows: usize, cols: usize) -> Array2<T> {
     a
 }
 
+/// Whether the first entry of largest magnitude of `v` is negative: scikit-learn's `svd_flip`
+/// rule, which flips a singular vector (and its partner) so that this entry is positive.
+pub fn largest_entry_is_negative<T: Float>(v: ndarray::ArrayView1<'_, T>) -> bool {
+    let mut best = T::zero();
+    for &x in v.iter() {
+        if num_traits::Float::abs(x) > num_traits::Float::abs(best) {
+            best = x;
+        }
+    }
+    best < T::zero()
+}
+
 /// Zero-copy faer view of an ndarray view.
 pub fn as_faer<'a, T: Float>(a: &'a ArrayView2<'_, T>) -> MatRef<'a, T> {
     let (r, c) = a.dim();

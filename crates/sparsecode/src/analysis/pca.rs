@@ -86,13 +86,7 @@ impl<T: Float> Pca<T> {
             (s, vt)
         };
         for mut row in vt.rows_mut() {
-            let mut best = T::zero();
-            for &v in row.iter() {
-                if num_traits::Float::abs(v) > num_traits::Float::abs(best) {
-                    best = v;
-                }
-            }
-            if best < T::zero() {
+            if crate::linalg::largest_entry_is_negative(row.view()) {
                 row.mapv_inplace(|v| -v);
             }
         }

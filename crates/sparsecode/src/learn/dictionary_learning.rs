@@ -36,7 +36,7 @@
 //! `transform_alpha` (default `alpha`), as scikit-learn's `sparse_encode`; with `split_sign`
 //! the codes come back as `[max(A, 0), −min(A, 0)]` (2k columns).
 
-use crate::linalg::{matmul, matmul_into, par_global, svd_thin};
+use crate::linalg::{largest_entry_is_negative, matmul, matmul_into, par_global, svd_thin};
 use crate::rng::{rng_from_seed, Rng};
 use crate::{validate, Error, Float, Result};
 use ndarray::{s, Array2, ArrayView2, Axis};
@@ -174,13 +174,7 @@ impl<T: Float> DictionaryLearning<T> {
         // the largest |u| of each column made positive (matters for positive codes).
         let (mut u, sv, mut vt) = svd_thin(x)?;
         for j in 0..u.ncols() {
-            let mut best = 0;
-            for i in 0..u.nrows() {
-                if num_traits::Float::abs(u[[i, j]]) > num_traits::Float::abs(u[[best, j]]) {
-                    best = i;
-                }
-            }
-            if u[[best, j]] < T::zero() {
+            if largest_entry_is_negative(u.column(j)) {
                 u.column_mut(j).mapv_inplace(|v| -v);
                 vt.row_mut(j).mapv_inplace(|v| -v);
             }
