@@ -24,22 +24,25 @@ pub fn par_global() -> Par {
     par(rayon::current_num_threads())
 }
 
-/// A zero matrix whose pages are already mapped, touched in parallel by the rayon pool.
+/// `len` copies of `value`, written in parallel by the rayon pool when that pays.
 ///
 /// A large fresh allocation is mapped lazily: its first write page-faults, and the faults
 /// taken inside a GEMM that writes it serialise (measured: X·Dᵀ of 20,000×256 by 256×1024
 /// into a fresh f64 output took 116 ms on 2 threads, 86 ms after a parallel first touch; on one
-/// thread the touch does not pay, so it is skipped there and for small matrices).
-pub fn zeros_prefaulted<T: Float>(rows: usize, cols: usize) -> Array2<T> {
-    let mut a = Array2::<T>::zeros((rows, cols));
-    let len = rows * cols;
+/// thread the touch does not pay, so it is skipped there and below 2²⁰ values).
+pub fn filled_parallel<X: Clone + Send + Sync>(value: X, len: usize) -> Vec<X> {
     if rayon::current_num_threads() > 1 && len >= 1 << 20 {
         use rayon::prelude::*;
-        if let Some(s) = a.as_slice_mut() {
-            s.par_chunks_mut(1 << 16).for_each(|c| c.fill(T::zero()));
-        }
+        rayon::iter::repeat_n(value, len).collect()
+    } else {
+        vec![value; len]
     }
-    a
+}
+
+/// A zero matrix whose pages are already mapped ([`filled_parallel`]).
+pub fn zeros_prefaulted<T: Float>(rows: usize, cols: usize) -> Array2<T> {
+    Array2::from_shape_vec((rows, cols), filled_parallel(T::zero(), rows * cols))
+        .expect("rows·cols values")
 }
 
 /// Whether the first entry of largest magnitude of `v` is negative: scikit-learn's `svd_flip`

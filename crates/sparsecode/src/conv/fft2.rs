@@ -129,7 +129,7 @@ impl<T: FftFloat> Fft2<T> {
     /// A zero workspace for [`forward_into`](Self::forward_into) / [`inverse_into`](Self::inverse_into),
     /// written in parallel (a serial first touch of tens of MB costs as much as a transform).
     pub fn workspace(&self) -> Vec<C<T>> {
-        rayon::iter::repeat_n(C::new(T::zero(), T::zero()), self.wc * self.h).collect()
+        crate::linalg::filled_parallel(C::new(T::zero(), T::zero()), self.wc * self.h)
     }
 
     /// Frequencies `(fy, fx)` in cycles per pixel of spectrum entry `[kx, ky]` (FFT order,
@@ -286,6 +286,18 @@ pub fn signed_freq(k: usize, n: usize) -> f64 {
 
 /// Blocked parallel transpose of `src` (rows × cols, row-major) into `dst` (cols × rows).
 fn transpose<X: Copy + Send + Sync>(src: &[X], rows: usize, cols: usize, dst: &mut [X]) {
+    transpose_map(src, rows, cols, dst, |v| v);
+}
+
+/// [`transpose`] with `f` applied to every value: `dst[j·rows + i] = f(src[i·cols + j])`. `dst`
+/// may be shorter than `rows·cols`: it then receives the first `dst.len()/rows` columns.
+pub(crate) fn transpose_map<X: Copy + Sync, Y: Send>(
+    src: &[X],
+    rows: usize,
+    cols: usize,
+    dst: &mut [Y],
+    f: impl Fn(X) -> Y + Sync,
+) {
     dst.par_chunks_mut(rows * BLOCK)
         .enumerate()
         .for_each(|(b, chunk)| {
@@ -294,7 +306,7 @@ fn transpose<X: Copy + Send + Sync>(src: &[X], rows: usize, cols: usize, dst: &m
             for i in 0..rows {
                 let srow = &src[i * cols + j0..i * cols + j0 + nb];
                 for (jj, v) in srow.iter().enumerate() {
-                    chunk[jj * rows + i] = *v;
+                    chunk[jj * rows + i] = f(*v);
                 }
             }
         });

@@ -66,22 +66,16 @@ impl<T: FftFloat> ConvOperator<T> {
         let (h, w) = filter.dim();
         let fft = Fft2::<T>::cached(h, w)?;
         let (wc, hh) = fft.spectrum_shape();
-        // Transposed copy of the first w/2+1 columns, in parallel blocks of 16 output rows
-        // (the reads of a block walk the filter's rows contiguously).
+        // The first w/2+1 columns of the filter, transposed into the spectrum layout.
         let mut spectra = Array3::<C<T>>::zeros((1, wc, hh));
-        let flat = spectra.as_slice_mut().expect("fresh array");
-        flat.par_chunks_mut(hh * 16)
-            .enumerate()
-            .for_each(|(blk, chunk)| {
-                let kx0 = blk * 16;
-                let nb = chunk.len() / hh;
-                for ky in 0..hh {
-                    let row = filter.row(ky);
-                    for r in 0..nb {
-                        chunk[r * hh + ky] = C::new(row[kx0 + r], T::zero());
-                    }
-                }
-            });
+        let filter = filter.as_standard_layout();
+        super::fft2::transpose_map(
+            filter.as_slice().expect("standard layout"),
+            hh,
+            w,
+            spectra.as_slice_mut().expect("fresh array"),
+            |v| C::new(v, T::zero()),
+        );
         Ok(Self { fft, spectra })
     }
 
