@@ -243,36 +243,27 @@ fn online_encoder<T: Float>(s: &Settings, n_features: usize) -> Result<Box<dyn E
     }
 }
 
-fn lasso_encoder<T: Float>(s: &Settings) -> Result<Box<dyn Encoder<T>>> {
+/// The `-S` lasso coder: the seed's FISTA/ADMM variants, or with `standard` the standard ones
+/// (start at 0, per-row stopping at 1e-4). The Olshausen learner needs the standard ones when
+/// its gains adapt: its basis functions are then not unit-norm, the seed's FISTA starts at
+/// `Φx`, far from the optimum, and its batch-joint 1e-3 stop can end there.
+fn lasso_encoder<T: Float>(s: &Settings, standard: bool) -> Result<Box<dyn Encoder<T>>> {
     let lambda = T::of(s.l1_penalty);
-    match s.solver.as_str() {
-        "fista" => Ok(Box::new(Fista::seed(lambda))),
-        "admm" => Ok(Box::new(Admm::seed(lambda))),
-        other => Err(Error::param(
-            "solver",
-            format!("unknown solver {other:?}; expected fista or admm"),
-        )),
-    }
-}
-
-/// The Olshausen learner's coder when gains adapt: the standard lasso solvers (start at 0, per-row stopping
-/// at 1e-4), since with gains its basis functions are not unit-norm: the seed's FISTA starts
-/// at `Φx`, far from the optimum when ‖φ_k‖ ≠ 1, and its batch-joint 1e-3 stop can end there.
-fn olshausen_encoder<T: Float>(s: &Settings) -> Result<Box<dyn Encoder<T>>> {
-    let lambda = T::of(s.l1_penalty);
-    match s.solver.as_str() {
-        "fista" => Ok(Box::new(Fista {
+    match (s.solver.as_str(), standard) {
+        ("fista", false) => Ok(Box::new(Fista::seed(lambda))),
+        ("admm", false) => Ok(Box::new(Admm::seed(lambda))),
+        ("fista", true) => Ok(Box::new(Fista {
             lambda,
             max_iter: 500,
             tol: T::of(1e-4),
             variant: sparsecode::encode::FistaVariant::Standard,
         })),
-        "admm" => Ok(Box::new(Admm {
+        ("admm", true) => Ok(Box::new(Admm {
             lambda,
             max_iter: 500,
             ..Admm::default()
         })),
-        other => Err(Error::param(
+        (other, _) => Err(Error::param(
             "solver",
             format!("unknown solver {other:?}; expected fista or admm"),
         )),
@@ -287,7 +278,7 @@ fn make_learner<T: Float>(s: &Settings, init: Array2<T>) -> Result<Box<dyn Learn
     let lambda = T::of(s.l1_penalty);
     Ok(match s.learner.as_str() {
         "seed" => {
-            let mut l = SeedSgd::new(init, lasso_encoder(s)?)?;
+            let mut l = SeedSgd::new(init, lasso_encoder(s, false)?)?;
             l.lambda = lambda;
             l.learning_rate = T::of(s.learning_rate);
             l.decay = T::of(s.decay);
@@ -297,11 +288,7 @@ fn make_learner<T: Float>(s: &Settings, init: Array2<T>) -> Result<Box<dyn Learn
         "olshausen" => {
             // Unit-norm basis without gains: the seed's coder (3–4× faster here); with gains,
             // the standard coder.
-            let coder = if s.gain_alpha > 0.0 {
-                olshausen_encoder(s)?
-            } else {
-                lasso_encoder(s)?
-            };
+            let coder = lasso_encoder(s, s.gain_alpha > 0.0)?;
             let mut l = Olshausen::new(init, coder, lambda)?;
             l.alpha = T::of(s.gain_alpha);
             l.learning_rate = T::of(s.learning_rate);
@@ -424,7 +411,7 @@ fn train<T: Float>(s: &Settings, previous: Option<TrainRecord>, args: &Args) -> 
             &grid,
         )?);
     }
-    let eval_encoder = lasso_encoder::<T>(s)?;
+    let eval_encoder = lasso_encoder::<T>(s, false)?;
     let lambda = T::of(s.l1_penalty);
     let bar = progress::bar(s.epochs as u64, "train");
     if args.quiet {
