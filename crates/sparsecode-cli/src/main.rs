@@ -1,9 +1,10 @@
 //! `sparsecode`: the command line. Thin: parses arguments, calls the library, reports.
 //! Every failure prints one line `error: …` and exits with status 1 (2 for usage errors).
 
-use clap::{Parser, Subcommand};
+use clap::{parser::ValueSource, CommandFactory, FromArgMatches, Parser, Subcommand};
 
 mod cmd;
+mod flags;
 mod progress;
 
 /// Sparse coding and dictionary learning.
@@ -34,7 +35,16 @@ enum Command {
 }
 
 fn main() {
-    let cli = Cli::parse();
+    let matches = Cli::command().get_matches();
+    let mut cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
+    // Which train options were given (not defaulted): --resume checks them against the record.
+    if let (Command::Train(a), Some(("train", sub))) = (&mut cli.command, matches.subcommand()) {
+        a.given = sub
+            .ids()
+            .filter(|id| sub.value_source(id.as_str()) == Some(ValueSource::CommandLine))
+            .map(|id| id.as_str().to_string())
+            .collect();
+    }
     if let Some(t) = cli.threads {
         if let Err(e) = rayon::ThreadPoolBuilder::new()
             .num_threads(t.max(1))

@@ -264,6 +264,10 @@ pub struct CompareArgs {
     /// Seed of the k-means initialisation.
     #[arg(long, default_value_t = 42)]
     pub seed: u64,
+    /// Images to compare on: image files, or folders whose PNG/JPEG files are all taken
+    /// (default: the shipped colour images).
+    #[arg(long, num_args = 1..)]
+    pub images: Vec<PathBuf>,
 }
 
 fn load_split(cfg: &RunConfig) -> Result<(ndarray::Array4<f32>, ndarray::Array4<f32>)> {
@@ -278,10 +282,12 @@ pub fn run(args: Args) -> Result<()> {
             let cfg = a.set.apply(None)?;
             let (tr, val) = load_split(&cfg)?;
             eprintln!(
-                "training on {} images ({} held out) of {:?}, results in {}",
+                "training on {} images ({} held out) of {}×{}×{} (channels × height × width), results in {}",
                 tr.dim().0,
                 val.dim().0,
-                tr.dim(),
+                tr.dim().1,
+                tr.dim().2,
+                tr.dim().3,
                 cfg.train.out_dir.display()
             );
             let (model, state) = train::train(&cfg, &tr, &val, a.resume, a.quiet)?;
@@ -319,12 +325,13 @@ pub fn run(args: Args) -> Result<()> {
                 size: a.size,
                 runs: a.runs,
                 seed: a.seed,
+                images: a.images,
                 ..Default::default()
             };
             let report = compare::run(&cfg, Some(&a.out))?;
             println!("{}", compare::format_report(&report, &cfg));
             let json = serde_json::to_string_pretty(&report).unwrap_or_default();
-            std::fs::write(a.out.join("report.json"), json).map_err(|e| Error::file(&a.out, e))?;
+            sparsecode::io::write_bytes_atomically(&a.out.join("report.json"), json.as_bytes())?;
             eprintln!("figures in {}", a.out.display());
             Ok(())
         }

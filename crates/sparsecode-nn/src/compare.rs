@@ -42,6 +42,8 @@ pub struct CompareConfig {
     pub runs: usize,
     /// Seed.
     pub seed: u64,
+    /// The user's images (files, or folders of PNG/JPEG); empty: the shipped colour images.
+    pub images: Vec<std::path::PathBuf>,
 }
 
 impl Default for CompareConfig {
@@ -57,6 +59,7 @@ impl Default for CompareConfig {
             warmup: 3,
             runs: 10,
             seed: 42,
+            images: Vec::new(),
         }
     }
 }
@@ -164,7 +167,25 @@ pub fn kmeans(
 
 /// The shipped colour images, centre-cropped and resized to `size`, as `(N, 3, size, size)` in `[−1, 1]`.
 pub fn shipped_batch(size: usize) -> Result<Array4<f32>> {
-    let imgs = sparsecode::data::shipped_images_rgb()?;
+    image_batch(&sparsecode::data::shipped_images_rgb()?, size)
+}
+
+/// The images of `paths` (image files, or folders whose PNG/JPEG files are all taken), as
+/// [`shipped_batch`] prepares them.
+pub fn user_batch(paths: &[std::path::PathBuf], size: usize) -> Result<Array4<f32>> {
+    let mut imgs = Vec::new();
+    for p in paths {
+        if p.is_dir() {
+            imgs.extend(sparsecode::data::load_image_folder(p, false)?);
+        } else {
+            imgs.push((p.display().to_string(), sparsecode::data::load_rgb(p)?));
+        }
+    }
+    image_batch(&imgs, size)
+}
+
+/// Centre-crops and resizes each image to `size`, as `(N, 3, size, size)` in `[−1, 1]`.
+fn image_batch(imgs: &[(String, ndarray::Array3<f64>)], size: usize) -> Result<Array4<f32>> {
     let mut out = Array4::<f32>::zeros((imgs.len(), 3, size, size));
     for (i, (_, img)) in imgs.iter().enumerate() {
         let r = crop_resize(img.view(), size)?;
@@ -271,7 +292,11 @@ fn time_ms(warmup: usize, runs: usize, mut f: impl FnMut() -> Result<()>) -> Res
 
 /// Run the comparison; figures go to `out_dir` when given.
 pub fn run(cfg: &CompareConfig, out_dir: Option<&Path>) -> Result<CompareReport> {
-    let base = shipped_batch(cfg.size)?;
+    let base = if cfg.images.is_empty() {
+        shipped_batch(cfg.size)?
+    } else {
+        user_batch(&cfg.images, cfg.size)?
+    };
     let images = cycle(&base, cfg.batch);
     let dev = device::cpu();
     let pixels = pixel_rows(&images, 1)?;

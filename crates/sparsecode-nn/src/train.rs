@@ -146,7 +146,13 @@ pub fn train(
         bottleneck_step: 0,
         history: vec![],
     };
-    if resume && state_path.exists() {
+    if resume && !state_path.exists() {
+        return Err(Error::file(
+            &state_path,
+            "--resume needs a run to continue, and there is none here (train without --resume to start one)",
+        ));
+    }
+    if resume {
         let text = std::fs::read_to_string(&state_path).map_err(|e| Error::file(&state_path, e))?;
         state = serde_json::from_str(&text).map_err(|e| Error::file(&state_path, e))?;
         model = model
@@ -157,8 +163,10 @@ pub fn train(
             .map_err(|e| Error::file(&optim_path, format!("{e:?}")))?;
         set_bottleneck_step(&mut model, state.bottleneck_step);
     }
-    std::fs::write(t.out_dir.join("config.toml"), cfg.to_toml()?)
-        .map_err(|e| Error::file(&t.out_dir, e))?;
+    sparsecode::io::write_bytes_atomically(
+        &t.out_dir.join("config.toml"),
+        cfg.to_toml()?.as_bytes(),
+    )?;
     for epoch in state.epochs_done..t.epochs {
         let start = std::time::Instant::now();
         let mut order: Vec<usize> = (0..n).collect();
@@ -233,7 +241,7 @@ pub fn train(
             .save(&optim_path)
             .map_err(|e| Error::file(&optim_path, format!("{e:?}")))?;
         let json = serde_json::to_string_pretty(&state).map_err(|e| Error::file(&state_path, e))?;
-        std::fs::write(&state_path, json).map_err(|e| Error::file(&state_path, e))?;
+        sparsecode::io::write_bytes_atomically(&state_path, json.as_bytes())?;
     }
     Ok((model, state))
 }

@@ -32,12 +32,7 @@ impl<T: Float> Dictionary<T> {
     /// Euclidean norm.
     pub fn new(mut atoms: Array2<T>) -> Result<Self> {
         validate::finite_non_empty(&atoms, "dictionary")?;
-        let norms = row_norms(atoms.view());
-        for (i, &n) in norms.iter().enumerate() {
-            if n <= T::zero() {
-                return Err(Error::ZeroAtom { index: i });
-            }
-        }
+        let norms = checked_row_norms(atoms.view())?;
         for (mut row, &n) in atoms.axis_iter_mut(Axis(0)).zip(norms.iter()) {
             row.mapv_inplace(|v| v / n);
         }
@@ -49,11 +44,7 @@ impl<T: Float> Dictionary<T> {
     /// allows). Solvers that need unit-norm atoms say so and check [`Dictionary::is_unit_norm`].
     pub fn new_unnormalized(atoms: Array2<T>) -> Result<Self> {
         validate::finite_non_empty(&atoms, "dictionary")?;
-        for (i, n) in row_norms(atoms.view()).iter().enumerate() {
-            if *n <= T::zero() {
-                return Err(Error::ZeroAtom { index: i });
-            }
-        }
+        checked_row_norms(atoms.view())?;
         Ok(Self::from_parts(atoms, false))
     }
 
@@ -153,11 +144,45 @@ impl<T: Float> Dictionary<T> {
     }
 }
 
+/// Row norms of a dictionary, refusing all-zero rows. A row whose plain sum of squares
+/// underflows to zero or overflows (entries below ~1e-154 or above ~1e154 in f64) gets its norm
+/// computed with scaling instead, so a tiny or huge but non-zero atom is normalised, not
+/// called zero.
+fn checked_row_norms<T: Float>(atoms: ArrayView2<'_, T>) -> Result<Vec<T>> {
+    let mut norms = row_norms(atoms);
+    for (i, n) in norms.iter_mut().enumerate() {
+        if *n > T::zero() && num_traits::Float::is_finite(*n) {
+            continue;
+        }
+        let row = atoms.row(i);
+        let scale = row
+            .iter()
+            .fold(T::zero(), |m, v| m.max(num_traits::Float::abs(*v)));
+        if scale == T::zero() {
+            return Err(Error::ZeroAtom { index: i });
+        }
+        *n = scale
+            * num_traits::Float::sqrt(row.iter().map(|&v| (v / scale) * (v / scale)).sum::<T>());
+    }
+    Ok(norms)
+}
+
 /// Euclidean norm of every row.
 pub fn row_norms<T: Float>(a: ArrayView2<'_, T>) -> Vec<T> {
     a.axis_iter(Axis(0))
         .map(|r| num_traits::Float::sqrt(r.iter().map(|&v| v * v).sum::<T>()))
         .collect()
+}
+
+/// Whether `atoms` looks like a dictionary given the wrong way round: square, with unit-norm
+/// columns but rows that are not unit-norm (atoms must be rows; the localized-sparse-coding
+/// record's `phi[e]` holds them as columns). Tolerance 1e-3 on the norms.
+pub fn looks_transposed<T: Float>(atoms: ArrayView2<'_, T>) -> bool {
+    let unit = |norms: Vec<T>| norms.iter().all(|n| (n.to_f64_lossy() - 1.0).abs() <= 1e-3);
+    atoms.nrows() == atoms.ncols()
+        && atoms.nrows() > 1
+        && unit(row_norms(atoms.t()))
+        && !unit(row_norms(atoms))
 }
 
 /// Normalises every row to unit norm in place; zero rows are left as they are. Returns the
@@ -170,6 +195,23 @@ pub fn normalize_rows<T: Float>(a: &mut Array2<T>) -> Vec<T> {
         }
     }
     norms
+}
+
+#[cfg(test)]
+mod orientation_tests {
+    use super::*;
+    use ndarray::array;
+
+    #[test]
+    fn a_transposed_square_dictionary_is_detected() {
+        let s = 0.5f64.sqrt();
+        // rows unit-norm: fine either way round? no: columns are not unit-norm
+        let rows = array![[1.0, 0.0, 0.0], [s, s, 0.0], [0.0, s, s]];
+        assert!(!looks_transposed(rows.view()));
+        assert!(looks_transposed(rows.t()));
+        let orthogonal = array![[1.0, 0.0], [0.0, 1.0]];
+        assert!(!looks_transposed(orthogonal.view()));
+    }
 }
 
 #[cfg(test)]

@@ -31,7 +31,7 @@ pub enum Error {
         what: String,
     },
     /// A dictionary atom (row) is zero, so it cannot be normalised.
-    #[error("atom {index} of the dictionary has zero norm")]
+    #[error("atom {index} of the dictionary (row {index}) is all zeros (zero norm)")]
     ZeroAtom {
         /// Row index of the atom.
         index: usize,
@@ -59,6 +59,17 @@ pub enum Error {
         path: PathBuf,
         /// What went wrong.
         reason: String,
+    },
+    /// A size (declared by a file or asked for by an argument) needs more memory than is
+    /// available; nothing was allocated.
+    #[error("{what} needs {} of memory, more than the {} available (the limit is MemAvailable, or the environment variable SPARSECODE_MAX_MEMORY in bytes)", human_bytes(*needed), human_bytes(*limit))]
+    TooLarge {
+        /// What was to be allocated.
+        what: String,
+        /// Bytes it needs.
+        needed: u128,
+        /// Bytes allowed.
+        limit: u64,
     },
     /// Underlying I/O error without a path.
     #[error("I/O error: {0}")]
@@ -104,5 +115,24 @@ impl Error {
             what: what.into(),
             reason: reason.into(),
         }
+    }
+}
+
+/// `80.0 GB`, `512 B`: sizes in messages.
+pub(crate) fn human_bytes(b: impl Into<u128>) -> String {
+    let b = b.into() as f64;
+    let units = ["B", "kB", "MB", "GB", "TB", "PB", "EB"];
+    let mut v = b;
+    let mut u = 0;
+    while v >= 1000.0 && u + 1 < units.len() {
+        v /= 1000.0;
+        u += 1;
+    }
+    if u == 0 {
+        format!("{b} B")
+    } else if v >= 1000.0 {
+        format!("{v:.3e} {}", units[u])
+    } else {
+        format!("{v:.1} {}", units[u])
     }
 }

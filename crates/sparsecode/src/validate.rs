@@ -1,4 +1,4 @@
-//! Input checks shared by every entry point: shapes, emptiness, finiteness.
+//! Input checks shared by every entry point: shapes, emptiness, finiteness, memory.
 
 use crate::{Error, Float, Result};
 use ndarray::{ArrayBase, Data, Dimension};
@@ -49,4 +49,70 @@ pub fn positive<T: Float>(value: T, name: &str, allow_zero: bool) -> Result<()> 
         ));
     }
     Ok(())
+}
+
+/// Environment variable that sets the memory limit in bytes (see [`memory_limit`]).
+pub const MEMORY_LIMIT_ENV: &str = "SPARSECODE_MAX_MEMORY";
+
+/// Bytes a single allocation of user-sized data may take: `SPARSECODE_MAX_MEMORY` (bytes) when
+/// set, otherwise the memory the system reports available (`MemAvailable` of
+/// `/proc/meminfo`, lowered to what the cgroup still allows), otherwise unlimited.
+pub fn memory_limit() -> u64 {
+    if let Some(v) = std::env::var(MEMORY_LIMIT_ENV)
+        .ok()
+        .and_then(|v| v.trim().parse::<u64>().ok())
+    {
+        return v;
+    }
+    let available = std::fs::read_to_string("/proc/meminfo").ok().and_then(|s| {
+        s.lines()
+            .find(|l| l.starts_with("MemAvailable:"))
+            .and_then(|l| l.split_whitespace().nth(1))
+            .and_then(|kb| kb.parse::<u64>().ok())
+            .map(|kb| kb.saturating_mul(1024))
+    });
+    let cgroup = (|| {
+        let max: u64 = std::fs::read_to_string("/sys/fs/cgroup/memory.max")
+            .ok()?
+            .trim()
+            .parse()
+            .ok()?;
+        let current: u64 = std::fs::read_to_string("/sys/fs/cgroup/memory.current")
+            .ok()?
+            .trim()
+            .parse()
+            .ok()?;
+        Some(max.saturating_sub(current))
+    })();
+    match (available, cgroup) {
+        (Some(a), Some(c)) => a.min(c),
+        (Some(a), None) => a,
+        (None, Some(c)) => c,
+        (None, None) => u64::MAX,
+    }
+}
+
+/// Fails with [`Error::TooLarge`] when `bytes` exceed [`memory_limit`]: call it before
+/// allocating anything whose size comes from a file or an argument.
+pub fn memory(what: &str, bytes: u128) -> Result<()> {
+    let limit = memory_limit();
+    if bytes > limit as u128 {
+        return Err(Error::TooLarge {
+            what: what.into(),
+            needed: bytes,
+            limit,
+        });
+    }
+    Ok(())
+}
+
+/// [`memory`] for `count` elements of `T`, with the product checked for overflow.
+pub fn memory_for<T>(what: &str, counts: &[usize]) -> Result<()> {
+    let bytes = counts
+        .iter()
+        .try_fold(std::mem::size_of::<T>() as u128, |acc, &c| {
+            acc.checked_mul(c as u128)
+        })
+        .unwrap_or(u128::MAX);
+    memory(what, bytes)
 }

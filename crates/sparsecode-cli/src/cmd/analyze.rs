@@ -786,12 +786,12 @@ fn dictionary(a: DictionaryArgs) -> Result<()> {
         split_sign: false,
     };
     println!(
-        "{what}: {} × {}; {} atoms, alpha {}, transform alpha {:?}",
+        "{what}: {} × {}; {} atoms, alpha {}, transform alpha {}",
         x.nrows(),
         x.ncols(),
         dl.n_components,
         dl.alpha,
-        dl.transform_alpha
+        dl.transform_alpha.unwrap_or(dl.alpha)
     );
     let pb = bar(dl.max_iter as u64, "dictionary");
     let model = dl.fit_with(x.view(), |_, cost| {
@@ -859,10 +859,7 @@ fn dictionary(a: DictionaryArgs) -> Result<()> {
             "pca_explained_variance_ratio",
             NpzValue::float(&pca.explained_variance_ratio),
         )
-        .add(
-            "frame_shape",
-            NpzValue::float(&Array1::from(vec![h as f64, w as f64])),
-        );
+        .add("frame_shape", NpzValue::integers(&[h, w]));
     npz.write(a.out.join("dictionary.npz"), false)?;
     println!("wrote {}", a.out.display());
     Ok(())
@@ -929,10 +926,7 @@ fn pca(a: PcaArgs) -> Result<()> {
         .add("singular_values", NpzValue::float(&p.singular_values))
         .add("mean", NpzValue::float(&p.mean))
         .add("scores", NpzValue::float(&scores))
-        .add(
-            "frame_shape",
-            NpzValue::float(&Array1::from(vec![h as f64, w as f64])),
-        );
+        .add("frame_shape", NpzValue::integers(&[h, w]));
     npz.write(a.out.join("pca.npz"), false)?;
     println!("wrote {}", a.out.display());
     Ok(())

@@ -3,6 +3,7 @@
 //! sparse maps of an image, `learn` learns a kernel bank from images.
 
 use crate::progress::bar;
+use clap::ValueEnum;
 use ndarray::{Array2, Array3, ArrayD, Axis, Ix2, Ix3, IxDyn};
 use sparsecode::conv::generative::keep_largest_fraction;
 use sparsecode::conv::loggabor::{fftshift, spatial_kernel};
@@ -140,9 +141,11 @@ pub struct EncodeArgs {
     /// Iterations.
     #[arg(long, default_value_t = 100)]
     pub iters: usize,
-    /// ℓ1 weight λ.
-    #[arg(long, default_value_t = 1.0)]
-    pub lambda: f64,
+    /// ℓ1 weight λ. Default: 1 on the synthetic model (the post's value); on an --image,
+    /// 0.1·λ_max with λ_max = ‖Aᵀx‖_∞ (λ ≥ λ_max gives all-zero maps), since λ = 1 would wipe
+    /// out an image read in [0, 1]. The value used is printed.
+    #[arg(long)]
+    pub lambda: Option<f64>,
     /// Stopping tolerance (relative change for ISTA/FISTA, relative residuals for ADMM; 0: run all).
     #[arg(long, default_value_t = 0.0)]
     pub tol: f64,
@@ -219,12 +222,25 @@ pub struct LearnArgs {
 
 /// Runs the command.
 pub fn run(args: Args) -> Result<()> {
-    match args.command {
+    let result = match args.command {
         CscCommand::Synth(a) => synth(a),
         CscCommand::Encode(a) => encode(a),
         CscCommand::Learn(a) => learn(a),
-    }
+    };
+    result.map_err(|e| crate::flags::name_flag(e, FLAGS))
 }
+
+/// The library's parameter names and the flags that set them.
+const FLAGS: &[(&str, &str)] = &[
+    ("size", "--size"),
+    ("rho", "--rho"),
+    ("laplace_scale", "--laplace-scale"),
+    ("noise_std", "--noise"),
+    ("lambda", "--lambda"),
+    ("max_iter", "--iters"),
+    ("tol", "--tol"),
+    ("seed", "--seed"),
+];
 
 fn out_dir(dir: &Path) -> Result<()> {
     std::fs::create_dir_all(dir).map_err(|e| Error::file(dir, e))
@@ -316,7 +332,7 @@ fn encode(a: EncodeArgs) -> Result<()> {
     };
     let (h, w) = image.dim();
     let op = match &a.kernels {
-        Some(p) => ConvOperator::from_kernels(read_kernels(p)?.view(), h, w)?,
+        Some(p) => ConvOperator::from_kernel_bank(read_kernels(p)?.view(), h, w)?,
         None => {
             let m = GenerativeModel {
                 height: h,
@@ -335,7 +351,12 @@ fn encode(a: EncodeArgs) -> Result<()> {
         Some(r) if k == 1 => Some(r.view().insert_axis(Axis(0))),
         _ => None,
     };
-    let pb = bar(a.iters as u64, &format!("{:?}", a.method).to_lowercase());
+    let method_name = a
+        .method
+        .to_possible_value()
+        .map(|v| v.get_name().to_string())
+        .unwrap_or_default();
+    let pb = bar(a.iters as u64, &method_name);
     let mut monitor = |s: &sparsecode::conv::IterStats| {
         pb.set_position(s.iteration as u64 + 1);
         let msg = match s.se_y {
@@ -344,7 +365,15 @@ fn encode(a: EncodeArgs) -> Result<()> {
         };
         pb.set_message(msg);
     };
-    let lambda = a.lambda;
+    let lambda = match (a.lambda, &a.image) {
+        (Some(l), _) => l,
+        (None, None) => 1.0,
+        (None, Some(_)) => {
+            let l = 0.1 * op.lambda_max(image.view())?;
+            println!("λ = {l:.4e} (0.1·λ_max of this image; set it with --lambda)");
+            l
+        }
+    };
     let t = Instant::now();
     let (maps, report) = match a.method {
         Method::Fista => ConvFista {
@@ -408,7 +437,7 @@ fn encode(a: EncodeArgs) -> Result<()> {
             )
         }
     };
-    pb.finish();
+    pb.finish_and_clear();
     let secs = t.elapsed().as_secs_f64();
     let recon = op.forward(maps.view())?;
     let err = &image - &recon;
@@ -437,17 +466,10 @@ fn encode(a: EncodeArgs) -> Result<()> {
         write_npy(a.out.join("true_events.npy"), r)?;
         save_gray_png(a.out.join("true_events.png"), r.view(), Scale::Symmetric)?;
     }
-    write_report(
-        &a.out,
-        &report,
-        lambda,
-        &format!("{:?}", a.method).to_lowercase(),
-        secs,
-    )?;
+    write_report(&a.out, &report, lambda, &method_name, secs)?;
     let last = |v: &Vec<f64>| v.last().copied().unwrap_or(f64::NAN);
     println!(
-        "{:?}: {} iterations in {:.3} s ({:.2} ms/iter); objective {:.6e}, SE_x {:.4e}{}; wrote {}",
-        a.method,
+        "{method_name}: {} iterations in {:.3} s ({:.2} ms/iter); objective {:.6e}, SE_x {:.4e}{}; wrote {}",
         report.iterations,
         secs,
         1e3 * secs / report.iterations.max(1) as f64,
@@ -523,11 +545,12 @@ fn write_report(dir: &Path, r: &CscReport, lambda: f64, method: &str, secs: f64)
         "seconds": secs, "columns_of_errors_npy": ["objective", "SE_x", "SE_y", "L1_y", "seconds"],
         "objective": r.objective, "se_x": r.se_x, "se_y": r.se_y, "l1_y": r.l1_y,
     });
-    std::fs::write(
-        dir.join("report.json"),
-        serde_json::to_string_pretty(&json).unwrap_or_default(),
-    )
-    .map_err(|e| Error::file(dir.join("report.json"), e))?;
+    sparsecode::io::write_bytes_atomically(
+        &dir.join("report.json"),
+        serde_json::to_string_pretty(&json)
+            .unwrap_or_default()
+            .as_bytes(),
+    )?;
     let it: Vec<f64> = (1..=n).map(|i| i as f64).collect();
     if n > 1 {
         plot_lines(
@@ -631,7 +654,7 @@ fn learn(a: LearnArgs) -> Result<()> {
         pb.set_position(i as u64 + 1);
         pb.set_message(format!("objective {obj:.5e}"));
     })?;
-    pb.finish();
+    pb.finish_and_clear();
     let secs = t.elapsed().as_secs_f64();
     out_dir(&a.out)?;
     write_npy(a.out.join("kernels.npy"), &res.kernels)?;

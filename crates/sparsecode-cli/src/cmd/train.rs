@@ -121,7 +121,36 @@ pub struct Args {
     /// initial dictionary d0, compression matrix phi) for other tools (benchmarks).
     #[arg(long, value_name = "DIR")]
     pub export: Option<PathBuf>,
+    /// Ids of the options given on the command line (filled by `main`): `--resume` refuses
+    /// a given option that contradicts the recorded run, `--gabor-only` honours a given `--out`.
+    #[arg(skip)]
+    pub given: Vec<String>,
 }
+
+/// Options that decide a run's numbers: with `--resume`, each one given must match the record.
+const RECORDED_OPTIONS: &[&str] = &[
+    "compression",
+    "localization",
+    "solver",
+    "batch_size",
+    "dict_count",
+    "patch_size",
+    "l1_penalty",
+    "train_samples",
+    "val_samples",
+    "corr_samples",
+    "compression_ratio",
+    "learning_rate",
+    "decay",
+    "learner",
+    "sparsity",
+    "online_coder",
+    "gain_alpha",
+    "images",
+    "no_whiten",
+    "seed",
+    "f32",
+];
 
 /// The settings recorded with a run (everything that decides its numbers).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -155,6 +184,86 @@ pub struct Settings {
 }
 
 impl Settings {
+    /// Checks every option before any work, naming the flag to change.
+    fn check(&self) -> Result<()> {
+        let at_least = |flag: &str, v: usize, min: usize| {
+            if v < min {
+                Err(Error::param(
+                    flag,
+                    format!("must be at least {min}, got {v}"),
+                ))
+            } else {
+                Ok(())
+            }
+        };
+        let kind: Compression = self.compression.parse().map_err(|_| {
+            Error::param(
+                "-c/--compression",
+                format!(
+                    "unknown kind {:?}; expected none, dense, bdm (or dbd) or brm",
+                    self.compression
+                ),
+            )
+        })?;
+        at_least("-e/--epochs", self.epochs, 1)?;
+        at_least("-p/--patch-size", self.patch_size, 2)?;
+        at_least("-N/--dict-count", self.dict_count, 1)?;
+        at_least("-b/--batch-size", self.batch_size, 1)?;
+        at_least("-T/--train-samples", self.train_samples, 1)?;
+        at_least("-V/--val-samples", self.val_samples, 1)?;
+        at_least("-l/--localization", self.localization, 1)?;
+        if kind != Compression::None {
+            at_least("-C/--corr-samples", self.corr_samples, 1)?;
+            let n = self.patch_size * self.patch_size;
+            compressed_dim(n, self.compression_ratio).map_err(|_| {
+                Error::param(
+                    "-r/--compression-ratio",
+                    format!(
+                        "must be in (0, 1] and leave at least one of the {n} features, got {}",
+                        self.compression_ratio
+                    ),
+                )
+            })?;
+        }
+        for (flag, v) in [
+            ("-R/--l1-penalty", self.l1_penalty),
+            ("-L/--learning-rate", self.learning_rate),
+            ("-d/--decay", self.decay),
+            ("--gain-alpha", self.gain_alpha),
+        ] {
+            if !(v.is_finite() && v >= 0.0) {
+                return Err(Error::param(
+                    flag,
+                    format!("must be finite and >= 0, got {v}"),
+                ));
+            }
+        }
+        let one_of = |flag: &str, v: &str, names: &[&str]| {
+            if names.contains(&v) {
+                Ok(())
+            } else {
+                Err(Error::param(
+                    flag,
+                    format!("unknown value {v:?}; expected {}", names.join(", ")),
+                ))
+            }
+        };
+        one_of(
+            "--learner",
+            &self.learner,
+            &["seed", "olshausen", "mod", "ksvd", "aksvd", "online"],
+        )?;
+        one_of("-S/--solver", &self.solver, &["fista", "admm"])?;
+        one_of("--online-coder", &self.online_coder, &["lars", "fista"])?;
+        let n_patches = self.train_samples + self.val_samples + self.corr_samples;
+        let bytes_per = if self.f32 { 4 } else { 8 };
+        // the patches in f64, their copy in the working precision and a compressed copy
+        sparsecode::validate::memory(
+            &format!("{n_patches} patches of {0}×{0}", self.patch_size),
+            (n_patches as u128) * (self.patch_size as u128).pow(2) * (16 + 2 * bytes_per),
+        )
+    }
+
     fn from_args(a: &Args) -> Self {
         Settings {
             compression: a.compression.clone(),
@@ -187,7 +296,11 @@ impl Settings {
 pub fn run(args: Args) -> Result<()> {
     if let Some(path) = &args.gabor_only {
         let rec = TrainRecord::load(path)?;
-        let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
+        let dir = if args.given.iter().any(|g| g == "out") {
+            args.out.clone()
+        } else {
+            path.parent().map(Path::to_path_buf).unwrap_or_default()
+        };
         let d = rec
             .dictionaries
             .last()
@@ -203,18 +316,72 @@ pub fn run(args: Args) -> Result<()> {
         let rec = TrainRecord::load(&record_path)?;
         let mut s: Settings = serde_json::from_str(&rec.settings)
             .map_err(|e| Error::file(&record_path, format!("bad settings: {e}")))?;
+        check_resume_options(&args, &s, &record_path)?;
         if let Some(e) = args.epochs {
             s.epochs = e;
+        }
+        if s.epochs <= rec.epochs() {
+            return Err(Error::param(
+                "-e/--epochs",
+                format!(
+                    "the run in {} already has {} epochs: give -e more than {} to continue it",
+                    record_path.display(),
+                    rec.epochs(),
+                    rec.epochs()
+                ),
+            ));
         }
         (s, Some(rec))
     } else {
         (Settings::from_args(&args), None)
     };
+    settings.check()?;
     if settings.f32 {
         train::<f32>(&settings, previous, &args)
     } else {
         train::<f64>(&settings, previous, &args)
     }
+}
+
+/// With `--resume`, every option given that decides the numbers must equal the recorded one.
+fn check_resume_options(args: &Args, recorded: &Settings, record_path: &Path) -> Result<()> {
+    let to_map = |s: &Settings| match serde_json::to_value(s) {
+        Ok(serde_json::Value::Object(m)) => m,
+        _ => serde_json::Map::new(),
+    };
+    let given = to_map(&Settings::from_args(args));
+    let recorded = to_map(recorded);
+    let mut differ = Vec::new();
+    for id in args
+        .given
+        .iter()
+        .filter(|g| RECORDED_OPTIONS.contains(&g.as_str()))
+    {
+        let key = if id == "no_whiten" {
+            "whiten"
+        } else {
+            id.as_str()
+        };
+        if given.get(key) != recorded.get(key) {
+            differ.push(format!(
+                "--{} {} (recorded: {})",
+                id.replace('_', "-"),
+                given.get(key).map(|v| v.to_string()).unwrap_or_default(),
+                recorded.get(key).map(|v| v.to_string()).unwrap_or_default()
+            ));
+        }
+    }
+    if differ.is_empty() {
+        return Ok(());
+    }
+    Err(Error::param(
+        "--resume",
+        format!(
+            "continues the run recorded in {} with its own settings, but {} differ: drop them, or train into another --out",
+            record_path.display(),
+            differ.join(", ")
+        ),
+    ))
 }
 
 fn default_online_coder() -> String {
@@ -342,12 +509,6 @@ fn load_dataset(s: &Settings, compressed: bool) -> Result<PatchDataset> {
 fn train<T: Float>(s: &Settings, previous: Option<TrainRecord>, args: &Args) -> Result<()> {
     let kind: Compression = s.compression.parse()?;
     let compressed = kind != Compression::None;
-    if s.batch_size == 0 {
-        return Err(Error::param("batch-size", "must be at least 1"));
-    }
-    if s.dict_count == 0 {
-        return Err(Error::param("dict-count", "must be at least 1"));
-    }
     let data = load_dataset(s, compressed)?;
     let n = s.patch_size * s.patch_size;
     let cast = |a: &Array2<f64>| a.mapv(T::of);
@@ -513,7 +674,7 @@ fn train<T: Float>(s: &Settings, previous: Option<TrainRecord>, args: &Args) -> 
             Ok(())
         },
     )?;
-    bar.finish();
+    bar.finish_and_clear();
     if !args.quiet {
         eprintln!(
             "wrote {} ({} epochs), atoms.png, atoms.gif, losses.png in {}",

@@ -90,11 +90,25 @@ pub struct Synthesis<T> {
     pub threshold: f64,
 }
 
+/// Smallest image side the generative model accepts.
+pub const MIN_SIZE: usize = 8;
+
 impl GenerativeModel {
     fn check(&self) -> Result<()> {
-        if self.height == 0 || self.width == 0 {
-            return Err(Error::param("size", "must be at least 1×1"));
+        if self.height < MIN_SIZE || self.width < MIN_SIZE {
+            return Err(Error::param(
+                "size",
+                format!(
+                    "must be at least {MIN_SIZE}×{MIN_SIZE} pixels (the log-Gabor envelope needs a few frequencies), got {}×{}",
+                    self.height, self.width
+                ),
+            ));
         }
+        // events, image, clean image, envelope, the raw Laplace draw and the FFT workspace
+        crate::validate::memory_for::<f64>(
+            &format!("a {}×{} synthesis", self.height, self.width),
+            &[self.height, self.width, 6],
+        )?;
         if !(self.rho > 0.0 && self.rho <= 1.0) {
             return Err(Error::param(
                 "rho",

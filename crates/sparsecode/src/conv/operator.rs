@@ -30,10 +30,28 @@ pub struct ConvOperator<T: FftFloat> {
 }
 
 impl<T: FftFloat> ConvOperator<T> {
+    /// The operator of a user's kernel bank: as [`from_kernels`](Self::from_kernels), and
+    /// every kernel must be non-zero (a zero kernel codes nothing: as a zero atom is refused
+    /// by [`crate::Dictionary`]). Learners, whose iterates may pass through zero, use
+    /// `from_kernels`.
+    pub fn from_kernel_bank(kernels: ArrayView3<'_, T>, h: usize, w: usize) -> Result<Self> {
+        if let Some(i) = kernels
+            .outer_iter()
+            .position(|kern| kern.iter().all(|v| *v == T::zero()))
+        {
+            return Err(Error::param(
+                "kernels",
+                format!("kernel {i} is all zeros: a zero kernel codes nothing"),
+            ));
+        }
+        Self::from_kernels(kernels, h, w)
+    }
+
     /// Operator of the spatial kernels `kernels` (`K × p × q`, `p ≤ h`, `q ≤ w`) on `h × w` images.
     pub fn from_kernels(kernels: ArrayView3<'_, T>, h: usize, w: usize) -> Result<Self> {
         validate::finite_non_empty(&kernels, "kernels")?;
         let (k, p, q) = kernels.dim();
+        crate::validate::memory_for::<T>(&format!("{k} maps of {h}×{w}"), &[k, h, w, 2])?;
         if p > h || q > w {
             return Err(Error::shape(
                 "kernel size",
@@ -212,6 +230,15 @@ impl<T: FftFloat> ConvOperator<T> {
     /// `Aᵀx = (d_k ⋆ x)_k` (circular correlation with each kernel), shape `K × h × w`.
     pub fn adjoint(&self, x: ArrayView2<'_, T>) -> Result<Array3<T>> {
         self.filter_each(x, true)
+    }
+
+    /// `λ_max = ‖Aᵀx‖_∞`: the smallest ℓ1 weight for which the convolutional lasso
+    /// `½‖x − Ay‖² + λ‖y‖₁` is solved by all-zero maps (a scale for choosing λ).
+    pub fn lambda_max(&self, x: ArrayView2<'_, T>) -> Result<T> {
+        Ok(self
+            .adjoint(x)?
+            .iter()
+            .fold(T::zero(), |m, v| m.max(v.abs())))
     }
 
     /// `d_k ⊛ x` (circular convolution of one image with each kernel), shape `K × h × w`.

@@ -6,14 +6,19 @@
 //!   column layout** (`phi[e] = Dᵀ`; uncompressed, or recovered from compressed learning);
 //! - `time` (epochs): cumulative training seconds; `train`, `val` (epochs): the losses, also
 //!   under the README's names `train_loss`, `val_loss`;
+//! - `dictionary` (n_atoms × n_features): the last epoch's dictionary, **atoms as rows** as
+//!   everywhere else in sparsecode (`encode -d traindata.npz` and [`read_dictionary`] use it);
 //! - `compression_matrix` (M × N; 0 × N without compression);
-//! - `settings`: the run's settings as UTF-8 JSON text (`bytes(f['settings']).decode()`);
-//! - `epochs_done` (scalar) and `state_<name>`: the learner's state for `--resume`.
+//! - `settings`: the run's settings as JSON text, a numpy string (`json.loads(str(f['settings']))`;
+//!   records written before 0.2 stored UTF-8 bytes, which still load);
+//! - `epochs_done` (int64 scalar) and `state_<name>`: the learner's state for `--resume`.
 
 use super::LearnerState;
-use crate::io::{read_npz, NpzArchive, NpzValue};
-use crate::{Error, Result};
-use ndarray::{Array1, Array2, Array3, ArrayD, Axis, Ix2};
+use crate::io::{
+    npz_names, read_npy, read_npz, read_npz_array, read_npz_text, NpzArchive, NpzValue,
+};
+use crate::{Error, Float, Result};
+use ndarray::{s, Array1, Array2, Array3, ArrayD, Axis, Ix2, Ix3};
 use std::path::Path;
 
 /// Everything a run records.
@@ -71,6 +76,16 @@ impl TrainRecord {
         let v = |x: &Vec<f64>| NpzValue::float(&Array1::from(x.clone()));
         let mut npz = NpzArchive::new();
         npz.add("phi", NpzValue::float(&phi))
+            .add(
+                "dictionary",
+                NpzValue::float(
+                    &self
+                        .dictionaries
+                        .last()
+                        .cloned()
+                        .unwrap_or_else(|| Array2::zeros((k, f))),
+                ),
+            )
             .add("time", v(&self.time))
             .add("train", v(&self.train))
             .add("val", v(&self.val))
@@ -86,7 +101,7 @@ impl TrainRecord {
                 ),
             )
             .add("settings", NpzValue::text(&self.settings))
-            .add("epochs_done", NpzValue::scalar(e as f64));
+            .add("epochs_done", NpzValue::integer(e as i64));
         for (name, a) in &self.state {
             npz.add(&format!("state_{name}"), NpzValue::F64(a.clone()));
         }
@@ -121,9 +136,7 @@ impl TrainRecord {
             .clone()
             .into_dimensionality::<Ix2>()
             .map_err(|e| Error::file(path, format!("bad 'compression_matrix': {e}")))?;
-        let bytes: Vec<u8> = get("settings")?.iter().map(|&b| b as u8).collect();
-        let settings = String::from_utf8(bytes)
-            .map_err(|e| Error::file(path, format!("settings are not UTF-8: {e}")))?;
+        let settings = read_npz_text(path, "settings")?;
         let state = entries
             .iter()
             .filter_map(|(n, a)| n.strip_prefix("state_").map(|s| (s.to_string(), a.clone())))
@@ -144,5 +157,74 @@ impl TrainRecord {
             return Err(Error::file(path, "series of different lengths"));
         }
         Ok(rec)
+    }
+}
+
+/// A dictionary (n_atoms, n_features), **atoms as rows**, from a file a user gives:
+/// - a `.npy`: the array itself (atoms as rows);
+/// - a run record `.npz` ([`TrainRecord`]): its `dictionary`, or for records written before
+///   it existed the last epoch of `phi` transposed from the paper's column layout;
+/// - another `.npz` with a `components` array (`analyze dictionary`, PCA): that array.
+pub fn read_dictionary<T: Float>(path: impl AsRef<Path>) -> Result<Array2<T>> {
+    let path = path.as_ref();
+    let is_npz = path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("npz"));
+    if !is_npz {
+        return read_npy::<T, Ix2>(path);
+    }
+    let names = npz_names(path)?;
+    let has = |n: &str| names.iter().any(|m| m == n);
+    if has("dictionary") {
+        read_npz_array::<T, Ix2>(path, "dictionary")
+    } else if has("phi") {
+        let phi = read_npz_array::<T, Ix3>(path, "phi")?;
+        let last = phi.shape()[0]
+            .checked_sub(1)
+            .ok_or_else(|| Error::file(path, "the record's 'phi' holds no epoch"))?;
+        Ok(phi.slice(s![last, .., ..]).t().to_owned())
+    } else if has("components") {
+        read_npz_array::<T, Ix2>(path, "components")
+    } else {
+        Err(Error::file(
+            path,
+            format!(
+                "no dictionary in this archive: expected 'dictionary', 'phi' (a run record) or 'components' (keys: {})",
+                names.join(", ")
+            ),
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_dictionary_of_a_record_comes_back_as_rows() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("traindata.npz");
+        let d = Array2::from_shape_fn((3, 4), |(i, j)| (i * 4 + j) as f64);
+        let rec = TrainRecord {
+            dictionaries: vec![d.clone() * 0.5, d.clone()],
+            time: vec![1.0, 2.0],
+            train: vec![1.0, 0.5],
+            val: vec![1.0, 0.5],
+            settings: "{}".into(),
+            ..TrainRecord::default()
+        };
+        rec.save(&p).unwrap();
+        assert_eq!(read_dictionary::<f64>(&p).unwrap(), d);
+        let back = TrainRecord::load(&p).unwrap();
+        assert_eq!(back.dictionaries, rec.dictionaries);
+        assert_eq!(back.settings, "{}");
+        // an older record without 'dictionary': the last epoch of phi, transposed
+        let mut old = NpzArchive::new();
+        let mut phi = Array3::<f64>::zeros((1, 4, 3));
+        phi.index_axis_mut(Axis(0), 0).assign(&d.t());
+        old.add("phi", NpzValue::float(&phi));
+        let q = dir.path().join("old.npz");
+        old.write(&q, false).unwrap();
+        assert_eq!(read_dictionary::<f64>(&q).unwrap(), d);
     }
 }

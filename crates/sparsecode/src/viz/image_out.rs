@@ -53,9 +53,7 @@ pub fn rgb_image(img: ArrayView3<'_, f64>) -> Result<RgbImage> {
 pub fn save_gray_png(path: impl AsRef<Path>, img: ArrayView2<'_, f64>, scale: Scale) -> Result<()> {
     let rgb = gray_image(img, scale)?;
     let grey = image::DynamicImage::ImageRgb8(rgb).into_luma8();
-    let path = path.as_ref();
-    grey.save_with_format(path, ImageFormat::Png)
-        .map_err(|e| Error::file(path, e))
+    write_png(path.as_ref(), |w| grey.write_to(w, ImageFormat::Png))
 }
 
 /// Writes a colour image (H×W×3, values in `[0, 1]`, clipped) as an 8-bit RGB PNG.
@@ -66,9 +64,17 @@ pub fn save_rgb_png(path: impl AsRef<Path>, img: ArrayView3<'_, f64>) -> Result<
 
 /// Writes an RGB picture as PNG (whatever the file extension).
 pub fn save_image_png(path: impl AsRef<Path>, img: &RgbImage) -> Result<()> {
-    let path = path.as_ref();
-    img.save_with_format(path, ImageFormat::Png)
-        .map_err(|e| Error::file(path, e))
+    write_png(path.as_ref(), |w| img.write_to(w, ImageFormat::Png))
+}
+
+/// Encodes a PNG in memory and writes it atomically.
+fn write_png(
+    path: &Path,
+    encode: impl FnOnce(&mut std::io::Cursor<Vec<u8>>) -> image::ImageResult<()>,
+) -> Result<()> {
+    let mut buf = std::io::Cursor::new(Vec::new());
+    encode(&mut buf).map_err(|e| Error::file(path, e))?;
+    crate::io::write_bytes_atomically(path, buf.get_ref())
 }
 
 /// Nearest-neighbour enlargement by an integer `factor` (each pixel becomes a
