@@ -139,19 +139,19 @@ pub fn train(
                 .then_some(GradientClippingConfig::Norm(t.grad_clip)),
         )
         .init();
-    std::fs::create_dir_all(&t.out_dir).map_err(|e| Error::file(&t.out_dir, e))?;
     let (model_path, optim_path, state_path) = checkpoint_paths(&t.out_dir);
-    let mut state = TrainState {
-        epochs_done: 0,
-        bottleneck_step: 0,
-        history: vec![],
-    };
     if resume && !state_path.exists() {
         return Err(Error::file(
             &state_path,
             "--resume needs a run to continue, and there is none here (train without --resume to start one)",
         ));
     }
+    std::fs::create_dir_all(&t.out_dir).map_err(|e| Error::file(&t.out_dir, e))?;
+    let mut state = TrainState {
+        epochs_done: 0,
+        bottleneck_step: 0,
+        history: vec![],
+    };
     if resume {
         let text = std::fs::read_to_string(&state_path).map_err(|e| Error::file(&state_path, e))?;
         state = serde_json::from_str(&text).map_err(|e| Error::file(&state_path, e))?;

@@ -114,6 +114,54 @@ fn checkpoint_and_resume() {
     assert_eq!(back, cfg);
 }
 
+/// `--resume` with no run to continue is an error (as `sparsecode train --resume`), not a
+/// fresh start.
+#[test]
+fn resume_without_a_run_is_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = data();
+    let (train, val) = (
+        d.slice(s![..12, .., .., ..]).to_owned(),
+        d.slice(s![12.., .., .., ..]).to_owned(),
+    );
+    let cfg = RunConfig {
+        model: tiny(BottleneckConfig::Dl(DlConfig {
+            num_atoms: 16,
+            embedding_dim: 4,
+            sparsity: 2,
+            ..DlConfig::default()
+        })),
+        train: TrainConfig {
+            epochs: 1,
+            batch_size: 6,
+            out_dir: dir.path().join("none"),
+            ..TrainConfig::default()
+        },
+        data: DataSource::default(),
+    };
+    let e = sparsecode_nn::train::train(&cfg, &train, &val, true, true)
+        .err()
+        .expect("an error")
+        .to_string();
+    assert!(e.contains("--resume needs a run"), "{e}");
+    assert!(!dir.path().join("none").join("model.bpk").exists());
+}
+
+/// `autoencoder compare --images` takes the user's images (files or folders).
+#[test]
+fn compare_takes_the_users_images() {
+    let dir = tempfile::tempdir().unwrap();
+    let img =
+        ndarray::Array3::from_shape_fn((20, 24, 3), |(y, x, c)| ((x + y + c) % 7) as f64 / 7.0);
+    sparsecode::viz::save_rgb_png(dir.path().join("a.png"), img.view()).unwrap();
+    sparsecode::viz::save_rgb_png(dir.path().join("b.png"), img.view()).unwrap();
+    let from_folder = sparsecode_nn::compare::user_batch(&[dir.path().to_path_buf()], 16).unwrap();
+    assert_eq!(from_folder.dim(), (2, 3, 16, 16));
+    let from_file = sparsecode_nn::compare::user_batch(&[dir.path().join("a.png")], 16).unwrap();
+    assert_eq!(from_file.dim(), (1, 3, 16, 16));
+    assert!(sparsecode_nn::compare::user_batch(&[dir.path().join("missing.png")], 16).is_err());
+}
+
 /// Global-norm clipping (PyTorch's `clip_grad_norm_`): the norm over all parameters is brought
 /// to the limit; below the limit nothing changes.
 #[test]
