@@ -6,7 +6,7 @@
 
 use crate::{Error, Float, Result};
 use faer::linalg::matmul::matmul as faer_matmul;
-use faer::{Accum, MatMut, MatRef, Par, Side};
+use faer::{Accum, MatMut, MatRef, Par};
 use ndarray::{Array1, Array2, ArrayView2, ArrayViewMut2};
 
 /// faer parallelism for `threads` threads (0 or 1 = sequential).
@@ -80,6 +80,12 @@ pub fn to_array<T: Float>(m: MatRef<'_, T>) -> Array2<T> {
 }
 
 /// `C ← alpha·A·B + (accumulate ? C : 0)`, on faer's GEMM.
+///
+/// A product with a single output row or column is a matrix–vector product, which faer
+/// parallelises (above 256·256 entries) by splitting the inner dimension into one part per
+/// thread and adding the parts, so its rounding would depend on the thread count: it runs
+/// sequentially (it is memory-bound anyway). Other shapes split only the output, and keep
+/// `par`.
 pub fn matmul_into<T: Float>(
     mut c: ArrayViewMut2<'_, T>,
     a: ArrayView2<'_, T>,
@@ -90,6 +96,11 @@ pub fn matmul_into<T: Float>(
 ) {
     assert_eq!(a.ncols(), b.nrows(), "matmul_into: inner dimensions");
     assert_eq!(c.dim(), (a.nrows(), b.ncols()), "matmul_into: output shape");
+    let par = if c.nrows() == 1 || c.ncols() == 1 {
+        Par::Seq
+    } else {
+        par
+    };
     let acc = if accumulate {
         Accum::Add
     } else {
@@ -122,23 +133,65 @@ pub fn gram_rows<T: Float>(a: ArrayView2<'_, T>) -> Array2<T> {
     matmul(a, a.t())
 }
 
+/// Parallelism of the decompositions (SVD, symmetric eigen-decomposition, Cholesky):
+/// sequential, whatever the rayon pool.
+///
+/// faer's high-level decompositions take the global parallelism, which follows the current
+/// rayon pool, and its parallel matrix–vector products (inside the bidiagonalisation,
+/// tridiagonalisation and QR panels, above 256·256 entries) split the inner dimension into one
+/// part per thread and add the parts: the rounding, and with it K-SVD's atoms and
+/// DictionaryLearning's SVD start, changed with the thread count (by 1e-15 to 1e-9 after a
+/// few iterations). Sequential decompositions are bit-identical on any pool; the GEMMs
+/// (`matmul_into`), which hold most of the flops, stay parallel, and split only the output.
+const DECOMPOSITION_PAR: Par = Par::Seq;
+
 /// Eigenvalues of a symmetric matrix, ascending.
 pub fn eigvalsh<T: Float>(a: ArrayView2<'_, T>) -> Result<Vec<T>> {
     check_square(&a, "eigvalsh")?;
-    as_faer(&a)
-        .self_adjoint_eigenvalues(Side::Lower)
-        .map_err(|e| Error::numerical("symmetric eigenvalues", format!("{e:?}")))
+    let s = self_adjoint_evd(a, false)?.0;
+    Ok(s.to_vec())
 }
 
 /// Eigen-decomposition of a symmetric matrix: (eigenvalues ascending, eigenvectors as columns).
 pub fn eigh<T: Float>(a: ArrayView2<'_, T>) -> Result<(Array1<T>, Array2<T>)> {
     check_square(&a, "eigh")?;
-    let evd = as_faer(&a)
-        .self_adjoint_eigen(Side::Lower)
-        .map_err(|e| Error::numerical("symmetric eigen-decomposition", format!("{e:?}")))?;
-    let s = evd.S();
-    let vals = Array1::from_shape_fn(a.nrows(), |i| s[i]);
-    Ok((vals, to_array(evd.U())))
+    let (vals, vecs) = self_adjoint_evd(a, true)?;
+    Ok((vals, vecs.expect("eigenvectors were asked for")))
+}
+
+/// faer's symmetric eigen-solver on the lower triangle of `a` (square), sequential.
+fn self_adjoint_evd<T: Float>(
+    a: ArrayView2<'_, T>,
+    vectors: bool,
+) -> Result<(Array1<T>, Option<Array2<T>>)> {
+    use faer::dyn_stack::{MemBuffer, MemStack};
+    use faer::linalg::evd::{self_adjoint_evd, self_adjoint_evd_scratch, ComputeEigenvectors};
+    let n = a.nrows();
+    let mut s = faer::diag::Diag::<T>::zeros(n);
+    let mut u = vectors.then(|| faer::Mat::<T>::zeros(n, n));
+    let compute = if vectors {
+        ComputeEigenvectors::Yes
+    } else {
+        ComputeEigenvectors::No
+    };
+    let par = DECOMPOSITION_PAR;
+    let mut mem = MemBuffer::new(self_adjoint_evd_scratch::<T>(
+        n,
+        compute,
+        par,
+        Default::default(),
+    ));
+    self_adjoint_evd(
+        as_faer(&a),
+        s.as_mut(),
+        u.as_mut().map(|u| u.as_mut()),
+        par,
+        MemStack::new(&mut mem),
+        Default::default(),
+    )
+    .map_err(|e| Error::numerical("symmetric eigen-decomposition", format!("{e:?}")))?;
+    let vals = Array1::from_shape_fn(n, |i| s[i]);
+    Ok((vals, u.map(|u| to_array(u.as_ref()))))
 }
 
 /// Largest eigenvalue of a symmetric positive semi-definite matrix (exact, by faer's
@@ -162,14 +215,29 @@ pub fn spectral_norm_sq<T: Float>(a: ArrayView2<'_, T>) -> Result<T> {
 /// Thin SVD `A = U·diag(S)·Vᵀ`: returns (U (m×r), S (r), Vᵀ (r×n)) with r = min(m, n),
 /// singular values non-increasing.
 pub fn svd_thin<T: Float>(a: ArrayView2<'_, T>) -> Result<(Array2<T>, Array1<T>, Array2<T>)> {
-    let svd = as_faer(&a)
-        .thin_svd()
-        .map_err(|e| Error::numerical("SVD", format!("{e:?}")))?;
-    let s = svd.S();
-    let r = a.nrows().min(a.ncols());
+    use faer::dyn_stack::{MemBuffer, MemStack};
+    use faer::linalg::svd::{svd, svd_scratch, ComputeSvdVectors};
+    let (m, n) = a.dim();
+    let r = m.min(n);
+    let mut u = faer::Mat::<T>::zeros(m, r);
+    let mut v = faer::Mat::<T>::zeros(n, r);
+    let mut s = faer::diag::Diag::<T>::zeros(r);
+    let par = DECOMPOSITION_PAR;
+    let thin = ComputeSvdVectors::Thin;
+    let mut mem = MemBuffer::new(svd_scratch::<T>(m, n, thin, thin, par, Default::default()));
+    svd(
+        as_faer(&a),
+        s.as_mut(),
+        Some(u.as_mut()),
+        Some(v.as_mut()),
+        par,
+        MemStack::new(&mut mem),
+        Default::default(),
+    )
+    .map_err(|e| Error::numerical("SVD", format!("{e:?}")))?;
     let vals = Array1::from_shape_fn(r, |i| s[i]);
-    let vt = to_array(svd.V().transpose());
-    Ok((to_array(svd.U()), vals, vt))
+    let vt = to_array(v.transpose());
+    Ok((to_array(u.as_ref()), vals, vt))
 }
 
 /// Moore–Penrose pseudo-inverse, singular values below `rcond·σ_max` treated as zero
@@ -198,7 +266,8 @@ pub fn pinv<T: Float>(a: ArrayView2<'_, T>, rcond: Option<T>) -> Result<Array2<T
 
 /// Solves `A·X = B` for symmetric positive-definite `A` by Cholesky. Returns `X` (n × k).
 pub fn solve_spd<T: Float>(a: ArrayView2<'_, T>, b: ArrayView2<'_, T>) -> Result<Array2<T>> {
-    use faer::linalg::solvers::Solve;
+    use faer::dyn_stack::{MemBuffer, MemStack};
+    use faer::linalg::cholesky::llt::solve::{solve_in_place, solve_in_place_scratch};
     check_square(&a, "solve_spd")?;
     if b.nrows() != a.nrows() {
         return Err(Error::shape(
@@ -207,26 +276,50 @@ pub fn solve_spd<T: Float>(a: ArrayView2<'_, T>, b: ArrayView2<'_, T>) -> Result
             format!("{} rows", b.nrows()),
         ));
     }
-    let llt = as_faer(&a).llt(Side::Lower).map_err(|e| {
-        Error::numerical(
-            "Cholesky factorisation",
-            format!("matrix not positive definite ({e:?})"),
-        )
-    })?;
-    let x = llt.solve(as_faer(&b));
+    let l = llt_lower(a)?;
+    let (n, k) = b.dim();
+    let mut x = faer::Mat::<T>::from_fn(n, k, |i, j| b[[i, j]]);
+    let par = DECOMPOSITION_PAR;
+    let mut mem = MemBuffer::new(solve_in_place_scratch::<T>(n, k, par));
+    solve_in_place(l.as_ref(), x.as_mut(), par, MemStack::new(&mut mem));
     Ok(to_array(x.as_ref()))
 }
 
 /// Cholesky factor `L` (lower triangular, `A = L·Lᵀ`) of a symmetric positive-definite matrix.
 pub fn cholesky<T: Float>(a: ArrayView2<'_, T>) -> Result<Array2<T>> {
     check_square(&a, "cholesky")?;
-    let llt = as_faer(&a).llt(Side::Lower).map_err(|e| {
+    Ok(to_array(llt_lower(a)?.as_ref()))
+}
+
+/// faer's Cholesky factorisation of the lower triangle of `a` (square), sequential; the
+/// strict upper triangle of the result is zero.
+fn llt_lower<T: Float>(a: ArrayView2<'_, T>) -> Result<faer::Mat<T>> {
+    use faer::dyn_stack::{MemBuffer, MemStack};
+    use faer::linalg::cholesky::llt::factor::{cholesky_in_place, cholesky_in_place_scratch};
+    let n = a.nrows();
+    let af = as_faer(&a);
+    let mut l = faer::Mat::<T>::from_fn(n, n, |i, j| if i >= j { af[(i, j)] } else { T::zero() });
+    let par = DECOMPOSITION_PAR;
+    let mut mem = MemBuffer::new(cholesky_in_place_scratch::<T>(n, par, Default::default()));
+    cholesky_in_place(
+        l.as_mut(),
+        Default::default(),
+        par,
+        MemStack::new(&mut mem),
+        Default::default(),
+    )
+    .map_err(|e| {
         Error::numerical(
             "Cholesky factorisation",
             format!("matrix not positive definite ({e:?})"),
         )
     })?;
-    Ok(to_array(llt.L()))
+    for j in 1..n {
+        for i in 0..j {
+            l[(i, j)] = T::zero();
+        }
+    }
+    Ok(l)
 }
 
 fn check_square<T>(a: &ArrayView2<'_, T>, what: &str) -> Result<()> {
