@@ -108,7 +108,9 @@ pub struct Args {
     /// Precision of the computation; the output has the same dtype.
     #[arg(long, value_enum, default_value_t = Dtype::F64)]
     pub dtype: Dtype,
-    /// Rows per chunk (progress granularity); 0 = all rows in one batch.
+    /// Rows per progress step, rounded up to a multiple of 4096 (the solvers' fixed block:
+    /// stopping rules and X·Dᵀ are computed per 4096 rows, so results do not depend on this
+    /// option); 0 = all rows in one step.
     #[arg(long, default_value_t = 8192)]
     pub chunk: usize,
     /// Write {load_seconds, solve_seconds, gemm_seconds, write_seconds, ...} as JSON here.
@@ -163,10 +165,16 @@ fn run_typed<T: Float>(args: &Args) -> Result<()> {
 
     let encoder = build_encoder::<T>(args, dict.n_features())?;
     let n = x.nrows();
+    // Progress steps start at multiples of the solvers' fixed block, inside which all their
+    // batch-joint work (stopping rules, the X·Dᵀ GEMM) happens: codes do not depend on it.
+    let block = sparsecode::encode::STOP_BLOCK_ROWS;
     let chunk = if args.chunk == 0 {
-        n
+        n.max(1)
     } else {
-        args.chunk.min(n)
+        args.chunk
+            .div_ceil(block)
+            .saturating_mul(block)
+            .min(n.max(1))
     };
     let bar = progress::bar(n as u64, "encode");
     if args.quiet {

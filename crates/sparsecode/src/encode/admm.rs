@@ -21,6 +21,12 @@
 //!   `√n_atoms·ε_abs + ‖ρU‖·ε_rel` (dual), Frobenius norms over the batch; returns `A`
 //!   (not `Z`), so codes are only approximately sparse. Build it with [`Admm::seed`]
 //!   (`ρ = 10`, `ε_abs = 1e-2`, `ε_rel = 1e-3`, 500 iterations).
+//!
+//! The stopping rules (both variants) are taken over a fixed block of rows, not over the
+//! batch the caller passes: rows `[0, 4096)`, `[4096, 8192)`, …
+//! ([`STOP_BLOCK_ROWS`](super::STOP_BLOCK_ROWS)) are solved as independent batches (`p`
+//! above counts the block's rows), each with its own iteration count, so codes do not
+//! depend on a split of the input at multiples of 4096 rows (`sparsecode encode --chunk`).
 
 use super::batch::{
     batch_objective, check_init, check_lambda, check_max_iter, check_tol, correlate, CHUNK_ROWS,
@@ -109,10 +115,8 @@ impl<T: Float> Admm<T> {
     }
 }
 
-impl<T: Float> IterativeEncoder<T> for Admm<T> {
-    /// Starts from `init` (n_samples, n_atoms) when given: `A = Z = init` (`Standard`) or
-    /// `A = init`, `Z = 0` (`Seed`), `U = 0`.
-    fn solve(
+impl<T: Float> Admm<T> {
+    fn solve_block(
         &self,
         dict: &Dictionary<T>,
         x: ArrayView2<'_, T>,
@@ -222,5 +226,21 @@ impl<T: Float> IterativeEncoder<T> for Admm<T> {
             }
         }
         Ok((if seed { a } else { z }, report))
+    }
+}
+
+impl<T: Float> IterativeEncoder<T> for Admm<T> {
+    /// Starts from `init` (n_samples, n_atoms) when given: `A = Z = init` (`Standard`) or
+    /// `A = init`, `Z = 0` (`Seed`), `U = 0`.
+    fn solve(
+        &self,
+        dict: &Dictionary<T>,
+        x: ArrayView2<'_, T>,
+        init: Option<ArrayView2<'_, T>>,
+        record: bool,
+    ) -> Result<(Array2<T>, SolveReport)> {
+        super::batch::solve_in_blocks(x, init, dict.n_atoms(), |xb, ib| {
+            self.solve_block(dict, xb, ib, record)
+        })
     }
 }

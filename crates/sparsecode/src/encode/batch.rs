@@ -5,7 +5,14 @@
 //! Work is split into fixed chunks of [`CHUNK_ROWS`] rows, each handled by a sequential faer
 //! GEMM, and partial sums are combined in chunk order, so results do not depend on the
 //! number of threads.
+//!
+//! Stopping rules (and every other batch-joint quantity) are applied per fixed block of
+//! [`STOP_BLOCK_ROWS`] consecutive rows ([`solve_in_blocks`]): a batch of up to 4096 rows is
+//! one problem, as before; a larger one is solved block after block, each block with its
+//! own iteration count. So codes do not depend on how a caller splits its rows, as long as
+//! it splits at multiples of the block (the `encode` command's progress chunks do).
 
+use super::SolveReport;
 use crate::linalg::matmul_into;
 use crate::{validate, Dictionary, Error, Float, Result};
 use faer::Par;
@@ -14,6 +21,67 @@ use ndarray::{Array2, ArrayView2, Axis};
 
 /// Rows per parallel work item.
 pub(crate) const CHUNK_ROWS: usize = 64;
+
+/// Rows of the fixed blocks on which the iterative solvers (ISTA, FISTA, ADMM, LCA, IHT)
+/// apply their stopping rules, and on which OMP and LARS compute `X·Dᵀ`: rows
+/// `[0, 4096)`, `[4096, 8192)`, … of the batch are independent problems. A multiple of
+/// every solver's parallel chunk, so results do not depend on a split of the rows at
+/// multiples of it.
+pub const STOP_BLOCK_ROWS: usize = 4096;
+
+/// Solves the rows of `x` in consecutive blocks of [`STOP_BLOCK_ROWS`] with `solve_block`
+/// (given the block's signals and warm start), in block order, and merges the reports:
+/// iterations the largest of the blocks', converged when every block converged, and the
+/// recorded objective after iteration `i` the sum over blocks (in block order) of each
+/// block's objective after `min(i, its last)` iteration (a block that stopped keeps its
+/// value). A batch of at most one block, or a warm start of the wrong shape (which
+/// `solve_block` rejects), goes to `solve_block` whole.
+pub(crate) fn solve_in_blocks<T: Float>(
+    x: ArrayView2<'_, T>,
+    init: Option<ArrayView2<'_, T>>,
+    n_atoms: usize,
+    solve_block: impl Fn(
+        ArrayView2<'_, T>,
+        Option<ArrayView2<'_, T>>,
+    ) -> Result<(Array2<T>, SolveReport)>,
+) -> Result<(Array2<T>, SolveReport)> {
+    let n = x.nrows();
+    let init_fits = init.as_ref().is_none_or(|i| i.dim() == (n, n_atoms));
+    if n <= STOP_BLOCK_ROWS || !init_fits {
+        return solve_block(x, init);
+    }
+    let mut codes = Array2::<T>::zeros((n, n_atoms));
+    let mut reports = Vec::with_capacity(n.div_ceil(STOP_BLOCK_ROWS));
+    for start in (0..n).step_by(STOP_BLOCK_ROWS) {
+        let end = (start + STOP_BLOCK_ROWS).min(n);
+        let xb = x.slice(ndarray::s![start..end, ..]);
+        let ib = init.as_ref().map(|i| i.slice(ndarray::s![start..end, ..]));
+        let (cb, rb) = solve_block(xb, ib)?;
+        codes.slice_mut(ndarray::s![start..end, ..]).assign(&cb);
+        reports.push(rb);
+    }
+    Ok((codes, merge_reports(&reports)))
+}
+
+/// The report of a batch solved in blocks (see [`solve_in_blocks`]).
+fn merge_reports(reports: &[SolveReport]) -> SolveReport {
+    let iterations = reports.iter().map(|r| r.iterations).max().unwrap_or(0);
+    let converged = reports.iter().all(|r| r.converged);
+    let longest = reports.iter().map(|r| r.objective.len()).max().unwrap_or(0);
+    let objective = (0..longest)
+        .map(|i| {
+            reports
+                .iter()
+                .filter_map(|r| r.objective.get(i).or(r.objective.last()))
+                .sum()
+        })
+        .collect();
+    SolveReport {
+        iterations,
+        converged,
+        objective,
+    }
+}
 
 /// `X·Dᵀ` (n_samples, n_atoms), in parallel over fixed row chunks.
 pub(crate) fn correlate<T: Float>(dict: &Dictionary<T>, x: ArrayView2<'_, T>) -> Array2<T> {
@@ -24,6 +92,22 @@ pub(crate) fn correlate<T: Float>(dict: &Dictionary<T>, x: ArrayView2<'_, T>) ->
         .zip(x.axis_chunks_iter(Axis(0), CHUNK_ROWS).into_par_iter())
         .for_each(|(o, xc)| matmul_into(o, xc, atoms.t(), T::one(), false, Par::Seq));
     out
+}
+
+/// `out ← X·Aᵀ` for atoms `A` (rows), one parallel GEMM per block of [`STOP_BLOCK_ROWS`]
+/// rows: a row's correlations do not depend on the rows around it beyond its block.
+pub(crate) fn correlate_blocked<T: Float>(
+    mut out: ndarray::ArrayViewMut2<'_, T>,
+    x: ArrayView2<'_, T>,
+    atoms: ArrayView2<'_, T>,
+) {
+    let par = crate::linalg::par_global();
+    for (o, xb) in out
+        .axis_chunks_iter_mut(Axis(0), STOP_BLOCK_ROWS)
+        .zip(x.axis_chunks_iter(Axis(0), STOP_BLOCK_ROWS))
+    {
+        matmul_into(o, xb, atoms.t(), T::one(), false, par);
+    }
 }
 
 /// Checks `λ ≥ 0` (finite).
@@ -133,4 +217,58 @@ pub(crate) fn batch_objective<T: Float>(
         })
         .collect();
     parts.into_iter().sum()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::encode::{Fista, FistaVariant, IterativeEncoder};
+    use crate::rng::{randn, rng_from_seed};
+
+    /// A batch of more than one block is solved as its blocks: the codes are the blocks'
+    /// codes, bit for bit, and the report merges theirs.
+    #[test]
+    fn a_long_batch_is_solved_block_by_block() {
+        let mut rng = rng_from_seed(3);
+        let dict = Dictionary::<f64>::random(6, 5, &mut rng).unwrap();
+        let x = randn::<f64>(STOP_BLOCK_ROWS + 70, 5, &mut rng);
+        for variant in [FistaVariant::Standard, FistaVariant::Seed] {
+            let fista = Fista {
+                lambda: 0.1,
+                max_iter: 400,
+                tol: 1e-4,
+                variant,
+            };
+            let (all, report) = fista.solve(&dict, x.view(), None, true).unwrap();
+            let (head, x_tail) = x.view().split_at(Axis(0), STOP_BLOCK_ROWS);
+            let (a0, r0) = fista.solve(&dict, head, None, true).unwrap();
+            let (a1, r1) = fista.solve(&dict, x_tail, None, true).unwrap();
+            assert_eq!(all.slice(ndarray::s![..STOP_BLOCK_ROWS, ..]), a0);
+            assert_eq!(all.slice(ndarray::s![STOP_BLOCK_ROWS.., ..]), a1);
+            assert_ne!(
+                r0.iterations, r1.iterations,
+                "{variant:?}: blocks stop apart"
+            );
+            assert_eq!(report.iterations, r0.iterations.max(r1.iterations));
+            assert_eq!(report.converged, r0.converged && r1.converged);
+            let last = |r: &SolveReport, i: usize| r.objective[i.min(r.objective.len() - 1)];
+            for (i, &o) in report.objective.iter().enumerate() {
+                assert_eq!(o, last(&r0, i) + last(&r1, i));
+            }
+            // a warm start is split the same way
+            let init = all.mapv(|v| v * 0.5);
+            let (warm, _) = fista
+                .solve(&dict, x.view(), Some(init.view()), false)
+                .unwrap();
+            let (w1, _) = fista
+                .solve(
+                    &dict,
+                    x_tail,
+                    Some(init.slice(ndarray::s![STOP_BLOCK_ROWS.., ..])),
+                    false,
+                )
+                .unwrap();
+            assert_eq!(warm.slice(ndarray::s![STOP_BLOCK_ROWS.., ..]), w1);
+        }
+    }
 }

@@ -15,12 +15,20 @@
 //!   starts at `A = X·Dᵀ`, stops when the batch-joint `‖A_{k+1} − A_k‖_F / ‖A_k‖_F ≤ tol`
 //!   (1e-3) or after `max_iter` (500) iterations. Build it with [`Fista::seed`].
 //!
+//! Both stopping rules (the max over rows, the joint Frobenius ratio) are taken over a fixed
+//! block of rows, not over whatever batch the caller passes: rows `[0, 4096)`, `[4096,
+//! 8192)`, … ([`STOP_BLOCK_ROWS`](super::STOP_BLOCK_ROWS)) are solved as independent
+//! batches, each with its own iteration count. A batch of up to 4096 rows (a training
+//! mini-batch) is one block, exactly the seed's rule; a larger input gives the same codes
+//! whether it is passed whole or split at multiples of 4096 rows (`sparsecode encode
+//! --chunk`).
+//!
 //! The GEMM `Y·G` runs per fixed chunk of rows (rayon), each chunk fused with the
 //! thresholding and momentum step.
 
 use super::batch::{
-    batch_objective, check_init, check_lambda, check_max_iter, check_tol, correlate, Change,
-    CHUNK_ROWS,
+    batch_objective, check_init, check_lambda, check_max_iter, check_tol, correlate,
+    solve_in_blocks, Change, CHUNK_ROWS,
 };
 use super::threshold::soft_threshold;
 use super::{IterativeEncoder, SolveReport};
@@ -108,7 +116,21 @@ pub(crate) struct ProxGrad<T> {
 }
 
 impl<T: Float> ProxGrad<T> {
+    /// Solves `x` in fixed blocks of [`STOP_BLOCK_ROWS`](super::STOP_BLOCK_ROWS) rows, each
+    /// with its own stop.
     pub(crate) fn solve(
+        &self,
+        dict: &Dictionary<T>,
+        x: ArrayView2<'_, T>,
+        init: Option<ArrayView2<'_, T>>,
+        record: bool,
+    ) -> Result<(Array2<T>, SolveReport)> {
+        solve_in_blocks(x, init, dict.n_atoms(), |xb, ib| {
+            self.solve_block(dict, xb, ib, record)
+        })
+    }
+
+    fn solve_block(
         &self,
         dict: &Dictionary<T>,
         x: ArrayView2<'_, T>,

@@ -10,6 +10,10 @@
 //! given. Starts at 0 (or a warm start); stops when the largest relative change of a row is
 //! `≤ tol`, or after `max_iter` iterations. Every row of the result has at most `k`
 //! non-zeros.
+//!
+//! The largest relative change is taken over a fixed block of rows: rows `[0, 4096)`,
+//! `[4096, 8192)`, … ([`STOP_BLOCK_ROWS`](super::STOP_BLOCK_ROWS)) are solved as independent
+//! batches, so codes do not depend on a split of the input at multiples of 4096 rows.
 
 use super::batch::{
     batch_objective, check_init, check_max_iter, check_tol, correlate, Change, CHUNK_ROWS,
@@ -68,9 +72,8 @@ fn keep_largest<T: Float>(row: &[T], k: usize, out: &mut [T], idx: &mut Vec<usiz
     }
 }
 
-impl<T: Float> IterativeEncoder<T> for Iht<T> {
-    /// Starts from `init` (n_samples, n_atoms) when given.
-    fn solve(
+impl<T: Float> Iht<T> {
+    fn solve_block(
         &self,
         dict: &Dictionary<T>,
         x: ArrayView2<'_, T>,
@@ -180,6 +183,21 @@ impl<T: Float> IterativeEncoder<T> for Iht<T> {
             }
         }
         Ok((a, report))
+    }
+}
+
+impl<T: Float> IterativeEncoder<T> for Iht<T> {
+    /// Starts from `init` (n_samples, n_atoms) when given.
+    fn solve(
+        &self,
+        dict: &Dictionary<T>,
+        x: ArrayView2<'_, T>,
+        init: Option<ArrayView2<'_, T>>,
+        record: bool,
+    ) -> Result<(Array2<T>, SolveReport)> {
+        super::batch::solve_in_blocks(x, init, dict.n_atoms(), |xb, ib| {
+            self.solve_block(dict, xb, ib, record)
+        })
     }
 }
 

@@ -7,7 +7,9 @@
 //! ```
 //! The objective is non-increasing. Starts at 0 (or a warm start); stops when the largest
 //! relative change of a row `max_i ‖a_i^{k+1} − a_i^k‖ / ‖a_i^{k+1}‖ ≤ tol`, or after
-//! `max_iter` iterations. Shares its fused, chunked kernel with [`Fista`](super::Fista).
+//! `max_iter` iterations. Shares its fused, chunked kernel with [`Fista`](super::Fista); as
+//! there, the stopping rule is taken per fixed block of
+//! [`STOP_BLOCK_ROWS`](super::STOP_BLOCK_ROWS) (4096) rows.
 
 use super::fista::ProxGrad;
 use super::{IterativeEncoder, SolveReport};

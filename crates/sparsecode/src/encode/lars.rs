@@ -183,14 +183,7 @@ fn solve_all<T: Float>(
     };
     let n_atoms = dict.n_atoms();
     let mut codes = linalg::zeros_prefaulted(x.nrows(), n_atoms);
-    linalg::matmul_into(
-        codes.view_mut(),
-        signals,
-        atoms.t(),
-        T::one(),
-        false,
-        linalg::par_global(),
-    );
+    super::batch::correlate_blocked(codes.view_mut(), signals, atoms);
     let g = gram.as_standard_layout();
     let g = g.as_slice().expect("standard layout");
     codes

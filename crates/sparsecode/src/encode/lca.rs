@@ -14,6 +14,10 @@
 //! `½‖x − aD‖² + (λ²/2)‖a‖₀`. Starts at `U = 0` (or at the internal state whose threshold is
 //! the warm start); stops when the largest relative change of a row of `U` is `≤ tol`, or
 //! after `max_iter` steps. The Euler step is stable when `λ_max(G)/tau < 2`.
+//!
+//! The largest relative change is taken over a fixed block of rows: rows `[0, 4096)`,
+//! `[4096, 8192)`, … ([`STOP_BLOCK_ROWS`](super::STOP_BLOCK_ROWS)) are solved as independent
+//! batches, so codes do not depend on a split of the input at multiples of 4096 rows.
 
 use super::batch::{
     batch_objective, check_init, check_lambda, check_max_iter, check_tol, correlate, Change,
@@ -54,10 +58,8 @@ impl<T: Float> Default for Lca<T> {
     }
 }
 
-impl<T: Float> IterativeEncoder<T> for Lca<T> {
-    /// Starts from the state whose threshold is `init` (n_samples, n_atoms) when given:
-    /// `u = init + λ·sign(init)` (soft) or `u = init` (hard).
-    fn solve(
+impl<T: Float> Lca<T> {
+    fn solve_block(
         &self,
         dict: &Dictionary<T>,
         x: ArrayView2<'_, T>,
@@ -148,5 +150,21 @@ impl<T: Float> IterativeEncoder<T> for Lca<T> {
             }
         }
         Ok((a, report))
+    }
+}
+
+impl<T: Float> IterativeEncoder<T> for Lca<T> {
+    /// Starts from the state whose threshold is `init` (n_samples, n_atoms) when given:
+    /// `u = init + λ·sign(init)` (soft) or `u = init` (hard).
+    fn solve(
+        &self,
+        dict: &Dictionary<T>,
+        x: ArrayView2<'_, T>,
+        init: Option<ArrayView2<'_, T>>,
+        record: bool,
+    ) -> Result<(Array2<T>, SolveReport)> {
+        super::batch::solve_in_blocks(x, init, dict.n_atoms(), |xb, ib| {
+            self.solve_block(dict, xb, ib, record)
+        })
     }
 }

@@ -3,7 +3,9 @@
 //!
 //! Every solver is a small parameter struct (like a scikit-learn estimator) implementing
 //! [`Encoder`]; all work on a whole batch at once and run in parallel over signals with rayon.
-//! Results do not depend on the number of threads.
+//! Results do not depend on the number of threads, nor on a split of the signals into
+//! batches at multiples of [`STOP_BLOCK_ROWS`] (the iterative solvers stop per block of that
+//! many rows; OMP and LARS compute `X·Dᵀ` per block).
 
 mod lars;
 mod omp;
@@ -25,6 +27,7 @@ mod lipschitz;
 mod report;
 mod threshold;
 pub use admm::{Admm, AdmmVariant};
+pub use batch::STOP_BLOCK_ROWS;
 pub use fista::{Fista, FistaVariant};
 pub use iht::Iht;
 pub use ista::Ista;

@@ -8,7 +8,8 @@
 //! Batch-OMP (Rubinstein, Zibulevsky & Elad 2008, "Efficient implementation of the K-SVD
 //! algorithm using batch orthogonal matching pursuit", CS Technion TR) never forms the
 //! residual. With the Gram matrix `G = D·Dᵀ` and the initial correlations `α⁰ = D·x` (one big
-//! GEMM `X·Dᵀ` for the whole batch), the correlations of the residual are
+//! GEMM `X·Dᵀ` per block of
+//! [`STOP_BLOCK_ROWS`](super::STOP_BLOCK_ROWS) rows), the correlations of the residual are
 //! `α = α⁰ − G_{·,I}·γ`, the code on the support solves `G_{I,I}·γ = α⁰_I` by a Cholesky
 //! factor `L` of `G_{I,I}` that grows by one row per step (a forward substitution for the new
 //! row, the forward solution `z = L⁻¹α⁰_I` extended by one entry, one back substitution), and
@@ -133,14 +134,7 @@ impl<T: Float> Omp<T> {
         // The correlations X·Dᵀ are computed straight into the output, which Batch-OMP then
         // overwrites row by row with the codes.
         let mut codes = linalg::zeros_prefaulted(x.nrows(), atoms.nrows());
-        linalg::matmul_into(
-            codes.view_mut(),
-            x,
-            atoms.t(),
-            T::one(),
-            false,
-            linalg::par_global(),
-        );
+        super::batch::correlate_blocked(codes.view_mut(), x, atoms);
         let x_sq = self.tol.map(|_| squared_row_norms(x));
         batch_omp_in_place(
             gram,
