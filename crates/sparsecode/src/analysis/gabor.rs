@@ -17,6 +17,21 @@
 //! diagonal scaling), and the best of several starts (the two strongest Fourier peaks × a few
 //! envelope sizes) is kept. The reported error is the relative residual
 //! `‖atom − g‖² / ‖atom‖²` (0 = perfect).
+//!
+//! The fit is bounded to the patch (an `h × w` atom, side `s = max(h, w)`): the centre stays
+//! within the patch (`−½ ≤ x0 ≤ w − ½`, `−½ ≤ y0 ≤ h − ½`), the envelope widths within
+//! `[0.3, s]` pixels and the wavelength within `[2, 4s]` pixels (2 px is the finest carrier a
+//! pixel grid holds); a Levenberg–Marquardt step that leaves the box is refused.
+//!
+//! A good fit is not yet a Gabor: a 1–3 px dot, a constant or a patch-wide blob can be
+//! fitted by a degenerate Gabor. [`is_gabor_like`] (and [`GaborFit::gabor_like`]) accepts
+//! only a Gabor with
+//! - at least half a cycle of the carrier under the envelope: `2σx/Λ ≥ ½` (the carrier's
+//!   cycles within ±σx along the wave vector);
+//! - an envelope inside the patch: centre inside the patch and `1 ≤ σx, σy ≤ min(h, w)/2`
+//!   (narrower than a pixel is a dot, wider than half the patch is not localised).
+//!
+//! [`save_gabor_histograms`] counts and plots only Gabor-like fits with a small error.
 
 use crate::io::{NpzArchive, NpzValue};
 use crate::{validate, Error, Result};
@@ -107,6 +122,35 @@ pub struct GaborFit {
     pub gabor: Gabor,
     /// `‖atom − g‖²/‖atom‖²`.
     pub error: f64,
+    /// Whether the fitted parameters describe a Gabor at all ([`is_gabor_like`] on the
+    /// atom's size), whatever the error.
+    pub gabor_like: bool,
+}
+
+impl GaborFit {
+    /// Gabor-like ([`GaborFit::gabor_like`]) and fitted with relative error `< max_error`:
+    /// the atoms that the Gabor statistics count.
+    pub fn accepted(&self, max_error: f64) -> bool {
+        self.gabor_like && self.error < max_error
+    }
+}
+
+/// Least number of carrier cycles within ±σx of the centre along the wave vector
+/// (`2σx/Λ`) for a fit to count as a Gabor.
+pub const MIN_CYCLES: f64 = 0.5;
+
+/// Whether `g` fitted to an `h × w` patch is a Gabor: at least [`MIN_CYCLES`] carrier cycles
+/// under the envelope (`2σx/Λ ≥ ½`) and an envelope inside the patch (centre inside,
+/// `1 ≤ σx, σy ≤ min(h, w)/2` pixels). See the module doc.
+pub fn is_gabor_like(g: &Gabor, h: usize, w: usize) -> bool {
+    let half = h.min(w) as f64 / 2.0;
+    let centre_inside =
+        (-0.5..=w as f64 - 0.5).contains(&g.x0) && (-0.5..=h as f64 - 0.5).contains(&g.y0);
+    let widths_inside = [g.sigma_x, g.sigma_y]
+        .iter()
+        .all(|&sd| (1.0..=half).contains(&sd));
+    let cycles = 2.0 * g.sigma_x / g.lambda;
+    centre_inside && widths_inside && cycles >= MIN_CYCLES
 }
 
 #[inline]
@@ -162,11 +206,52 @@ fn linear_phase(p: &mut [f64; 8], img: &ArrayView2<'_, f64>) {
     p[6] = (-beta).atan2(alpha);
 }
 
+/// The box the fit stays in (see the module doc): centre inside the patch, envelope widths
+/// in `[0.3, s]`, wavelength in `[2, 4s]`, `s = max(h, w)`.
+struct Bounds {
+    x0: (f64, f64),
+    y0: (f64, f64),
+    sigma: (f64, f64),
+    lambda: (f64, f64),
+}
+
+impl Bounds {
+    fn of(h: usize, w: usize) -> Self {
+        let side = h.max(w) as f64;
+        Bounds {
+            x0: (-0.5, w as f64 - 0.5),
+            y0: (-0.5, h as f64 - 0.5),
+            sigma: (0.3, side.max(0.3)),
+            lambda: (2.0, (4.0 * side).max(2.0)),
+        }
+    }
+
+    fn contains(&self, p: &[f64; 8]) -> bool {
+        let inside = |v: f64, (lo, hi): (f64, f64)| v >= lo && v <= hi;
+        inside(p[0], self.x0)
+            && inside(p[1], self.y0)
+            && inside(p[3].abs(), self.sigma)
+            && inside(p[4].abs(), self.sigma)
+            && inside(p[5].abs(), self.lambda)
+    }
+
+    /// `p` moved into the box (a starting point).
+    fn clamp(&self, mut p: [f64; 8]) -> [f64; 8] {
+        p[0] = p[0].clamp(self.x0.0, self.x0.1);
+        p[1] = p[1].clamp(self.y0.0, self.y0.1);
+        p[3] = p[3].abs().clamp(self.sigma.0, self.sigma.1);
+        p[4] = p[4].abs().clamp(self.sigma.0, self.sigma.1);
+        p[5] = p[5].abs().clamp(self.lambda.0, self.lambda.1);
+        p
+    }
+}
+
 #[allow(clippy::needless_range_loop)] // 8×8 normal equations read best with indices
 /// Levenberg–Marquardt refinement from `p`; returns the final parameters and squared error.
 fn levenberg_marquardt(
     mut p: [f64; 8],
     img: &ArrayView2<'_, f64>,
+    bounds: &Bounds,
     max_iter: usize,
 ) -> ([f64; 8], f64) {
     let n = img.len();
@@ -216,7 +301,7 @@ fn levenberg_marquardt(
             for a in 0..8 {
                 q[a] -= delta[a];
             }
-            if q[3].abs() < 0.3 || q[4].abs() < 0.3 || q[5].abs() < 1.5 {
+            if !bounds.contains(&q) {
                 mu *= 10.0;
                 continue;
             }
@@ -312,7 +397,8 @@ fn fourier_peaks(img: &ArrayView2<'_, f64>, count: usize) -> Vec<(f64, f64)> {
     out
 }
 
-/// Fits one atom (an `h × w` image). Errors: empty, non-finite, or all-zero atom.
+/// Fits one atom (an `h × w` image) within the patch's bounds, and says whether the fit is
+/// Gabor-like (see the module doc). Errors: empty, non-finite, or all-zero atom.
 pub fn fit_gabor(atom: ArrayView2<'_, f64>) -> Result<GaborFit> {
     validate::finite_non_empty(&atom, "atom")?;
     let energy = sq(atom
@@ -338,6 +424,7 @@ pub fn fit_gabor(atom: ArrayView2<'_, f64>) -> Result<GaborFit> {
     }
     // for a Gaussian envelope e², the energy spread per axis is σ²/2
     let sigma0 = (spread / energy).sqrt().max(0.8);
+    let bounds = Bounds::of(h, w);
     let mut best: Option<([f64; 8], f64)> = None;
     for (fx, fy) in fourier_peaks(&atom, 2) {
         let f = (fx * fx + fy * fy)
@@ -346,18 +433,20 @@ pub fn fit_gabor(atom: ArrayView2<'_, f64>) -> Result<GaborFit> {
         let theta = fy.atan2(fx);
         for scale in [0.7, 1.0, 1.5] {
             let s = sigma0 * scale;
-            let mut p = [cx, cy, theta, s, s, 1.0 / f, 0.0, 1.0];
+            let mut p = bounds.clamp([cx, cy, theta, s, s, 1.0 / f, 0.0, 1.0]);
             linear_phase(&mut p, &atom);
-            let (q, c) = levenberg_marquardt(p, &atom, 60);
+            let (q, c) = levenberg_marquardt(p, &atom, &bounds, 60);
             if best.as_ref().is_none_or(|b| c < b.1) {
                 best = Some((q, c));
             }
         }
     }
     let (p, c) = best.ok_or_else(|| Error::numerical("Gabor fit", "no starting point"))?;
+    let gabor = Gabor::from_vec(&p);
     Ok(GaborFit {
-        gabor: Gabor::from_vec(&p),
+        gabor,
         error: c / energy,
+        gabor_like: is_gabor_like(&gabor, h, w),
     })
 }
 
@@ -385,8 +474,8 @@ pub fn fit_gabors(atoms: ArrayView2<'_, f64>, h: usize, w: usize) -> Result<Vec<
 }
 
 /// Writes fits as `.npz` with the seed's keys (`x0`, `y0`, `sigmax`, `sigmay`, `theta`,
-/// `phase`, `Lambda`, plus `amplitude`, `fit_error` and the fitted images `wavelet`
-/// (n_atoms × h × w)).
+/// `phase`, `Lambda`, plus `amplitude`, `fit_error`, `gabor_like` (1 or 0, see
+/// [`is_gabor_like`]) and the fitted images `wavelet` (n_atoms × h × w)).
 pub fn save_gabor_npz(path: impl AsRef<Path>, fits: &[GaborFit], h: usize, w: usize) -> Result<()> {
     let col = |f: &dyn Fn(&GaborFit) -> f64| Array1::from_iter(fits.iter().map(f));
     let mut wavelet = Array3::<f64>::zeros((fits.len(), h, w));
@@ -405,12 +494,19 @@ pub fn save_gabor_npz(path: impl AsRef<Path>, fits: &[GaborFit], h: usize, w: us
         .add("Lambda", NpzValue::float(&col(&|f| f.gabor.lambda)))
         .add("amplitude", NpzValue::float(&col(&|f| f.gabor.amplitude)))
         .add("fit_error", NpzValue::float(&col(&|f| f.error)))
+        .add(
+            "gabor_like",
+            NpzValue::float(&col(&|f| if f.gabor_like { 1.0 } else { 0.0 })),
+        )
         .add("wavelet", NpzValue::float(&wavelet));
     npz.write(path, true)
 }
 
-/// Histograms (PNG) of orientation (degrees), spatial frequency (cycles/pixel) and envelope
-/// widths (pixels) of the fits with relative error below `max_error`.
+/// Histograms (PNG) `{prefix}orientation.png`, `{prefix}frequency.png` and
+/// `{prefix}envelope.png` of orientation (degrees, 0–180), spatial frequency (cycles/pixel,
+/// 0–0.5) and envelope widths (pixels) of the accepted fits ([`GaborFit::accepted`]:
+/// Gabor-like with relative error below `max_error`); the titles say how many of the atoms
+/// that is. With no accepted fit the figures have empty axes.
 pub fn save_gabor_histograms(
     dir: impl AsRef<Path>,
     prefix: &str,
@@ -418,17 +514,20 @@ pub fn save_gabor_histograms(
     max_error: f64,
 ) -> Result<()> {
     let dir = dir.as_ref();
-    let good: Vec<&GaborFit> = fits.iter().filter(|f| f.error < max_error).collect();
-    if good.is_empty() {
-        return Err(Error::param(
-            "fits",
-            format!("no atom fits a Gabor with relative error < {max_error}"),
-        ));
-    }
-    let n = good.len();
-    crate::viz::plot_histograms(
+    let good: Vec<&GaborFit> = fits.iter().filter(|f| f.accepted(max_error)).collect();
+    let counted = format!(
+        "{} of {} atoms Gabor-like, error < {max_error}",
+        good.len(),
+        fits.len()
+    );
+    let widest = good
+        .iter()
+        .map(|f| f.gabor.sigma_x.max(f.gabor.sigma_y))
+        .fold(1.0f64, f64::max)
+        .ceil();
+    crate::viz::plot_histograms_in(
         dir.join(format!("{prefix}orientation.png")),
-        &format!("Gabor orientation ({n} atoms)"),
+        &format!("Gabor orientation ({counted})"),
         "orientation of the wave vector (degrees)",
         &[(
             "theta".into(),
@@ -436,10 +535,11 @@ pub fn save_gabor_histograms(
         )],
         18,
         false,
+        Some((0.0, 180.0)),
     )?;
-    crate::viz::plot_histograms(
+    crate::viz::plot_histograms_in(
         dir.join(format!("{prefix}frequency.png")),
-        &format!("Gabor spatial frequency ({n} atoms)"),
+        &format!("Gabor spatial frequency ({counted})"),
         "frequency 1/Lambda (cycles/pixel)",
         &[(
             "1/Lambda".into(),
@@ -447,10 +547,11 @@ pub fn save_gabor_histograms(
         )],
         20,
         false,
+        Some((0.0, 0.5)),
     )?;
-    crate::viz::plot_histograms(
+    crate::viz::plot_histograms_in(
         dir.join(format!("{prefix}envelope.png")),
-        &format!("Gabor envelope ({n} atoms)"),
+        &format!("Gabor envelope ({counted})"),
         "envelope width (pixels)",
         &[
             (
@@ -464,6 +565,7 @@ pub fn save_gabor_histograms(
         ],
         20,
         false,
+        Some((0.0, widest)),
     )
 }
 
@@ -495,6 +597,70 @@ mod tests {
         );
         assert!((wrap(g.phase - truth.phase)).abs() < 1e-2);
         assert!((g.amplitude - truth.amplitude).abs() < 1e-2);
+        assert!(fit.gabor_like && fit.accepted(0.5), "{fit:?}");
+    }
+
+    /// A 16×16 patch that is zero but for `dot` (a square of `size` pixels at (r, c)).
+    fn dot(size: usize, r: usize, c: usize) -> Array2<f64> {
+        let mut a = Array2::zeros((16, 16));
+        a.slice_mut(ndarray::s![r..r + size, c..c + size]).fill(1.0);
+        a
+    }
+
+    #[test]
+    fn dots_are_not_gabor_like() {
+        for (size, r, c) in [(1, 7, 8), (1, 0, 0), (2, 5, 9), (3, 6, 6), (3, 12, 1)] {
+            let fit = fit_gabor(dot(size, r, c).view()).unwrap();
+            assert!(!fit.gabor_like, "{size}-px dot at ({r}, {c}): {fit:?}");
+            assert!(!fit.accepted(0.5));
+        }
+        // a centre-surround dot (a 1-px spike on a ring of the opposite sign) either
+        let mut a = dot(3, 6, 6) * -0.2;
+        a[[7, 7]] = 1.0;
+        let fit = fit_gabor(a.view()).unwrap();
+        assert!(!fit.gabor_like, "centre-surround dot: {fit:?}");
+    }
+
+    #[test]
+    fn constant_and_noise_patches_are_not_gabors() {
+        let fit = fit_gabor(Array2::<f64>::ones((16, 16)).view()).unwrap();
+        assert!(!fit.accepted(0.5), "constant: {fit:?}");
+        // the envelope stays within the bounds of the patch
+        assert!(
+            fit.gabor.sigma_x <= 16.0 && fit.gabor.sigma_y <= 16.0,
+            "{fit:?}"
+        );
+        assert!(fit.gabor.lambda <= 64.0, "{fit:?}");
+        let mut rng = crate::rng::rng_from_seed(5);
+        for _ in 0..3 {
+            let noise = crate::rng::randn::<f64>(16, 16, &mut rng);
+            let fit = fit_gabor(noise.view()).unwrap();
+            assert!(!fit.accepted(0.5), "noise: {fit:?}");
+        }
+    }
+
+    #[test]
+    fn fits_stay_in_the_patch_and_histograms_have_fixed_axes() {
+        let mut rng = crate::rng::rng_from_seed(6);
+        let atoms = crate::rng::randn::<f64>(6, 64, &mut rng);
+        let fits = fit_gabors(atoms.view(), 8, 8).unwrap();
+        for f in &fits {
+            let g = f.gabor;
+            assert!(
+                g.sigma_x <= 8.0 && g.sigma_y <= 8.0 && g.lambda <= 32.0,
+                "{g:?}"
+            );
+            assert!(
+                (-0.5..=7.5).contains(&g.x0) && (-0.5..=7.5).contains(&g.y0),
+                "{g:?}"
+            );
+        }
+        // no accepted fit (noise): the figures are still written, with empty axes
+        let dir = tempfile::tempdir().unwrap();
+        save_gabor_histograms(dir.path(), "g_", &fits, 1e-9).unwrap();
+        for name in ["g_orientation.png", "g_frequency.png", "g_envelope.png"] {
+            assert!(dir.path().join(name).exists(), "{name}");
+        }
     }
 
     #[test]

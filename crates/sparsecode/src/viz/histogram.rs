@@ -18,21 +18,48 @@ pub fn plot_histograms(
     bins: usize,
     log_y: bool,
 ) -> Result<()> {
+    plot_histograms_in(path, title, x_label, data, bins, log_y, None)
+}
+
+/// [`plot_histograms`] with the bins spanning `range` (lo < hi, finite) when given, instead
+/// of the data's extent: values outside are left out, and data sets without any value (or
+/// none at all) give empty axes rather than an error, so a figure always has the same,
+/// readable axis.
+///
+/// Errors: `bins == 0`, a bad range; without a range as [`plot_histograms`].
+pub fn plot_histograms_in(
+    path: impl AsRef<Path>,
+    title: &str,
+    x_label: &str,
+    data: &[(String, Vec<f64>)],
+    bins: usize,
+    log_y: bool,
+    range: Option<(f64, f64)>,
+) -> Result<()> {
     if bins == 0 {
         return Err(Error::param("bins", "must be >= 1"));
     }
-    if data.is_empty() {
+    if let Some((lo, hi)) = range {
+        if !(lo.is_finite() && hi.is_finite() && lo < hi) {
+            return Err(Error::param(
+                "range",
+                format!("must be finite with lo < hi, got ({lo}, {hi})"),
+            ));
+        }
+    }
+    if data.is_empty() && range.is_none() {
         return Err(Error::Empty {
             what: "histogram data".into(),
         });
     }
-    let (lo, hi) = data
-        .iter()
-        .flat_map(|(_, v)| v.iter())
-        .filter(|v| v.is_finite())
-        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &v| {
-            (lo.min(v), hi.max(v))
-        });
+    let (lo, hi) = range.unwrap_or_else(|| {
+        data.iter()
+            .flat_map(|(_, v)| v.iter())
+            .filter(|v| v.is_finite())
+            .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &v| {
+                (lo.min(v), hi.max(v))
+            })
+    });
     if lo > hi {
         return Err(Error::param("data", "no finite value to histogram"));
     }

@@ -24,7 +24,7 @@ mod scale;
 
 pub use self::gif::save_gif;
 pub use grid::{atom_grid, atom_grid_with, save_atom_grid, save_atom_grid_with, GridOptions};
-pub use histogram::plot_histograms;
+pub use histogram::{plot_histograms, plot_histograms_in};
 pub use image_out::{gray_image, rgb_image, save_gray_png, save_image_png, save_rgb_png, upscale};
 pub use plot::{plot_lines, Series};
 pub use scale::Scale;
