@@ -14,3 +14,40 @@ pub fn bar(len: u64, what: &str) -> ProgressBar {
     pb.set_prefix(what.to_string());
     pb
 }
+
+/// The library's [`sparsecode::observe::Observer`] drawn as a progress bar; notes go to
+/// stderr as lines (the bar is cleared first, so nothing is glued to it).
+pub struct BarObserver {
+    bar: ProgressBar,
+    quiet: bool,
+}
+
+impl BarObserver {
+    /// A bar titled `what`, hidden with `quiet`.
+    pub fn new(what: &str, quiet: bool) -> Self {
+        let bar = bar(0, what);
+        if quiet {
+            bar.set_draw_target(indicatif::ProgressDrawTarget::hidden());
+        }
+        Self { bar, quiet }
+    }
+}
+
+impl sparsecode::observe::Observer for BarObserver {
+    fn start(&mut self, what: &str, done: usize, total: usize) {
+        self.bar.set_length(total as u64);
+        self.bar.set_position(done as u64);
+        self.bar.set_message(what.to_string());
+    }
+    fn step(&mut self, done: usize, message: &str) -> bool {
+        self.bar.set_position(done as u64);
+        self.bar.set_message(message.to_string());
+        true
+    }
+    fn note(&mut self, message: &str) {
+        self.bar.finish_and_clear();
+        if !self.quiet {
+            eprintln!("{message}");
+        }
+    }
+}

@@ -103,6 +103,22 @@ fn a_tiny_file_declaring_80_gb_is_one_error_line_everywhere() {
         use std::io::Write;
         let bytes = std::fs::read(&huge).unwrap();
         let mut z = zip::ZipWriter::new(std::io::Cursor::new(&mut npz));
+        // valid settings (numpy bytes string), then the hostile dictionary record
+        let settings =
+            serde_json::to_string(&sparsecode::pipeline::localized::LocalizedConfig::default())
+                .unwrap();
+        let sp = d.join("settings.npy");
+        raw_npy(
+            &sp,
+            &format!(
+                "{{'descr': '|S{}', 'fortran_order': False, 'shape': (), }}",
+                settings.len()
+            ),
+            settings.as_bytes(),
+        );
+        z.start_file("settings.npy", zip::write::SimpleFileOptions::default())
+            .unwrap();
+        z.write_all(&std::fs::read(&sp).unwrap()).unwrap();
         z.start_file("phi.npy", zip::write::SimpleFileOptions::default())
             .unwrap();
         z.write_all(&bytes).unwrap();

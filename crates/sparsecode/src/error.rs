@@ -71,6 +71,12 @@ pub enum Error {
         /// Bytes allowed.
         limit: u64,
     },
+    /// The observer of a run asked it to stop (Ctrl-C); checkpoints written before stay valid.
+    #[error("interrupted: {what}")]
+    Interrupted {
+        /// Where the run stopped.
+        what: String,
+    },
     /// Underlying I/O error without a path.
     #[error("I/O error: {0}")]
     Io(#[from] std::io::Error),

@@ -17,7 +17,9 @@
 //! - [`data`]: images, patches, whitening, data-set loaders;
 //! - [`io`]: `.npy` / `.npz`;
 //! - [`viz`]: pictures (atom tiles, GIFs, plots);
-//! - [`linalg`]: the ndarray ↔ faer bridge.
+//! - [`linalg`]: the ndarray ↔ faer bridge;
+//! - [`pipeline`]: the seed documents' experiments end to end (what `sparsecode train` runs);
+//! - [`observe`]: progress reports and stopping of long runs.
 
 pub mod analysis;
 pub mod compress;
@@ -30,6 +32,8 @@ mod float;
 pub mod io;
 pub mod learn;
 pub mod linalg;
+pub mod observe;
+pub mod pipeline;
 pub mod rng;
 pub mod validate;
 pub mod viz;

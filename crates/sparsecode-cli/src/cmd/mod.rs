@@ -6,4 +6,3 @@ pub mod autoencoder;
 pub mod csc;
 pub mod encode;
 pub mod train;
-pub mod train_omp;
