@@ -313,15 +313,28 @@ pub struct PcaArgs {
 
 /// Runs the command.
 pub fn run(args: Args) -> Result<()> {
-    match args.command {
+    let result = match args.command {
         AnalyzeCommand::Measures(a) => measures(a),
         AnalyzeCommand::Threshold(a) => threshold(a),
         AnalyzeCommand::Diff(a) => diff(a),
         AnalyzeCommand::Omp(a) => omp(a),
         AnalyzeCommand::Dictionary(a) => dictionary(a),
         AnalyzeCommand::Pca(a) => pca(a),
-    }
+    };
+    result.map_err(|e| crate::flags::name_flag(e, FLAGS))
 }
+
+/// The library's parameter names and the flags that set them.
+const FLAGS: &[(&str, &str)] = &[
+    ("theta", "--theta/--thetas"),
+    ("window", "--windows"),
+    ("transform_alpha", "--transform-alpha"),
+    ("alpha", "--alpha"),
+    ("tol", "--tol"),
+    ("n_components", "--n-components"),
+    ("bins", "--bins"),
+    ("max_iter", "--max-iter"),
+];
 
 fn out_dir(out: &Path) -> Result<()> {
     std::fs::create_dir_all(out).map_err(|e| Error::file(out, format!("cannot create: {e}")))
