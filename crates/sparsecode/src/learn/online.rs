@@ -34,6 +34,40 @@ use ndarray::{Array2, ArrayView2};
 use rand::Rng as _;
 use rand_distr::{Distribution, Normal};
 
+/// The sufficient statistics of a mini-batch (or of a worker's share of one) with codes `A`:
+/// `AᵀA` (k×k), `AᵀX` (k×f), the summed cost `Σ ½‖x − a·D‖² + λ‖a‖₁` and the number of
+/// signals. Shares add up to the batch ([`BatchStats::add`]): `k² + k·f + 2` numbers per
+/// worker and step, whatever the batch size.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BatchStats<T> {
+    /// `AᵀA` (k×k).
+    pub ata: Array2<T>,
+    /// `AᵀX` (k×f).
+    pub atx: Array2<T>,
+    /// `Σ_i ½‖x_i − a_i·D‖² + λ‖a_i‖₁` over the share, in f64.
+    pub cost: f64,
+    /// Number of signals in the share.
+    pub n_samples: usize,
+}
+
+impl<T: Float> BatchStats<T> {
+    /// Adds another share's statistics (the sum is associative up to rounding).
+    pub fn add(&mut self, other: &BatchStats<T>) -> Result<()> {
+        if self.ata.dim() != other.ata.dim() || self.atx.dim() != other.atx.dim() {
+            return Err(Error::shape(
+                "batch statistics",
+                format!("{:?} and {:?}", self.ata.dim(), self.atx.dim()),
+                format!("{:?} and {:?}", other.ata.dim(), other.atx.dim()),
+            ));
+        }
+        self.ata += &other.ata;
+        self.atx += &other.atx;
+        self.cost += other.cost;
+        self.n_samples += other.n_samples;
+        Ok(())
+    }
+}
+
 /// Online dictionary learning (Mairal et al.); see the module doc.
 pub struct OnlineDictionaryLearning<T: Float> {
     /// Current atoms (norm ≤ 1; [`Learner::atoms`] returns them normalised).
@@ -73,17 +107,9 @@ impl<T: Float> OnlineDictionaryLearning<T> {
         let b = x.nrows();
         let dict = Dictionary::new_unnormalized(self.atoms.clone())?;
         dict.check_signals(&x)?;
-        let mut codes = self.encoder.encode(&dict, x)?;
+        let codes = self.encoder.encode(&dict, x)?;
         let cost = super::lasso_value(x, codes.view(), self.atoms.view(), self.lambda) / b as f64;
-        // forgetting factor (scikit-learn's `_update_inner_stats`)
-        let bs = self.batch_size.max(1) as f64;
-        let t = self.iteration as f64;
-        let theta = if t < bs - 1.0 {
-            (t + 1.0) * bs
-        } else {
-            bs * bs + t + 1.0 - bs
-        };
-        let beta = T::of((theta + 1.0 - bs) / (theta + 1.0));
+        let beta = self.forgetting_factor();
         let inv_b = T::one() / T::of(b as f64);
         self.stat_a.mapv_inplace(|v| v * beta);
         linalg::matmul_into(
@@ -103,18 +129,80 @@ impl<T: Float> OnlineDictionaryLearning<T> {
             true,
             linalg::par_global(),
         );
-        self.update_dict(x, &mut codes, rng)?;
+        self.update_dict(x, rng)?;
         self.iteration += 1;
         Ok(cost)
     }
 
-    /// One block-coordinate-descent pass over the atoms.
-    fn update_dict(
+    /// The forgetting factor β of the next mini-batch (scikit-learn's `_update_inner_stats`).
+    fn forgetting_factor(&self) -> T {
+        let bs = self.batch_size.max(1) as f64;
+        let t = self.iteration as f64;
+        let theta = if t < bs - 1.0 {
+            (t + 1.0) * bs
+        } else {
+            bs * bs + t + 1.0 - bs
+        };
+        T::of((theta + 1.0 - bs) / (theta + 1.0))
+    }
+
+    /// Step 1 of a mini-batch on a share `x` of it, without changing the learner: the codes of
+    /// `x` on the current atoms and their sufficient statistics ([`BatchStats`]). The shares'
+    /// statistics add up ([`BatchStats::add`]) to the whole batch's, so workers can compute
+    /// them apart and a driver applies the sum with [`apply_stats`](Self::apply_stats): this
+    /// is what distributed learning calls. Equals [`partial_fit`](Self::partial_fit) on the
+    /// whole batch to rounding.
+    pub fn batch_stats(&self, x: ArrayView2<'_, T>) -> Result<BatchStats<T>> {
+        let dict = Dictionary::new_unnormalized(self.atoms.clone())?;
+        dict.check_signals(&x)?;
+        let codes = self.encoder.encode(&dict, x)?;
+        let cost = super::lasso_value(x, codes.view(), self.atoms.view(), self.lambda);
+        Ok(BatchStats {
+            ata: linalg::matmul(codes.t(), codes.view()),
+            atx: linalg::matmul(codes.t(), x),
+            cost,
+            n_samples: x.nrows(),
+        })
+    }
+
+    /// Steps 2–3 of a mini-batch from its summed statistics: the forgetting factor, the
+    /// statistics update and one block-coordinate pass over the atoms. `batch` holds the rows
+    /// an unused atom is re-drawn from (the whole mini-batch, in order, for the same result as
+    /// [`partial_fit`](Self::partial_fit)). Returns the batch cost (mean over its signals).
+    pub fn apply_stats(
         &mut self,
-        x: ArrayView2<'_, T>,
-        codes: &mut Array2<T>,
+        stats: &BatchStats<T>,
+        batch: ArrayView2<'_, T>,
         rng: &mut Rng,
-    ) -> Result<()> {
+    ) -> Result<f64> {
+        let (k, f) = self.atoms.dim();
+        if stats.ata.dim() != (k, k) || stats.atx.dim() != (k, f) {
+            return Err(Error::shape(
+                "batch statistics",
+                format!("AᵀA ({k}, {k}) and AᵀX ({k}, {f})"),
+                format!("{:?} and {:?}", stats.ata.dim(), stats.atx.dim()),
+            ));
+        }
+        if stats.n_samples == 0 || batch.nrows() == 0 {
+            return Err(Error::Empty {
+                what: "mini-batch".into(),
+            });
+        }
+        validate::finite(&stats.ata, "AᵀA")?;
+        validate::finite(&stats.atx, "AᵀX")?;
+        let beta = self.forgetting_factor();
+        let inv_b = T::one() / T::of(stats.n_samples as f64);
+        self.stat_a
+            .zip_mut_with(&stats.ata, |s, &g| *s = *s * beta + g * inv_b);
+        self.stat_b
+            .zip_mut_with(&stats.atx, |s, &g| *s = *s * beta + g * inv_b);
+        self.update_dict(batch, rng)?;
+        self.iteration += 1;
+        Ok(stats.cost / stats.n_samples as f64)
+    }
+
+    /// One block-coordinate-descent pass over the atoms.
+    fn update_dict(&mut self, x: ArrayView2<'_, T>, rng: &mut Rng) -> Result<()> {
         let k = self.atoms.nrows();
         let thr = T::of(1e-6);
         for j in 0..k {
@@ -138,7 +226,6 @@ impl<T: Float> OnlineDictionaryLearning<T> {
                 for (d, &v) in self.atoms.row_mut(j).iter_mut().zip(xi.iter()) {
                     *d = v + T::of(normal.sample(rng));
                 }
-                codes.column_mut(j).fill(T::zero());
             }
             let n = num_traits::Float::sqrt(self.atoms.row(j).dot(&self.atoms.row(j)));
             if n > T::one() {
@@ -296,5 +383,53 @@ mod tests {
         let mut d = array![[1.0f32, 0.0]];
         let a = array![[1.0f32]];
         assert!(online_step(x.view(), &mut d, a.view(), f32::NAN).is_err());
+    }
+
+    /// The split step (statistics of shares, summed, applied) equals the fused mini-batch step
+    /// to rounding, over several batches including an unused-atom re-draw.
+    #[test]
+    fn statistics_of_shares_summed_equal_the_whole_batch() {
+        use crate::encode::LassoLars;
+        let mut rng = rng_from_seed(11);
+        let x = randn::<f64>(120, 12, &mut rng);
+        let init = randn::<f64>(10, 12, &mut rng);
+        let coder = || -> Box<dyn Encoder<f64>> {
+            Box::new(LassoLars {
+                alpha: 0.05,
+                ..LassoLars::default()
+            })
+        };
+        let mut fused = OnlineDictionaryLearning::new(init.clone(), coder(), 0.05 * 12.0).unwrap();
+        let mut split = OnlineDictionaryLearning::new(init, coder(), 0.05 * 12.0).unwrap();
+        fused.batch_size = 40;
+        split.batch_size = 40;
+        let (mut r1, mut r2) = (rng_from_seed(3), rng_from_seed(3));
+        for batch in x.axis_chunks_iter(ndarray::Axis(0), 40) {
+            let c1 = fused.partial_fit(batch, &mut r1).unwrap();
+            // three uneven shares, summed in a tree
+            let shares = [
+                batch.slice(ndarray::s![..7, ..]),
+                batch.slice(ndarray::s![7..30, ..]),
+                batch.slice(ndarray::s![30.., ..]),
+            ];
+            let mut stats = split.batch_stats(shares[0]).unwrap();
+            let mut right = split.batch_stats(shares[1]).unwrap();
+            right.add(&split.batch_stats(shares[2]).unwrap()).unwrap();
+            stats.add(&right).unwrap();
+            assert_eq!(stats.n_samples, 40);
+            let c2 = split.apply_stats(&stats, batch, &mut r2).unwrap();
+            assert!((c1 - c2).abs() <= 1e-10 * c1.abs(), "{c1} {c2}");
+        }
+        let diff = (&fused.atoms - &split.atoms)
+            .iter()
+            .fold(0.0f64, |m, v| m.max(v.abs()));
+        assert!(diff < 1e-9, "{diff}");
+        let wrong = BatchStats {
+            ata: Array2::<f64>::zeros((3, 3)),
+            atx: Array2::zeros((3, 12)),
+            cost: 0.0,
+            n_samples: 5,
+        };
+        assert!(split.apply_stats(&wrong, x.view(), &mut r2).is_err());
     }
 }
