@@ -1,0 +1,906 @@
+//! `sparsecode._core`: the Python extension module of sparsecode (PyO3, abi3 ≥ 3.10).
+//!
+//! Thin bindings: every function converts its arguments, builds the library's parameter
+//! struct from its `Default` (so the library's defaults stay the only defaults: an argument
+//! left at `None` keeps them), releases the GIL, runs the library call (in a rayon pool of
+//! `threads` workers when asked) and converts the result. The pure-Python package
+//! `sparsecode` (in `python/sparsecode/`) gives these functions their public, documented
+//! signatures; dtype conversion (anything but float32/float64 becomes float64) happens there.
+//!
+//! Arrays come in as numpy views with their own strides (C, F or sliced: no copy; the
+//! library's faer bridge accepts any strides) and go out as owned arrays moved into numpy
+//! (no copy), in the input's dtype. Library errors become `ValueError` (shapes, NaN, empty
+//! input, parameters), `OSError` (files) or `sparsecode.SparsecodeError` (numerical
+//! failures); a panic is caught and raised as `SparsecodeError`, never carried across the
+//! boundary.
+
+use numpy::{IntoPyArray, PyReadonlyArray2};
+use pyo3::create_exception;
+use pyo3::exceptions::{PyException, PyKeyboardInterrupt, PyOSError, PyValueError};
+use pyo3::prelude::*;
+use std::panic::AssertUnwindSafe;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+
+use ndarray::{Array2, ArrayView2};
+use sparsecode::encode::{
+    Admm, AdmmVariant, Encoder, Fista, FistaVariant, Iht, Ista, IterativeEncoder, Lars, LassoLars,
+    Lca, Omp, SolveReport, Threshold, ThresholdKind,
+};
+use sparsecode::learn::dictionary_learning::{
+    self as dl, DictionaryLearning, FitAlgorithm, TransformAlgorithm,
+};
+use sparsecode::{Dictionary, Error, Float};
+
+create_exception!(
+    _core,
+    SparsecodeError,
+    PyException,
+    "An error of the sparsecode library that is not a bad argument (numerical failure, internal error)."
+);
+
+// ---------------------------------------------------------------------------------------------
+// Errors, threads, GIL
+// ---------------------------------------------------------------------------------------------
+
+/// The library's error as the Python exception a numpy/scikit-learn user expects.
+fn to_py_err(e: Error) -> PyErr {
+    let msg = e.to_string();
+    match e {
+        Error::ShapeMismatch { .. }
+        | Error::NonFinite { .. }
+        | Error::Empty { .. }
+        | Error::ZeroAtom { .. }
+        | Error::InvalidParameter { .. } => PyValueError::new_err(msg),
+        Error::File { .. } | Error::Io(_) => PyOSError::new_err(msg),
+        _ => SparsecodeError::new_err(msg),
+    }
+}
+
+/// Default number of threads of every call (0: rayon's global pool, one thread per core).
+static DEFAULT_THREADS: AtomicUsize = AtomicUsize::new(0);
+
+thread_local! {
+    /// Pools built so far by this (Python) thread, by size: building a pool costs more than a
+    /// small call, and two Python threads must not queue on one pool (each gets its own, so
+    /// `threads=1` calls from two threads run in parallel). Dropped when the thread ends.
+    static POOLS: std::cell::RefCell<Vec<(usize, Arc<rayon::ThreadPool>)>> =
+        const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// The pool of `threads` workers (`None`: the `set_num_threads` default; 0: rayon's global pool,
+/// returned as `None`).
+fn pool_for(threads: Option<usize>) -> PyResult<Option<Arc<rayon::ThreadPool>>> {
+    let n = threads.unwrap_or_else(|| DEFAULT_THREADS.load(Ordering::Relaxed));
+    if n == 0 {
+        return Ok(None);
+    }
+    POOLS.with(|pools| {
+        let mut pools = pools.borrow_mut();
+        if let Some((_, p)) = pools.iter().find(|(k, _)| *k == n) {
+            return Ok(Some(p.clone()));
+        }
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(n)
+            .thread_name(|i| format!("sparsecode-{i}"))
+            .build()
+            .map_err(|e| SparsecodeError::new_err(format!("cannot start {n} threads: {e}")))?;
+        let pool = Arc::new(pool);
+        pools.push((n, pool.clone()));
+        Ok(Some(pool))
+    })
+}
+
+/// Text of a caught panic.
+fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+    if let Some(s) = payload.downcast_ref::<&str>() {
+        (*s).to_string()
+    } else if let Some(s) = payload.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        "unknown panic".to_string()
+    }
+}
+
+/// Runs `f` without the GIL, in the pool of `threads` workers, catching panics.
+fn run<R, F>(py: Python<'_>, threads: Option<usize>, f: F) -> PyResult<R>
+where
+    R: Send,
+    F: FnOnce() -> sparsecode::Result<R> + Send,
+{
+    let pool = pool_for(threads)?;
+    let out = py.detach(move || {
+        std::panic::catch_unwind(AssertUnwindSafe(move || match pool {
+            Some(p) => p.install(f),
+            None => f(),
+        }))
+    });
+    match out {
+        Ok(r) => r.map_err(to_py_err),
+        Err(payload) => Err(SparsecodeError::new_err(format!(
+            "internal error in sparsecode (please report it): {}",
+            panic_message(payload.as_ref())
+        ))),
+    }
+}
+
+/// Payload of the unwind that stops a learner after Ctrl-C.
+struct Cancelled;
+
+/// Runs a long computation `f(cancelled)` without the GIL on a helper thread (in the pool of
+/// `threads` workers) while this thread checks for signals every 50 ms. On Ctrl-C (or any
+/// exception raised by a signal handler) the flag is set; `f` polls it through
+/// [`stop_if_cancelled`] between iterations, and the handler's exception is raised here.
+fn run_interruptible<R, F>(py: Python<'_>, threads: Option<usize>, f: F) -> PyResult<R>
+where
+    R: Send,
+    F: FnOnce(&AtomicBool) -> sparsecode::Result<R> + Send,
+{
+    let pool = pool_for(threads)?;
+    let cancelled = AtomicBool::new(false);
+    let (result, signal_err) = py.detach(|| {
+        std::thread::scope(|scope| {
+            let (tx, rx) = std::sync::mpsc::channel::<()>();
+            let flag = &cancelled;
+            let handle = scope.spawn(move || {
+                let out = std::panic::catch_unwind(AssertUnwindSafe(move || match pool {
+                    Some(p) => p.install(|| f(flag)),
+                    None => f(flag),
+                }));
+                let _ = tx.send(());
+                out
+            });
+            let mut signal_err: Option<PyErr> = None;
+            loop {
+                match rx.recv_timeout(std::time::Duration::from_millis(50)) {
+                    Ok(()) | Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => break,
+                    Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
+                        if signal_err.is_none() {
+                            if let Err(e) = Python::attach(|py| py.check_signals()) {
+                                signal_err = Some(e);
+                                cancelled.store(true, Ordering::SeqCst);
+                            }
+                        }
+                    }
+                }
+            }
+            (handle.join(), signal_err)
+        })
+    });
+    if let Some(e) = signal_err {
+        return Err(e);
+    }
+    match result {
+        Ok(Ok(r)) => r.map_err(to_py_err),
+        Ok(Err(payload)) | Err(payload) => {
+            if payload.downcast_ref::<Cancelled>().is_some() {
+                Err(PyKeyboardInterrupt::new_err("interrupted"))
+            } else {
+                Err(SparsecodeError::new_err(format!(
+                    "internal error in sparsecode (please report it): {}",
+                    panic_message(payload.as_ref())
+                )))
+            }
+        }
+    }
+}
+
+/// Unwinds out of the library call when the user pressed Ctrl-C (used in progress callbacks,
+/// the library's only hook between iterations).
+fn stop_if_cancelled(flag: &AtomicBool) {
+    if flag.load(Ordering::SeqCst) {
+        std::panic::resume_unwind(Box::new(Cancelled));
+    }
+}
+
+/// Sets the default number of worker threads of every call (`0`: one per core, rayon's global
+/// pool).
+#[pyfunction]
+fn set_num_threads(n: usize) {
+    DEFAULT_THREADS.store(n, Ordering::Relaxed);
+}
+
+/// The default number of worker threads (`0` when unset: one per core).
+#[pyfunction]
+fn get_num_threads() -> usize {
+    DEFAULT_THREADS.load(Ordering::Relaxed)
+}
+
+/// Number of threads a call with `threads` would use.
+#[pyfunction]
+#[pyo3(signature = (threads=None))]
+fn effective_num_threads(threads: Option<usize>) -> PyResult<usize> {
+    Ok(match pool_for(threads)? {
+        Some(p) => p.current_num_threads(),
+        None => rayon::current_num_threads(),
+    })
+}
+
+// ---------------------------------------------------------------------------------------------
+// Arrays
+// ---------------------------------------------------------------------------------------------
+
+/// A float32 or float64 matrix, borrowed from numpy with its strides.
+#[derive(FromPyObject)]
+enum Mat<'py> {
+    F64(PyReadonlyArray2<'py, f64>),
+    F32(PyReadonlyArray2<'py, f32>),
+}
+
+/// Borrowed matrices of one dtype, or a `TypeError`.
+enum Pair<'py> {
+    F64(Vec<PyReadonlyArray2<'py, f64>>),
+    F32(Vec<PyReadonlyArray2<'py, f32>>),
+}
+
+/// All of `mats` in one dtype (the Python layer converts them to `np.result_type` first).
+fn same_dtype(mats: Vec<Mat<'_>>) -> PyResult<Pair<'_>> {
+    let all64 = mats.iter().all(|m| matches!(m, Mat::F64(_)));
+    let all32 = mats.iter().all(|m| matches!(m, Mat::F32(_)));
+    if all64 {
+        Ok(Pair::F64(
+            mats.into_iter()
+                .map(|m| match m {
+                    Mat::F64(a) => a,
+                    Mat::F32(_) => unreachable!(),
+                })
+                .collect(),
+        ))
+    } else if all32 {
+        Ok(Pair::F32(
+            mats.into_iter()
+                .map(|m| match m {
+                    Mat::F32(a) => a,
+                    Mat::F64(_) => unreachable!(),
+                })
+                .collect(),
+        ))
+    } else {
+        Err(pyo3::exceptions::PyTypeError::new_err(
+            "arrays must all be float32 or all float64",
+        ))
+    }
+}
+
+/// Calls `$body` (generic code using `$T`, and `$v: Vec<ArrayView2<$T>>`) for the dtype of
+/// the matrices `$mats`.
+macro_rules! dispatch {
+    ($mats:expr, |$v:ident: $T:ident| $body:expr) => {{
+        match same_dtype($mats)? {
+            Pair::F64(arrs) => {
+                type $T = f64;
+                let $v: Vec<ArrayView2<'_, $T>> = arrs.iter().map(|a| a.as_array()).collect();
+                $body
+            }
+            Pair::F32(arrs) => {
+                type $T = f32;
+                let $v: Vec<ArrayView2<'_, $T>> = arrs.iter().map(|a| a.as_array()).collect();
+                $body
+            }
+        }
+    }};
+}
+
+/// An owned matrix handed to numpy without a copy.
+fn out<T: Float + numpy::Element>(py: Python<'_>, a: Array2<T>) -> Py<PyAny> {
+    a.into_pyarray(py).into_any().unbind()
+}
+
+/// The library dictionary: rows normalised (`normalize`) or kept as given.
+fn dictionary<T: Float>(
+    d: ArrayView2<'_, T>,
+    normalize: bool,
+) -> sparsecode::Result<Dictionary<T>> {
+    if normalize {
+        Dictionary::new(d.to_owned())
+    } else {
+        Dictionary::new_unnormalized(d.to_owned())
+    }
+}
+
+/// A float option in the solver's type.
+fn of<T: Float>(v: Option<f64>) -> Option<T> {
+    v.map(T::of)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Direct encoders
+// ---------------------------------------------------------------------------------------------
+
+/// Batch-OMP (`encode::Omp`). Returns `(codes, intercepts)`.
+#[pyfunction]
+#[pyo3(signature = (x, d, *, n_nonzero=None, tol=None, fit_intercept=None, normalize=true, threads=None))]
+#[allow(clippy::too_many_arguments)]
+fn omp<'py>(
+    py: Python<'py>,
+    x: Mat<'py>,
+    d: Mat<'py>,
+    n_nonzero: Option<usize>,
+    tol: Option<f64>,
+    fit_intercept: Option<bool>,
+    normalize: bool,
+    threads: Option<usize>,
+) -> PyResult<(Py<PyAny>, Py<PyAny>)> {
+    dispatch!(vec![x, d], |v: T| {
+        let (xv, dv) = (v[0], v[1]);
+        let (a, b) = run(py, threads, move || {
+            let mut s = Omp::<T>::default();
+            if n_nonzero.is_some() {
+                s.n_nonzero = n_nonzero;
+            }
+            if tol.is_some() {
+                s.tol = of(tol);
+            }
+            if let Some(f) = fit_intercept {
+                s.fit_intercept = f;
+            }
+            let dict = dictionary(dv, normalize)?;
+            s.encode_with_intercept(&dict, xv)
+        })?;
+        Ok((out(py, a), b.into_pyarray(py).into_any().unbind()))
+    })
+}
+
+/// LARS with at most `n_nonzero` steps (`encode::Lars`). Returns `(codes, intercepts)`.
+#[pyfunction]
+#[pyo3(signature = (x, d, *, n_nonzero=None, fit_intercept=None, eps=None, normalize=true, threads=None))]
+#[allow(clippy::too_many_arguments)]
+fn lars<'py>(
+    py: Python<'py>,
+    x: Mat<'py>,
+    d: Mat<'py>,
+    n_nonzero: Option<usize>,
+    fit_intercept: Option<bool>,
+    eps: Option<f64>,
+    normalize: bool,
+    threads: Option<usize>,
+) -> PyResult<(Py<PyAny>, Py<PyAny>)> {
+    dispatch!(vec![x, d], |v: T| {
+        let (xv, dv) = (v[0], v[1]);
+        let (a, b) = run(py, threads, move || {
+            let mut s = Lars::<T>::default();
+            if let Some(k) = n_nonzero {
+                s.n_nonzero = k;
+            }
+            if let Some(f) = fit_intercept {
+                s.fit_intercept = f;
+            }
+            if let Some(e) = of(eps) {
+                s.eps = e;
+            }
+            let dict = dictionary(dv, normalize)?;
+            s.encode_with_intercept(&dict, xv)
+        })?;
+        Ok((out(py, a), b.into_pyarray(py).into_any().unbind()))
+    })
+}
+
+/// Lasso by LARS (`encode::LassoLars`, scikit-learn's `alpha` scale). Returns `(codes, intercepts)`.
+#[pyfunction]
+#[pyo3(signature = (x, d, *, alpha=None, positive=None, max_iter=None, fit_intercept=None, normalize=true, threads=None))]
+#[allow(clippy::too_many_arguments)]
+fn lasso_lars<'py>(
+    py: Python<'py>,
+    x: Mat<'py>,
+    d: Mat<'py>,
+    alpha: Option<f64>,
+    positive: Option<bool>,
+    max_iter: Option<usize>,
+    fit_intercept: Option<bool>,
+    normalize: bool,
+    threads: Option<usize>,
+) -> PyResult<(Py<PyAny>, Py<PyAny>)> {
+    dispatch!(vec![x, d], |v: T| {
+        let (xv, dv) = (v[0], v[1]);
+        let (a, b) = run(py, threads, move || {
+            let mut s = LassoLars::<T>::default();
+            if let Some(a) = of(alpha) {
+                s.alpha = a;
+            }
+            if let Some(p) = positive {
+                s.positive = p;
+            }
+            if let Some(m) = max_iter {
+                s.max_iter = m;
+            }
+            if let Some(f) = fit_intercept {
+                s.fit_intercept = f;
+            }
+            let dict = dictionary(dv, normalize)?;
+            s.encode_with_intercept(&dict, xv)
+        })?;
+        Ok((out(py, a), b.into_pyarray(py).into_any().unbind()))
+    })
+}
+
+fn threshold_kind(kind: Option<&str>) -> PyResult<Option<ThresholdKind>> {
+    match kind {
+        None => Ok(None),
+        Some("soft") => Ok(Some(ThresholdKind::Soft)),
+        Some("hard") => Ok(Some(ThresholdKind::Hard)),
+        Some(k) => Err(PyValueError::new_err(format!(
+            "invalid parameter kind: expected 'soft' or 'hard', got {k:?}"
+        ))),
+    }
+}
+
+/// Thresholding of `X·Dᵀ` (`encode::Threshold`).
+#[pyfunction]
+#[pyo3(signature = (x, d, *, alpha=None, kind=None, normalize=true, threads=None))]
+#[allow(clippy::too_many_arguments)]
+fn threshold<'py>(
+    py: Python<'py>,
+    x: Mat<'py>,
+    d: Mat<'py>,
+    alpha: Option<f64>,
+    kind: Option<&str>,
+    normalize: bool,
+    threads: Option<usize>,
+) -> PyResult<Py<PyAny>> {
+    let kind = threshold_kind(kind)?;
+    dispatch!(vec![x, d], |v: T| {
+        let (xv, dv) = (v[0], v[1]);
+        let a = run(py, threads, move || {
+            let mut s = Threshold::<T>::default();
+            if let Some(a) = of(alpha) {
+                s.alpha = a;
+            }
+            if let Some(k) = kind {
+                s.kind = k;
+            }
+            let dict = dictionary(dv, normalize)?;
+            s.encode(&dict, xv)
+        })?;
+        Ok(out(py, a))
+    })
+}
+
+// ---------------------------------------------------------------------------------------------
+// Iterative encoders: (codes, iterations, converged, objective)
+// ---------------------------------------------------------------------------------------------
+
+type IterOut = (Py<PyAny>, usize, bool, Vec<f64>);
+
+/// Runs an iterative solver with an optional warm start `init` and objective record.
+#[allow(clippy::too_many_arguments)]
+fn solve_iterative<'py, T, S>(
+    py: Python<'py>,
+    solver: S,
+    xv: ArrayView2<'_, T>,
+    dv: ArrayView2<'_, T>,
+    init: Option<ArrayView2<'_, T>>,
+    record: bool,
+    normalize: bool,
+    threads: Option<usize>,
+) -> PyResult<IterOut>
+where
+    T: Float + numpy::Element,
+    S: IterativeEncoder<T>,
+{
+    let (a, rep): (Array2<T>, SolveReport) = run(py, threads, move || {
+        let dict = dictionary(dv, normalize)?;
+        solver.solve(&dict, xv, init, record)
+    })?;
+    Ok((out(py, a), rep.iterations, rep.converged, rep.objective))
+}
+
+/// The signals, the dictionary and the optional warm start of an iterative call.
+fn iter_mats<'py>(x: Mat<'py>, d: Mat<'py>, init: Option<Mat<'py>>) -> (Vec<Mat<'py>>, bool) {
+    let has_init = init.is_some();
+    let mut v = vec![x, d];
+    if let Some(i) = init {
+        v.push(i);
+    }
+    (v, has_init)
+}
+
+/// ISTA (`encode::Ista`): `½‖x − aD‖² + λ‖a‖₁`.
+#[pyfunction]
+#[pyo3(signature = (x, d, *, lam=None, max_iter=None, tol=None, init=None, record=false, normalize=true, threads=None))]
+#[allow(clippy::too_many_arguments)]
+fn ista<'py>(
+    py: Python<'py>,
+    x: Mat<'py>,
+    d: Mat<'py>,
+    lam: Option<f64>,
+    max_iter: Option<usize>,
+    tol: Option<f64>,
+    init: Option<Mat<'py>>,
+    record: bool,
+    normalize: bool,
+    threads: Option<usize>,
+) -> PyResult<IterOut> {
+    let (mats, has_init) = iter_mats(x, d, init);
+    dispatch!(mats, |v: T| {
+        let mut s = Ista::<T>::default();
+        if let Some(l) = of(lam) {
+            s.lambda = l;
+        }
+        if let Some(m) = max_iter {
+            s.max_iter = m;
+        }
+        if let Some(t) = of(tol) {
+            s.tol = t;
+        }
+        let init = has_init.then(|| v[2]);
+        solve_iterative(py, s, v[0], v[1], init, record, normalize, threads)
+    })
+}
+
+fn parse_fista_variant(v: Option<&str>) -> PyResult<Option<FistaVariant>> {
+    match v {
+        None => Ok(None),
+        Some("standard") => Ok(Some(FistaVariant::Standard)),
+        Some("seed") => Ok(Some(FistaVariant::Seed)),
+        Some(o) => Err(PyValueError::new_err(format!(
+            "invalid parameter variant: expected 'standard' or 'seed', got {o:?}"
+        ))),
+    }
+}
+
+fn parse_admm_variant(v: Option<&str>) -> PyResult<Option<AdmmVariant>> {
+    match v {
+        None => Ok(None),
+        Some("standard") => Ok(Some(AdmmVariant::Standard)),
+        Some("seed") => Ok(Some(AdmmVariant::Seed)),
+        Some(o) => Err(PyValueError::new_err(format!(
+            "invalid parameter variant: expected 'standard' or 'seed', got {o:?}"
+        ))),
+    }
+}
+
+/// FISTA (`encode::Fista`): `½‖x − aD‖² + λ‖a‖₁`.
+#[pyfunction]
+#[pyo3(signature = (x, d, *, lam=None, max_iter=None, tol=None, variant=None, init=None, record=false, normalize=true, threads=None))]
+#[allow(clippy::too_many_arguments)]
+fn fista<'py>(
+    py: Python<'py>,
+    x: Mat<'py>,
+    d: Mat<'py>,
+    lam: Option<f64>,
+    max_iter: Option<usize>,
+    tol: Option<f64>,
+    variant: Option<&str>,
+    init: Option<Mat<'py>>,
+    record: bool,
+    normalize: bool,
+    threads: Option<usize>,
+) -> PyResult<IterOut> {
+    let variant = parse_fista_variant(variant)?;
+    let (mats, has_init) = iter_mats(x, d, init);
+    dispatch!(mats, |v: T| {
+        // The seed variant starts from the seed's own settings (`Fista::seed`).
+        let mut s = match variant {
+            Some(FistaVariant::Seed) => Fista::<T>::seed(Fista::<T>::default().lambda),
+            _ => Fista::<T>::default(),
+        };
+        if let Some(l) = of(lam) {
+            s.lambda = l;
+        }
+        if let Some(m) = max_iter {
+            s.max_iter = m;
+        }
+        if let Some(t) = of(tol) {
+            s.tol = t;
+        }
+        if let Some(var) = variant {
+            s.variant = var;
+        }
+        let init = has_init.then(|| v[2]);
+        solve_iterative(py, s, v[0], v[1], init, record, normalize, threads)
+    })
+}
+
+/// ADMM (`encode::Admm`): `½‖x − aD‖² + λ‖a‖₁`.
+#[pyfunction]
+#[pyo3(signature = (x, d, *, lam=None, rho=None, max_iter=None, eps_abs=None, eps_rel=None, variant=None, init=None, record=false, normalize=true, threads=None))]
+#[allow(clippy::too_many_arguments)]
+fn admm<'py>(
+    py: Python<'py>,
+    x: Mat<'py>,
+    d: Mat<'py>,
+    lam: Option<f64>,
+    rho: Option<f64>,
+    max_iter: Option<usize>,
+    eps_abs: Option<f64>,
+    eps_rel: Option<f64>,
+    variant: Option<&str>,
+    init: Option<Mat<'py>>,
+    record: bool,
+    normalize: bool,
+    threads: Option<usize>,
+) -> PyResult<IterOut> {
+    let variant = parse_admm_variant(variant)?;
+    let (mats, has_init) = iter_mats(x, d, init);
+    dispatch!(mats, |v: T| {
+        // The seed variant starts from the seed's own settings (`Admm::seed`).
+        let mut s = match variant {
+            Some(AdmmVariant::Seed) => Admm::<T>::seed(Admm::<T>::default().lambda),
+            _ => Admm::<T>::default(),
+        };
+        if let Some(l) = of(lam) {
+            s.lambda = l;
+        }
+        if let Some(r) = of(rho) {
+            s.rho = r;
+        }
+        if let Some(m) = max_iter {
+            s.max_iter = m;
+        }
+        if let Some(e) = of(eps_abs) {
+            s.eps_abs = e;
+        }
+        if let Some(e) = of(eps_rel) {
+            s.eps_rel = e;
+        }
+        if let Some(var) = variant {
+            s.variant = var;
+        }
+        let init = has_init.then(|| v[2]);
+        solve_iterative(py, s, v[0], v[1], init, record, normalize, threads)
+    })
+}
+
+/// LCA (`encode::Lca`), soft or hard threshold.
+#[pyfunction]
+#[pyo3(signature = (x, d, *, lam=None, tau=None, max_iter=None, tol=None, kind=None, init=None, record=false, normalize=true, threads=None))]
+#[allow(clippy::too_many_arguments)]
+fn lca<'py>(
+    py: Python<'py>,
+    x: Mat<'py>,
+    d: Mat<'py>,
+    lam: Option<f64>,
+    tau: Option<f64>,
+    max_iter: Option<usize>,
+    tol: Option<f64>,
+    kind: Option<&str>,
+    init: Option<Mat<'py>>,
+    record: bool,
+    normalize: bool,
+    threads: Option<usize>,
+) -> PyResult<IterOut> {
+    let kind = threshold_kind(kind)?;
+    let (mats, has_init) = iter_mats(x, d, init);
+    dispatch!(mats, |v: T| {
+        let mut s = Lca::<T>::default();
+        if let Some(l) = of(lam) {
+            s.lambda = l;
+        }
+        if let Some(t) = of(tau) {
+            s.tau = t;
+        }
+        if let Some(m) = max_iter {
+            s.max_iter = m;
+        }
+        if let Some(t) = of(tol) {
+            s.tol = t;
+        }
+        if let Some(k) = kind {
+            s.kind = k;
+        }
+        let init = has_init.then(|| v[2]);
+        solve_iterative(py, s, v[0], v[1], init, record, normalize, threads)
+    })
+}
+
+/// Iterative hard thresholding (`encode::Iht`) with `n_nonzero` atoms per signal.
+#[pyfunction]
+#[pyo3(signature = (x, d, *, n_nonzero=None, max_iter=None, step=None, tol=None, init=None, record=false, normalize=true, threads=None))]
+#[allow(clippy::too_many_arguments)]
+fn iht<'py>(
+    py: Python<'py>,
+    x: Mat<'py>,
+    d: Mat<'py>,
+    n_nonzero: Option<usize>,
+    max_iter: Option<usize>,
+    step: Option<f64>,
+    tol: Option<f64>,
+    init: Option<Mat<'py>>,
+    record: bool,
+    normalize: bool,
+    threads: Option<usize>,
+) -> PyResult<IterOut> {
+    let (mats, has_init) = iter_mats(x, d, init);
+    dispatch!(mats, |v: T| {
+        let mut s = Iht::<T>::default();
+        if let Some(k) = n_nonzero {
+            s.n_nonzero = k;
+        }
+        if let Some(m) = max_iter {
+            s.max_iter = m;
+        }
+        if step.is_some() {
+            s.step = of(step);
+        }
+        if let Some(t) = of(tol) {
+            s.tol = t;
+        }
+        let init = has_init.then(|| v[2]);
+        solve_iterative(py, s, v[0], v[1], init, record, normalize, threads)
+    })
+}
+
+// ---------------------------------------------------------------------------------------------
+// scikit-learn semantics: sparse_encode and DictionaryLearning
+// ---------------------------------------------------------------------------------------------
+
+fn transform_algorithm(name: &str) -> PyResult<TransformAlgorithm> {
+    match name {
+        "lasso_lars" => Ok(TransformAlgorithm::LassoLars),
+        "lasso_cd" => Ok(TransformAlgorithm::LassoCd),
+        "omp" => Ok(TransformAlgorithm::Omp),
+        "threshold" => Ok(TransformAlgorithm::Threshold),
+        o => Err(PyValueError::new_err(format!(
+            "invalid parameter algorithm: expected 'lasso_lars', 'lasso_cd', 'omp' or 'threshold', got {o:?}"
+        ))),
+    }
+}
+
+/// scikit-learn's `sparse_encode` semantics (`learn::dictionary_learning::sparse_encode`):
+/// the dictionary is used as given (not normalised); lasso penalties on scikit-learn's scale.
+#[pyfunction]
+#[pyo3(signature = (x, d, algorithm, alpha, n_nonzero=None, max_iter=1000, init=None, positive=false, threads=None))]
+#[allow(clippy::too_many_arguments)]
+fn sk_sparse_encode<'py>(
+    py: Python<'py>,
+    x: Mat<'py>,
+    d: Mat<'py>,
+    algorithm: &str,
+    alpha: f64,
+    n_nonzero: Option<usize>,
+    max_iter: usize,
+    init: Option<Mat<'py>>,
+    positive: bool,
+    threads: Option<usize>,
+) -> PyResult<Py<PyAny>> {
+    let algo = transform_algorithm(algorithm)?;
+    let (mats, has_init) = iter_mats(x, d, init);
+    dispatch!(mats, |v: T| {
+        let (xv, dv) = (v[0], v[1]);
+        let init = has_init.then(|| v[2]);
+        let a = run(py, threads, move || {
+            dl::sparse_encode(
+                xv,
+                dv,
+                algo,
+                T::of(alpha),
+                n_nonzero,
+                max_iter,
+                init,
+                positive,
+            )
+        })?;
+        Ok(out(py, a))
+    })
+}
+
+/// Result of a dictionary-learning fit: `(components, codes, errors, n_iter)`.
+type FitOut = (Py<PyAny>, Py<PyAny>, Vec<f64>, usize);
+
+/// scikit-learn's batch dictionary learning (`learn::dictionary_learning::DictionaryLearning`):
+/// SVD start, lasso coding, block-coordinate atom updates. `callback(iteration, cost)` is
+/// called after every iteration (with the GIL); Ctrl-C stops the fit between iterations.
+#[pyfunction]
+#[pyo3(signature = (x, n_components, *, alpha, max_iter, tol, fit_algorithm, transform_max_iter, random_state, positive_code, positive_dict, callback=None, threads=None))]
+#[allow(clippy::too_many_arguments)]
+fn dict_learning<'py>(
+    py: Python<'py>,
+    x: Mat<'py>,
+    n_components: usize,
+    alpha: f64,
+    max_iter: usize,
+    tol: f64,
+    fit_algorithm: &str,
+    transform_max_iter: usize,
+    random_state: u64,
+    positive_code: bool,
+    positive_dict: bool,
+    callback: Option<Py<PyAny>>,
+    threads: Option<usize>,
+) -> PyResult<FitOut> {
+    let fit_algorithm = match fit_algorithm {
+        "lars" => FitAlgorithm::Lars,
+        "cd" => FitAlgorithm::Cd,
+        o => {
+            return Err(PyValueError::new_err(format!(
+                "invalid parameter fit_algorithm: expected 'lars' or 'cd', got {o:?}"
+            )))
+        }
+    };
+    dispatch!(vec![x], |v: T| {
+        let xv = v[0];
+        let params = DictionaryLearning::<T> {
+            n_components,
+            alpha: T::of(alpha),
+            max_iter,
+            tol: T::of(tol),
+            fit_algorithm,
+            transform_max_iter,
+            random_state,
+            positive_code,
+            positive_dict,
+            // The transform is done by `sk_sparse_encode` from Python.
+            ..DictionaryLearning::<T>::default()
+        };
+        let callback_err: Mutex<Option<PyErr>> = Mutex::new(None);
+        let model = run_interruptible(py, threads, |cancelled| {
+            params.fit_with(xv, |it, cost| {
+                stop_if_cancelled(cancelled);
+                if let Some(cb) = &callback {
+                    let r = Python::attach(|py| cb.call1(py, (it, cost)).map(|_| ()));
+                    if let Err(e) = r {
+                        *callback_err.lock().unwrap_or_else(|p| p.into_inner()) = Some(e);
+                        std::panic::resume_unwind(Box::new(Cancelled));
+                    }
+                }
+            })
+        });
+        if let Some(e) = callback_err.into_inner().unwrap_or_else(|p| p.into_inner()) {
+            return Err(e);
+        }
+        let model = model?;
+        Ok((
+            out(py, model.components),
+            out(py, model.train_codes),
+            model.errors,
+            model.n_iter,
+        ))
+    })
+}
+
+/// `½‖X − A·D‖²_F + α‖A‖₁` (`learn::dictionary_learning::cost`), in float64.
+#[pyfunction]
+#[pyo3(signature = (x, a, d, alpha, threads=None))]
+fn sk_cost<'py>(
+    py: Python<'py>,
+    x: Mat<'py>,
+    a: Mat<'py>,
+    d: Mat<'py>,
+    alpha: f64,
+    threads: Option<usize>,
+) -> PyResult<f64> {
+    dispatch!(vec![x, a, d], |v: T| {
+        let (xv, av, dv) = (v[0], v[1], v[2]);
+        if av.nrows() != xv.nrows() || av.ncols() != dv.nrows() || dv.ncols() != xv.ncols() {
+            return Err(PyValueError::new_err(format!(
+                "shape mismatch: X {:?}, codes {:?}, dictionary {:?}",
+                xv.dim(),
+                av.dim(),
+                dv.dim()
+            )));
+        }
+        run(py, threads, move || Ok(dl::cost(xv, av, dv, T::of(alpha))))
+    })
+}
+
+/// Raises the library's panic-safety net on purpose (tests check that a panic becomes a
+/// `SparsecodeError`, not a crash).
+#[pyfunction]
+fn _panic_for_test(py: Python<'_>) -> PyResult<()> {
+    run(py, Some(1), || -> sparsecode::Result<()> {
+        panic!("deliberate panic for the test suite")
+    })
+}
+
+#[pymodule]
+fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add("SparsecodeError", m.py().get_type::<SparsecodeError>())?;
+    m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    m.add_function(wrap_pyfunction!(set_num_threads, m)?)?;
+    m.add_function(wrap_pyfunction!(get_num_threads, m)?)?;
+    m.add_function(wrap_pyfunction!(effective_num_threads, m)?)?;
+    m.add_function(wrap_pyfunction!(omp, m)?)?;
+    m.add_function(wrap_pyfunction!(lars, m)?)?;
+    m.add_function(wrap_pyfunction!(lasso_lars, m)?)?;
+    m.add_function(wrap_pyfunction!(threshold, m)?)?;
+    m.add_function(wrap_pyfunction!(ista, m)?)?;
+    m.add_function(wrap_pyfunction!(fista, m)?)?;
+    m.add_function(wrap_pyfunction!(admm, m)?)?;
+    m.add_function(wrap_pyfunction!(lca, m)?)?;
+    m.add_function(wrap_pyfunction!(iht, m)?)?;
+    m.add_function(wrap_pyfunction!(sk_sparse_encode, m)?)?;
+    m.add_function(wrap_pyfunction!(dict_learning, m)?)?;
+    m.add_function(wrap_pyfunction!(sk_cost, m)?)?;
+    m.add_function(wrap_pyfunction!(_panic_for_test, m)?)?;
+    Ok(())
+}

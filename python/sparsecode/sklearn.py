@@ -1,0 +1,593 @@
+"""Drop-in replacements of scikit-learn's sparse-coding estimators and functions.
+
+Replace ``from sklearn.decomposition import DictionaryLearning`` by
+``from sparsecode.sklearn import DictionaryLearning``: same signatures, defaults, attributes
+and semantics as scikit-learn 1.9 (its parameter validation is reused as is), with the work
+done by the Rust library. Extras are keyword-only arguments that scikit-learn does not have:
+``threads`` (worker threads of this estimator; results do not depend on it).
+
+Deliberate deviations (each documented where it applies):
+
+- ``positive_code=True`` with the ``'lars'`` fit algorithm is accepted (our lasso-LARS
+  supports the sign constraint; scikit-learn refuses it).
+- ``DictionaryLearning`` / ``dict_learning`` with ``dict_init`` or ``code_init`` raise
+  ``NotImplementedError``: the library's learner always starts from the SVD of ``X``.
+- An atom that falls unused is resampled with sparsecode's seeded RNG, not numpy's, so the
+  result then differs from scikit-learn's for the same ``random_state``.
+- ``n_jobs`` maps to the number of worker threads (``None`` or ``-1``: all cores), and the
+  precomputed ``gram``/``cov`` of ``sparse_encode`` are not used (the library computes them).
+- ``lasso_cd`` stops on the largest coordinate change (1e-12 relative), not on scikit-learn's
+  duality gap, and does not emit ``ConvergenceWarning``.
+"""
+
+from __future__ import annotations
+
+import numbers
+from typing import Any
+
+import numpy as np
+from sklearn.base import (
+    BaseEstimator,
+    ClassNamePrefixFeaturesOutMixin,
+    MultiOutputMixin,
+    RegressorMixin,
+    TransformerMixin,
+)
+from sklearn.decomposition import _dict_learning as _sk_dl
+from sklearn.linear_model import _omp as _sk_omp
+from sklearn.utils import check_array, check_random_state
+from sklearn.utils._param_validation import Interval, StrOptions, validate_parameter_constraints
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from sparsecode import _core
+
+__all__ = [
+    "DictionaryLearning",
+    "OrthogonalMatchingPursuit",
+    "SparseCoder",
+    "dict_learning",
+    "sparse_encode",
+]
+
+_FLOAT_DTYPES = [np.float64, np.float32]
+
+
+def _threads(n_jobs: Any, threads: Any) -> int | None:
+    """Worker threads from the ``threads`` extra or scikit-learn's ``n_jobs``."""
+    if threads is not None:
+        if isinstance(threads, bool) or not isinstance(threads, numbers.Integral) or threads < 1:
+            raise ValueError(f"threads must be a positive integer or None, got {threads!r}")
+        return int(threads)
+    if n_jobs is None or n_jobs < 0:
+        return None
+    return int(n_jobs) if n_jobs > 0 else None
+
+
+def _seed(random_state: Any) -> int:
+    """A 63-bit seed for the library's RNG from a scikit-learn ``random_state``."""
+    return int(check_random_state(random_state).randint(np.iinfo(np.int32).max))
+
+
+def _encode(
+    X: np.ndarray,
+    dictionary: np.ndarray,
+    algorithm: str,
+    n_nonzero_coefs: int | None,
+    alpha: float | None,
+    init: np.ndarray | None,
+    max_iter: int,
+    positive: bool,
+    threads: int | None,
+) -> np.ndarray:
+    """scikit-learn's ``_sparse_encode`` on validated arrays of one dtype."""
+    if dictionary.dtype != X.dtype:
+        dictionary = dictionary.astype(X.dtype)
+    if algorithm == "lars":
+        # scikit-learn: Lars(n_nonzero_coefs=int(n_nonzero_coefs or min(max(p/10, 1), k))).
+        n_features, n_components = X.shape[1], dictionary.shape[0]
+        if n_nonzero_coefs is None:
+            n_nonzero_coefs = int(min(max(n_features / 10, 1), n_components))
+        codes, _ = _core.lars(
+            X, dictionary, n_nonzero=int(n_nonzero_coefs), normalize=False, threads=threads
+        )
+        return codes
+    if init is not None:
+        init = np.asarray(init, dtype=X.dtype)
+        if init.shape != (X.shape[0], dictionary.shape[0]):
+            init = None
+    return _core.sk_sparse_encode(
+        X,
+        dictionary,
+        algorithm,
+        1.0 if alpha is None else float(alpha),
+        n_nonzero_coefs,
+        max(int(max_iter), 1),
+        init,
+        bool(positive),
+        threads,
+    )
+
+
+def sparse_encode(
+    X: Any,
+    dictionary: Any,
+    *,
+    gram: Any = None,
+    cov: Any = None,
+    algorithm: str = "lasso_lars",
+    n_nonzero_coefs: int | None = None,
+    alpha: float | None = None,
+    copy_cov: bool = True,
+    init: Any = None,
+    max_iter: int = 1000,
+    n_jobs: int | None = None,
+    check_input: bool = True,
+    verbose: int = 0,
+    positive: bool = False,
+    threads: int | None = None,
+) -> np.ndarray:
+    """scikit-learn's :func:`sklearn.decomposition.sparse_encode`, computed by sparsecode.
+
+    Codes ``(n_samples, n_components)`` of ``X`` on ``dictionary`` by ``'lasso_lars'``
+    (``1/(2·n_features)·‖x − a·D‖² + alpha/n_features·‖a‖₁`` as scikit-learn),
+    ``'lasso_cd'``, ``'lars'``, ``'omp'`` (``n_nonzero_coefs`` atoms) or ``'threshold'``.
+    ``gram``, ``cov`` and ``copy_cov`` are accepted and unused; ``n_jobs``/``threads`` set the
+    worker threads. The output has the dtype of ``X`` (float32 or float64).
+    """
+    # scikit-learn's own parameter validation (same messages, same exception types).
+    validate_parameter_constraints(
+        {
+            k: v
+            for k, v in _SPARSE_ENCODE_CONSTRAINTS.items()
+            if k not in ("X", "dictionary", "gram", "cov", "init")
+        },
+        {
+            "algorithm": algorithm,
+            "n_nonzero_coefs": n_nonzero_coefs,
+            "alpha": alpha,
+            "copy_cov": copy_cov,
+            "max_iter": max_iter,
+            "n_jobs": n_jobs,
+            "check_input": check_input,
+            "verbose": verbose,
+            "positive": positive,
+        },
+        caller_name="sparse_encode",
+    )
+    if check_input:
+        dictionary = check_array(dictionary, dtype=_FLOAT_DTYPES)
+        X = check_array(X, dtype=_FLOAT_DTYPES)
+    else:
+        X = np.asarray(X)
+        dictionary = np.asarray(dictionary)
+    if dictionary.shape[1] != X.shape[1]:
+        raise ValueError(
+            "Dictionary and X have different numbers of features:"
+            f"dictionary.shape: {dictionary.shape} X.shape{X.shape}"
+        )
+    _sk_dl._check_positive_coding(algorithm, positive)
+    return _encode(
+        X,
+        dictionary,
+        algorithm,
+        n_nonzero_coefs,
+        alpha,
+        init,
+        max_iter,
+        positive,
+        _threads(n_jobs, threads),
+    )
+
+
+_SPARSE_ENCODE_CONSTRAINTS: dict = {
+    "X": ["array-like"],
+    "dictionary": ["array-like"],
+    "gram": ["array-like", None],
+    "cov": ["array-like", None],
+    "algorithm": [StrOptions({"lasso_lars", "lasso_cd", "lars", "omp", "threshold"})],
+    "n_nonzero_coefs": [Interval(numbers.Integral, 1, None, closed="left"), None],
+    "alpha": [Interval(numbers.Real, 0, None, closed="left"), None],
+    "copy_cov": ["boolean"],
+    "init": ["array-like", None],
+    "max_iter": [Interval(numbers.Integral, 0, None, closed="left")],
+    "n_jobs": [numbers.Integral, None],
+    "check_input": ["boolean"],
+    "verbose": ["verbose"],
+    "positive": ["boolean"],
+}
+
+
+class _BaseSparseCoding(ClassNamePrefixFeaturesOutMixin, TransformerMixin):
+    """Transform, inverse transform and score shared by the sparse-coding estimators."""
+
+    def _transform(self, X: Any, dictionary: np.ndarray) -> np.ndarray:
+        X = validate_data(self, X, reset=False, dtype=_FLOAT_DTYPES)
+        if getattr(self, "alpha", None) is not None and self.transform_alpha is None:
+            transform_alpha = self.alpha
+        else:
+            transform_alpha = self.transform_alpha
+        code = sparse_encode(
+            X,
+            dictionary,
+            algorithm=self.transform_algorithm,
+            n_nonzero_coefs=self.transform_n_nonzero_coefs,
+            alpha=transform_alpha,
+            max_iter=self.transform_max_iter,
+            n_jobs=self.n_jobs,
+            positive=self.positive_code,
+            threads=getattr(self, "threads", None),
+        )
+        if self.split_sign:
+            n_samples, n_features = code.shape
+            split_code = np.empty((n_samples, 2 * n_features), dtype=code.dtype)
+            split_code[:, :n_features] = np.maximum(code, 0)
+            split_code[:, n_features:] = -np.minimum(code, 0)
+            code = split_code
+        return code
+
+    def _inverse_transform(self, code: Any, dictionary: np.ndarray) -> np.ndarray:
+        code = check_array(code)
+        expected_n_components = dictionary.shape[0]
+        if self.split_sign:
+            expected_n_components += expected_n_components
+        if not code.shape[1] == expected_n_components:
+            raise ValueError(
+                "The number of components in the code is different from the "
+                "number of components in the dictionary."
+                f"Expected {expected_n_components}, got {code.shape[1]}."
+            )
+        if self.split_sign:
+            n_features = code.shape[1] // 2
+            code = code[:, :n_features] - code[:, n_features:]
+        return code @ dictionary
+
+    def _objective(self, X: Any, dictionary: np.ndarray, alpha: float) -> float:
+        """Mean over samples of ``½‖x − a·D‖² + alpha·‖a‖₁`` with the transform's codes."""
+        X = validate_data(self, X, reset=False, dtype=_FLOAT_DTYPES)
+        split = self.split_sign
+        try:
+            self.split_sign = False
+            code = self._transform(X, dictionary)
+        finally:
+            self.split_sign = split
+        d = dictionary.astype(X.dtype, copy=False)
+        total = _core.sk_cost(X, code.astype(X.dtype, copy=False), d, float(alpha))
+        return total / X.shape[0]
+
+
+class SparseCoder(_BaseSparseCoding, BaseEstimator):
+    """scikit-learn's :class:`sklearn.decomposition.SparseCoder`, computed by sparsecode.
+
+    Codes signals on a fixed ``dictionary`` (n_components, n_features) by
+    ``transform_algorithm`` (``'omp'`` by default, ``'lasso_lars'``, ``'lasso_cd'``,
+    ``'lars'``, ``'threshold'``). Same parameters and attributes as scikit-learn 1.9, plus the
+    keyword-only ``threads``. ``score(X)`` is minus the mean sparse-coding objective
+    ``½‖x − a·D‖² + alpha·‖a‖₁`` (alpha = ``transform_alpha`` or 1).
+    """
+
+    _parameter_constraints: dict = {  # noqa: RUF012 (scikit-learn's convention)
+        **_sk_dl.SparseCoder._parameter_constraints,
+        "threads": [Interval(numbers.Integral, 1, None, closed="left"), None],
+    }
+
+    def __init__(
+        self,
+        dictionary: Any,
+        *,
+        transform_algorithm: str = "omp",
+        transform_n_nonzero_coefs: int | None = None,
+        transform_alpha: float | None = None,
+        split_sign: bool = False,
+        n_jobs: int | None = None,
+        positive_code: bool = False,
+        transform_max_iter: int = 1000,
+        threads: int | None = None,
+    ) -> None:
+        self.dictionary = dictionary
+        self.transform_algorithm = transform_algorithm
+        self.transform_n_nonzero_coefs = transform_n_nonzero_coefs
+        self.transform_alpha = transform_alpha
+        self.split_sign = split_sign
+        self.n_jobs = n_jobs
+        self.positive_code = positive_code
+        self.transform_max_iter = transform_max_iter
+        self.threads = threads
+
+    def fit(self, X: Any, y: Any = None) -> SparseCoder:
+        """Only validate the parameters and ``X`` (scikit-learn API)."""
+        self._validate_params()
+        X = validate_data(self, X)
+        self.n_components_ = self.dictionary.shape[0]
+        if X.shape[1] != self.dictionary.shape[1]:
+            raise ValueError(
+                "Dictionary and X have different numbers of features:"
+                f"dictionary.shape: {self.dictionary.shape} X.shape: {X.shape}"
+            )
+        return self
+
+    def transform(self, X: Any, y: Any = None) -> np.ndarray:
+        """Codes of ``X`` (n_samples, n_components), or 2·n_components with ``split_sign``."""
+        return self._transform(X, self.dictionary)
+
+    def inverse_transform(self, X: Any) -> np.ndarray:
+        """``X @ dictionary`` (the reconstruction of signals from codes)."""
+        return self._inverse_transform(X, self.dictionary)
+
+    def score(self, X: Any, y: Any = None) -> float:
+        """Minus the mean objective ``½‖x − a·D‖² + alpha·‖a‖₁`` of the codes of ``X``."""
+        alpha = 1.0 if self.transform_alpha is None else self.transform_alpha
+        return -self._objective(X, np.asarray(self.dictionary), alpha)
+
+    def __sklearn_tags__(self):  # type: ignore[no-untyped-def]
+        tags = super().__sklearn_tags__()
+        tags.requires_fit = False
+        tags.transformer_tags.preserves_dtype = ["float64", "float32"]
+        return tags
+
+    @property
+    def _n_features_out(self) -> int:
+        return self.n_components_
+
+
+class DictionaryLearning(_BaseSparseCoding, BaseEstimator):
+    """scikit-learn's :class:`sklearn.decomposition.DictionaryLearning`, computed by sparsecode.
+
+    Minimises ``½‖X − U·V‖²_F + alpha·‖U‖₁`` over codes ``U`` and atoms ``V`` with
+    ``‖V_k‖ ≤ 1`` (Mairal et al. 2009, batch): SVD start, lasso coding (``fit_algorithm``
+    ``'lars'`` or ``'cd'``), block-coordinate atom updates (``sparsecode::learn::
+    dictionary_learning``). Same parameters, defaults and attributes as scikit-learn 1.9 plus
+    the keyword-only ``threads``. Ctrl-C stops ``fit`` between iterations.
+
+    Differences: ``dict_init``/``code_init`` raise ``NotImplementedError``; ``positive_code``
+    is accepted with ``fit_algorithm='lars'``; ``callback`` receives a dict with ``ii``,
+    ``current_cost`` and ``errors`` (scikit-learn passes its ``locals()``) every 5 iterations;
+    ``score(X)`` is minus the mean objective of the transform's codes.
+    """
+
+    _parameter_constraints: dict = {  # noqa: RUF012 (scikit-learn's convention)
+        **_sk_dl.DictionaryLearning._parameter_constraints,
+        "threads": [Interval(numbers.Integral, 1, None, closed="left"), None],
+    }
+
+    def __init__(
+        self,
+        n_components: int | None = None,
+        *,
+        alpha: float = 1,
+        max_iter: int = 1000,
+        tol: float = 1e-8,
+        fit_algorithm: str = "lars",
+        transform_algorithm: str = "omp",
+        transform_n_nonzero_coefs: int | None = None,
+        transform_alpha: float | None = None,
+        n_jobs: int | None = None,
+        code_init: Any = None,
+        dict_init: Any = None,
+        callback: Any = None,
+        verbose: bool = False,
+        split_sign: bool = False,
+        random_state: Any = None,
+        positive_code: bool = False,
+        positive_dict: bool = False,
+        transform_max_iter: int = 1000,
+        threads: int | None = None,
+    ) -> None:
+        self.n_components = n_components
+        self.alpha = alpha
+        self.max_iter = max_iter
+        self.tol = tol
+        self.fit_algorithm = fit_algorithm
+        self.transform_algorithm = transform_algorithm
+        self.transform_n_nonzero_coefs = transform_n_nonzero_coefs
+        self.transform_alpha = transform_alpha
+        self.n_jobs = n_jobs
+        self.code_init = code_init
+        self.dict_init = dict_init
+        self.callback = callback
+        self.verbose = verbose
+        self.split_sign = split_sign
+        self.random_state = random_state
+        self.positive_code = positive_code
+        self.positive_dict = positive_dict
+        self.transform_max_iter = transform_max_iter
+        self.threads = threads
+
+    def fit(self, X: Any, y: Any = None) -> DictionaryLearning:
+        """Learn the dictionary from ``X`` (n_samples, n_features)."""
+        self.fit_transform(X)
+        return self
+
+    def fit_transform(self, X: Any, y: Any = None) -> np.ndarray:
+        """Learn the dictionary and return the codes of ``X`` at the end of the fit."""
+        self._validate_params()
+        if self.dict_init is not None or self.code_init is not None:
+            raise NotImplementedError(
+                "sparsecode's DictionaryLearning always starts from the SVD of X: "
+                "dict_init and code_init are not supported"
+            )
+        seed = _seed(self.random_state)
+        X = validate_data(self, X, dtype=_FLOAT_DTYPES)
+        n_components = X.shape[1] if self.n_components is None else self.n_components
+        callback = _iteration_callback(self.callback, self.verbose, "dict_learning")
+        components, code, errors, n_iter = _core.dict_learning(
+            X,
+            int(n_components),
+            alpha=float(self.alpha),
+            max_iter=int(self.max_iter),
+            tol=float(self.tol),
+            fit_algorithm=self.fit_algorithm,
+            transform_max_iter=max(int(self.transform_max_iter), 1),
+            random_state=seed,
+            positive_code=bool(self.positive_code),
+            positive_dict=bool(self.positive_dict),
+            callback=callback,
+            threads=_threads(self.n_jobs, self.threads),
+        )
+        self.n_iter_ = n_iter
+        self.components_ = components
+        self.error_ = errors
+        return code
+
+    def transform(self, X: Any) -> np.ndarray:
+        """Codes of ``X`` on the learnt atoms by ``transform_algorithm``."""
+        check_is_fitted(self)
+        return self._transform(X, self.components_)
+
+    def inverse_transform(self, X: Any) -> np.ndarray:
+        """Reconstruction ``X @ components_``."""
+        check_is_fitted(self)
+        return self._inverse_transform(X, self.components_)
+
+    def score(self, X: Any, y: Any = None) -> float:
+        """Minus the mean objective ``½‖x − a·D‖² + alpha·‖a‖₁`` of the transform's codes."""
+        check_is_fitted(self)
+        alpha = self.alpha if self.transform_alpha is None else self.transform_alpha
+        return -self._objective(X, self.components_, alpha)
+
+    @property
+    def _n_features_out(self) -> int:
+        return self.components_.shape[0]
+
+    def __sklearn_tags__(self):  # type: ignore[no-untyped-def]
+        tags = super().__sklearn_tags__()
+        tags.transformer_tags.preserves_dtype = ["float64", "float32"]
+        return tags
+
+
+def _iteration_callback(callback: Any, verbose: Any, name: str) -> Any:
+    """The library's per-iteration hook ``(iteration, cost)`` calling scikit-learn's
+    ``callback`` every 5 iterations and printing progress when ``verbose``."""
+    if callback is None and not verbose:
+        return None
+    errors: list[float] = []
+
+    def hook(ii: int, cost: float) -> None:
+        errors.append(cost)
+        if verbose:
+            if verbose == 1:
+                print("." if ii else f"[{name}] .", end="", flush=True)
+            else:
+                print(f"Iteration {ii:3d} (current cost {cost:7.3f})", flush=True)
+        if callback is not None and ii % 5 == 0:
+            callback({"ii": ii, "current_cost": cost, "errors": list(errors)})
+
+    return hook
+
+
+def dict_learning(
+    X: Any,
+    n_components: int,
+    *,
+    alpha: float,
+    max_iter: int = 100,
+    tol: float = 1e-8,
+    method: str = "lars",
+    n_jobs: int | None = None,
+    dict_init: Any = None,
+    code_init: Any = None,
+    callback: Any = None,
+    verbose: bool = False,
+    random_state: Any = None,
+    return_n_iter: bool = False,
+    positive_dict: bool = False,
+    positive_code: bool = False,
+    method_max_iter: int = 1000,
+    threads: int | None = None,
+) -> tuple:
+    """scikit-learn's :func:`sklearn.decomposition.dict_learning`: returns ``(code,
+    dictionary, errors)`` (and ``n_iter`` with ``return_n_iter``)."""
+    estimator = DictionaryLearning(
+        n_components=n_components,
+        alpha=alpha,
+        max_iter=max_iter,
+        tol=tol,
+        fit_algorithm=method,
+        n_jobs=n_jobs,
+        dict_init=dict_init,
+        callback=callback,
+        code_init=code_init,
+        verbose=verbose,
+        random_state=random_state,
+        positive_code=positive_code,
+        positive_dict=positive_dict,
+        transform_max_iter=method_max_iter,
+        threads=threads,
+    ).set_output(transform="default")
+    code = estimator.fit_transform(X)
+    if return_n_iter:
+        return code, estimator.components_, estimator.error_, estimator.n_iter_
+    return code, estimator.components_, estimator.error_
+
+
+class OrthogonalMatchingPursuit(MultiOutputMixin, RegressorMixin, BaseEstimator):
+    """scikit-learn's :class:`sklearn.linear_model.OrthogonalMatchingPursuit`, computed by
+    sparsecode's Batch-OMP.
+
+    A regressor: the design ``X`` (n_samples, n_features) is the dictionary transposed (one
+    atom per feature, not normalised) and every column of ``y`` is a signal; ``coef_`` is
+    (n_targets, n_features) (or (n_features,) for one target) and ``intercept_`` is
+    ``y_mean − X_mean @ coef_.T`` with ``fit_intercept``. ``precompute`` is accepted and unused
+    (Batch-OMP always works from the Gram matrix). ``n_iter_`` counts the non-zero
+    coefficients of each target (the atoms OMP selected, unless a refit made one exactly 0).
+    """
+
+    _parameter_constraints: dict = {  # noqa: RUF012 (scikit-learn's convention)
+        **_sk_omp.OrthogonalMatchingPursuit._parameter_constraints,
+        "threads": [Interval(numbers.Integral, 1, None, closed="left"), None],
+    }
+
+    def __init__(
+        self,
+        *,
+        n_nonzero_coefs: int | None = None,
+        tol: float | None = None,
+        fit_intercept: bool = True,
+        precompute: Any = "auto",
+        threads: int | None = None,
+    ) -> None:
+        self.n_nonzero_coefs = n_nonzero_coefs
+        self.tol = tol
+        self.fit_intercept = fit_intercept
+        self.precompute = precompute
+        self.threads = threads
+
+    def fit(self, X: Any, y: Any) -> OrthogonalMatchingPursuit:
+        """Fit the model using X, y as training data."""
+        self._validate_params()
+        X, y = validate_data(self, X, y, multi_output=True, y_numeric=True, dtype=_FLOAT_DTYPES)
+        n_features = X.shape[1]
+        y = np.asarray(y, dtype=X.dtype)
+        y2 = y[:, np.newaxis] if y.ndim == 1 else y
+        if self.n_nonzero_coefs is None and self.tol is None:
+            self.n_nonzero_coefs_ = max(int(0.1 * n_features), 1)
+        elif self.tol is not None:
+            self.n_nonzero_coefs_ = None
+        else:
+            self.n_nonzero_coefs_ = self.n_nonzero_coefs
+        if self.tol is None and self.n_nonzero_coefs_ > n_features:
+            raise ValueError("The number of atoms cannot be more than the number of features")
+        codes, intercepts = _core.omp(
+            y2.T,
+            X.T,
+            n_nonzero=self.n_nonzero_coefs_,
+            tol=None if self.tol is None else float(self.tol),
+            fit_intercept=bool(self.fit_intercept),
+            normalize=False,
+            threads=self.threads,
+        )
+        n_iter = np.count_nonzero(codes, axis=1)
+        if codes.shape[0] == 1:
+            self.coef_ = codes[0]
+            self.n_iter_ = int(n_iter[0])
+            self.intercept_ = intercepts[0] if self.fit_intercept else 0.0
+        else:
+            self.coef_ = codes
+            self.n_iter_ = n_iter
+            self.intercept_ = intercepts if self.fit_intercept else 0.0
+        return self
+
+    def predict(self, X: Any) -> np.ndarray:
+        """``X @ coef_.T + intercept_``."""
+        check_is_fitted(self)
+        X = validate_data(self, X, reset=False, accept_sparse=["csr", "csc", "coo"])
+        return X @ self.coef_.T + self.intercept_
