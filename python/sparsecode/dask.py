@@ -1,0 +1,426 @@
+"""Sparse coding and dictionary learning on Dask arrays: past one machine.
+
+``X`` is a ``dask.array`` of signals, rows = samples (n_samples, n_features), chunked along rows
+(a chunking along features is merged first). The dictionary ``D`` (n_atoms, n_features) is small
+and goes to every worker once.
+
+- :func:`sparse_encode` codes each row chunk with one of :mod:`sparsecode.encode`'s solvers
+  (``map_blocks``; output chunks (rows of the chunk, n_atoms), in ``X``'s dtype, optionally as
+  ``scipy.sparse`` blocks). The codes equal the single-process codes exactly: OMP, LARS,
+  lasso-LARS and thresholding code row by row; the iterative solvers (ISTA, FISTA, ADMM, LCA,
+  IHT) test convergence jointly over fixed blocks of 4,096 rows, so their row chunks are first
+  made whole multiples of that.
+- :class:`SparseCoder` is scikit-learn's ``SparseCoder`` (the same parameters) for Dask arrays.
+- :class:`MiniBatchDictionaryLearning` learns a dictionary with the online algorithm of Mairal et
+  al. (2010), as ``sparsecode.sklearn.MiniBatchDictionaryLearning``, the mini-batches spread over
+  the workers: for each mini-batch every chunk that holds some of its rows codes them with the
+  current dictionary and returns the sufficient statistics ``AᵀA`` (k×k) and ``AᵀX`` (k×p) of its
+  codes ``A``, its cost and the rows themselves (for re-drawing unused atoms); the statistics are
+  summed and the driver applies the block-coordinate update
+  (:meth:`sparsecode.learn.OnlineLearner.apply_stats`). Per worker and step that is
+  ``k² + k·p`` numbers up and ``k·p`` (the dictionary) down, whatever the chunk size. For the same
+  seed and batch schedule the dictionary equals the single-process learner's to rounding (the sum
+  is associative up to rounding). A worker lost in the middle of a fit loses nothing: each step's
+  tasks are pure functions of the dictionary and the rows, so Dask recomputes them elsewhere and
+  the fit ends with the same result.
+
+Threads: each task runs sparsecode with ``max(1, cores // threads_per_worker)`` threads (the rule:
+Dask threads × sparsecode threads ≤ cores), or ``threads=`` when given.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import numpy as np
+
+__all__ = ["MiniBatchDictionaryLearning", "SparseCoder", "sparse_encode"]
+
+_METHODS = ("omp", "lars", "lasso_lars", "ista", "fista", "admm", "lca", "iht", "threshold")
+# The iterative solvers test convergence jointly over fixed blocks of rows (the library's
+# `encode::STOP_BLOCK_ROWS`): row chunks that are multiples of it give the single-process codes.
+_ITERATIVE = ("ista", "fista", "admm", "lca", "iht")
+STOP_BLOCK_ROWS = 4096
+
+
+def _da():
+    try:
+        import dask.array as da
+    except ImportError as e:  # pragma: no cover - dask is an optional dependency
+        raise ImportError(
+            "sparsecode.dask needs dask: pip install 'dask[array]' distributed"
+        ) from e
+    return da
+
+
+def _task_threads(threads: int | None) -> int:
+    """sparsecode threads of one task: ``threads``, or cores // the worker's thread count."""
+    if threads is not None:
+        return int(threads)
+    cores = os.cpu_count() or 1
+    try:
+        from distributed import get_worker
+
+        nthreads = get_worker().state.nthreads
+    except (ImportError, ValueError, AttributeError):
+        # the local threaded scheduler runs one task per core
+        return 1
+    return max(1, cores // max(1, nthreads))
+
+
+def _rows_chunked(X: Any) -> Any:
+    da = _da()
+    if not isinstance(X, da.Array):
+        X = da.asarray(X)
+    if X.ndim != 2:
+        raise ValueError(f"X must be 2-D (n_samples, n_features), got {X.ndim}-D")
+    if X.dtype not in (np.float32, np.float64):
+        X = X.astype(np.float64)
+    if len(X.chunks[1]) > 1:
+        X = X.rechunk({1: -1})
+    return X
+
+
+def _ship(D: np.ndarray) -> Any:
+    """The dictionary as one object per worker (a scattered future on a distributed client)."""
+    try:
+        from distributed import default_client
+
+        client = default_client()
+    except (ImportError, ValueError):
+        return D
+    return client.scatter(D, broadcast=True, hash=False)
+
+
+def _encode_block(block: np.ndarray, D: np.ndarray, method: str, sparse: bool, threads, params):
+    from sparsecode import encode
+
+    codes = getattr(encode, method)(
+        block, D, sparse_output=sparse, threads=_task_threads(threads), **params
+    )
+    return codes
+
+
+def sparse_encode(
+    X: Any,
+    D: Any,
+    method: str = "omp",
+    *,
+    sparse_output: bool = False,
+    threads: int | None = None,
+    **params: Any,
+) -> Any:
+    """Sparse codes of a Dask array of signals, chunk by chunk.
+
+    Parameters
+    ----------
+    X : dask.array.Array (n_samples, n_features)
+        Signals (rows); float32 stays float32, other dtypes become float64.
+    D : array-like (n_atoms, n_features)
+        Dictionary (rows = atoms; normalised to unit norm unless ``normalize=False``).
+    method : str
+        One of ``omp``, ``lars``, ``lasso_lars``, ``ista``, ``fista``, ``admm``, ``lca``, ``iht``,
+        ``threshold`` (the function of :mod:`sparsecode.encode` of that name).
+    sparse_output : bool
+        Blocks as ``scipy.sparse.csr_matrix`` (a Dask array with sparse chunks).
+    threads : int or None
+        sparsecode threads per task (default: cores // Dask threads per worker).
+    **params
+        The solver's parameters (``n_nonzero=``, ``alpha=``, ``max_iter=``, ...).
+
+    Returns
+    -------
+    dask.array.Array (n_samples, n_atoms), chunked as ``X``'s rows.
+    """
+    if method not in _METHODS:
+        raise ValueError(f"unknown method {method!r}; expected one of {', '.join(_METHODS)}")
+    X = _rows_chunked(X)
+    D = np.asarray(D)
+    if D.ndim != 2:
+        raise ValueError(f"D must be 2-D (n_atoms, n_features), got {D.ndim}-D")
+    if D.shape[1] != X.shape[1]:
+        raise ValueError(
+            f"Dictionary and X have different numbers of features: {D.shape[1]} and {X.shape[1]}"
+        )
+    D = D.astype(X.dtype, copy=False)
+    if method in _ITERATIVE and any(c % STOP_BLOCK_ROWS for c in X.chunks[0][:-1]):
+        # whole stopping blocks per chunk, so that every row meets the rows it meets on one process
+        size = max(1, round(float(np.median(X.chunks[0])) / STOP_BLOCK_ROWS)) * STOP_BLOCK_ROWS
+        X = X.rechunk({0: size})
+    k = D.shape[0]
+    meta = np.empty((0, k), dtype=X.dtype)
+    if sparse_output:
+        from scipy.sparse import csr_matrix
+
+        meta = csr_matrix((0, k), dtype=X.dtype)
+    return X.map_blocks(
+        _encode_block,
+        _ship(D),
+        method,
+        sparse_output,
+        threads,
+        params,
+        chunks=(X.chunks[0], (k,)),
+        dtype=X.dtype,
+        meta=meta,
+    )
+
+
+def _sklearn_block(block, D, kw):
+    from sparsecode.sklearn import sparse_encode as sk_encode
+
+    return sk_encode(block, D, **kw)
+
+
+class SparseCoder:
+    """scikit-learn's ``SparseCoder`` for Dask arrays: the same parameters and semantics
+    (``transform`` codes each row chunk with :func:`sparsecode.sklearn.sparse_encode`).
+
+    Parameters
+    ----------
+    dictionary : ndarray (n_components, n_features)
+    transform_algorithm : {'lasso_lars', 'lasso_cd', 'lars', 'omp', 'threshold'}, default 'omp'
+    transform_n_nonzero_coefs, transform_alpha, split_sign, n_jobs, positive_code,
+    transform_max_iter : as scikit-learn's.
+    threads : int or None
+        sparsecode threads per task.
+    """
+
+    def __init__(
+        self,
+        dictionary: Any,
+        *,
+        transform_algorithm: str = "omp",
+        transform_n_nonzero_coefs: int | None = None,
+        transform_alpha: float | None = None,
+        split_sign: bool = False,
+        n_jobs: int | None = None,
+        positive_code: bool = False,
+        transform_max_iter: int = 1000,
+        threads: int | None = None,
+    ) -> None:
+        self.dictionary = dictionary
+        self.transform_algorithm = transform_algorithm
+        self.transform_n_nonzero_coefs = transform_n_nonzero_coefs
+        self.transform_alpha = transform_alpha
+        self.split_sign = split_sign
+        self.n_jobs = n_jobs
+        self.positive_code = positive_code
+        self.transform_max_iter = transform_max_iter
+        self.threads = threads
+
+    def get_params(self, deep: bool = True) -> dict:
+        return {
+            k: getattr(self, k)
+            for k in (
+                "dictionary",
+                "transform_algorithm",
+                "transform_n_nonzero_coefs",
+                "transform_alpha",
+                "split_sign",
+                "n_jobs",
+                "positive_code",
+                "transform_max_iter",
+                "threads",
+            )
+        }
+
+    def set_params(self, **params: Any) -> SparseCoder:
+        for k, v in params.items():
+            if k not in self.get_params():
+                raise ValueError(f"invalid parameter {k!r} for SparseCoder")
+            setattr(self, k, v)
+        return self
+
+    def fit(self, X: Any = None, y: Any = None) -> SparseCoder:
+        """Nothing to learn (the dictionary is given); checks it."""
+        D = np.asarray(self.dictionary)
+        if D.ndim != 2:
+            raise ValueError("dictionary must be 2-D (n_components, n_features)")
+        self.n_features_in_ = D.shape[1]
+        return self
+
+    def transform(self, X: Any, y: Any = None) -> Any:
+        """Codes of ``X`` (a Dask array, or anything ``dask.array.asarray`` takes)."""
+        X = _rows_chunked(X)
+        D = np.asarray(self.dictionary).astype(X.dtype, copy=False)
+        if D.shape[1] != X.shape[1]:
+            raise ValueError(
+                f"Dictionary and X have different numbers of features: {D.shape[1]} and {X.shape[1]}"
+            )
+        kw = {
+            "algorithm": self.transform_algorithm,
+            "n_nonzero_coefs": self.transform_n_nonzero_coefs,
+            "alpha": self.transform_alpha,
+            "max_iter": self.transform_max_iter,
+            "positive": self.positive_code,
+        }
+        k = D.shape[0]
+        codes = X.map_blocks(
+            _sklearn_block,
+            _ship(D),
+            kw,
+            chunks=(X.chunks[0], (k,)),
+            dtype=X.dtype,
+            meta=np.empty((0, k), dtype=X.dtype),
+        )
+        if self.split_sign:
+            da = _da()
+            codes = da.concatenate([da.maximum(codes, 0), -da.minimum(codes, 0)], axis=1)
+        return codes
+
+    def fit_transform(self, X: Any, y: Any = None) -> Any:
+        return self.fit(X).transform(X)
+
+
+def _share_stats(atoms, alpha, batch_size, coder, rows, threads):
+    """Statistics of one chunk's share of a mini-batch (runs on a worker)."""
+    from sparsecode import _core, set_num_threads
+
+    set_num_threads(_task_threads(threads))
+    rows = np.asarray(rows, dtype=np.float64)
+    learner = _core.OnlineLearner(atoms, alpha, batch_size=batch_size, seed=0, coder=coder)
+    ata, atx, cost, n = learner.batch_stats(rows)
+    return ata, atx, cost, n, rows
+
+
+class MiniBatchDictionaryLearning:
+    """Online dictionary learning (Mairal et al. 2010) over a Dask array; see the module doc.
+
+    Minimises ``½‖X − A·D‖²_F + alpha·‖A‖₁`` (per signal) over atoms with ``‖d_k‖ ≤ 1``, coding
+    each mini-batch by lasso-LARS (``coder='lars'``) or the seed's FISTA (``'fista'``).
+
+    Parameters
+    ----------
+    n_components : int
+        Number of atoms.
+    alpha : float, default 1.0
+        ℓ1 weight (scikit-learn's scaling: the per-signal cost above).
+    max_iter : int, default 1
+        Epochs (passes over the rows).
+    batch_size : int, default 256
+    random_state : int, default 0
+        Seed of the initial atoms (random rows of ``X``), the epoch permutations and the
+        re-drawing of unused atoms.
+    dict_init : ndarray (n_components, n_features) or None
+    coder : {'lars', 'fista'}
+    threads : int or None
+        sparsecode threads per task.
+
+    Attributes
+    ----------
+    components_ : ndarray (n_components, n_features)
+    n_steps_ : int
+    n_iter_ : int
+    cost_ : list of float, the mean cost of each mini-batch
+    """
+
+    def __init__(
+        self,
+        n_components: int,
+        *,
+        alpha: float = 1.0,
+        max_iter: int = 1,
+        batch_size: int = 256,
+        random_state: int = 0,
+        dict_init: Any = None,
+        coder: str = "lars",
+        threads: int | None = None,
+    ) -> None:
+        self.n_components = n_components
+        self.alpha = alpha
+        self.max_iter = max_iter
+        self.batch_size = batch_size
+        self.random_state = random_state
+        self.dict_init = dict_init
+        self.coder = coder
+        self.threads = threads
+
+    def batches(self, n_samples: int) -> list[np.ndarray]:
+        """The batch schedule: for each epoch a permutation of the rows
+        (``numpy.random.default_rng([random_state, epoch])``) cut into batches."""
+        out = []
+        for epoch in range(self.max_iter):
+            perm = np.random.default_rng([self.random_state, epoch]).permutation(n_samples)
+            out.extend(perm[i : i + self.batch_size] for i in range(0, n_samples, self.batch_size))
+        return out
+
+    def initial_atoms(self, X: Any) -> np.ndarray:
+        """``dict_init``, or ``n_components`` random rows of ``X`` (seeded)."""
+        if self.dict_init is not None:
+            return np.asarray(self.dict_init, dtype=np.float64)
+        n = X.shape[0]
+        idx = np.sort(
+            np.random.default_rng(self.random_state).choice(
+                n, self.n_components, replace=n < self.n_components
+            )
+        )
+        return np.asarray(X[idx], dtype=np.float64)
+
+    def fit(self, X: Any, y: Any = None) -> MiniBatchDictionaryLearning:
+        """Learns the dictionary from a Dask array (or array-like) ``X``."""
+        import dask
+
+        from sparsecode import _core
+
+        X = _rows_chunked(X)
+        if self.n_components < 1 or self.batch_size < 1 or self.max_iter < 0:
+            raise ValueError("n_components and batch_size must be >= 1, max_iter >= 0")
+        if not (np.isfinite(self.alpha) and self.alpha >= 0):
+            raise ValueError(f"alpha must be finite and >= 0, got {self.alpha}")
+        n = X.shape[0]
+        learner = _core.OnlineLearner(
+            self.initial_atoms(X),
+            float(self.alpha),
+            batch_size=self.batch_size,
+            seed=int(self.random_state),
+            coder=self.coder,
+        )
+        bounds = np.cumsum((0,) + X.chunks[0])
+        cost = []
+        for batch in self.batches(n):
+            atoms = learner.atoms
+            parts = []
+            order = []
+            chunk_of = np.searchsorted(bounds, batch, side="right") - 1
+            for c in np.unique(chunk_of):
+                sel = batch[chunk_of == c]
+                rows = X.blocks[int(c)][sel - bounds[c]]
+                parts.append(
+                    dask.delayed(_share_stats)(
+                        atoms, float(self.alpha), self.batch_size, self.coder, rows, self.threads
+                    )
+                )
+                order.append(sel)
+            results = dask.compute(*parts)
+            ata, atx, total, count = (
+                results[0][0].copy(),
+                results[0][1].copy(),
+                results[0][2],
+                results[0][3],
+            )
+            for r in results[1:]:
+                ata += r[0]
+                atx += r[1]
+                total += r[2]
+                count += r[3]
+            # the batch's rows in the schedule's order (for re-drawing unused atoms)
+            rows = np.empty((len(batch), X.shape[1]), dtype=np.float64)
+            pos = {int(i): j for j, i in enumerate(batch)}
+            for sel, r in zip(order, results):
+                rows[[pos[int(i)] for i in sel]] = r[4]
+            cost.append(learner.apply_stats(ata, atx, total, count, rows))
+        self.components_ = learner.atoms / np.maximum(
+            1e-300, np.linalg.norm(learner.atoms, axis=1, keepdims=True)
+        )
+        self.n_steps_ = learner.iteration
+        self.n_iter_ = self.max_iter
+        self.cost_ = cost
+        self.n_features_in_ = X.shape[1]
+        return self
+
+    def transform(self, X: Any) -> Any:
+        """Lasso codes (lasso-LARS, ``alpha``) of ``X`` on the learned atoms, as a Dask array."""
+        n_features = self.components_.shape[1]
+        return sparse_encode(X, self.components_, "lasso_lars", alpha=self.alpha / n_features)
