@@ -20,6 +20,7 @@ pub fn bar(len: u64, what: &str) -> ProgressBar {
 pub struct BarObserver {
     bar: ProgressBar,
     quiet: bool,
+    stdout: bool,
 }
 
 impl BarObserver {
@@ -29,7 +30,19 @@ impl BarObserver {
         if quiet {
             bar.set_draw_target(indicatif::ProgressDrawTarget::hidden());
         }
-        Self { bar, quiet }
+        Self {
+            bar,
+            quiet,
+            stdout: false,
+        }
+    }
+
+    /// The same, with the notes (the results) printed to stdout, always.
+    pub fn results_to_stdout(what: &str) -> Self {
+        Self {
+            stdout: true,
+            ..Self::new(what, false)
+        }
     }
 }
 
@@ -46,7 +59,9 @@ impl sparsecode::observe::Observer for BarObserver {
     }
     fn note(&mut self, message: &str) {
         self.bar.finish_and_clear();
-        if !self.quiet {
+        if self.stdout {
+            println!("{message}");
+        } else if !self.quiet {
             eprintln!("{message}");
         }
     }

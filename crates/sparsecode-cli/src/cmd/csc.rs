@@ -1,22 +1,14 @@
 //! `sparsecode csc`: convolutional sparse coding of large images (Perrinet's "Sparse coding of
 //! large images"): `synth` draws an image from the generative model, `encode` infers the
-//! sparse maps of an image, `learn` learns a kernel bank from images.
+//! sparse maps of an image, `learn` learns a kernel bank from images. Arguments → the library's
+//! [`sparsecode::pipeline::csc`] with a progress bar.
 
-use crate::progress::bar;
-use clap::ValueEnum;
+use crate::progress::BarObserver;
 use ndarray::{Array2, Array3, ArrayD, Axis, Ix2, Ix3, IxDyn};
-use sparsecode::conv::generative::keep_largest_fraction;
-use sparsecode::conv::loggabor::{fftshift, spatial_kernel};
-use sparsecode::conv::{
-    csc_objective, wiener, ConvAdmm, ConvDictLearner, ConvDictLearning, ConvFista,
-    ConvGradientDescent, ConvIsta, ConvOperator, ConvSolver, CscReport, EventGenerator,
-    GenerativeModel, InverseFilter,
-};
-use sparsecode::io::write_npy;
-use sparsecode::viz::{plot_lines, save_atom_grid, save_gray_png, Scale, Series};
+use sparsecode::conv::{ConvDictLearner, ConvDictLearning, EventGenerator, GenerativeModel};
+use sparsecode::pipeline::csc::{self, CscMethod, EncodeConfig, LearnConfig};
 use sparsecode::{Error, Result};
 use std::path::{Path, PathBuf};
-use std::time::Instant;
 
 /// Options of `sparsecode csc`.
 #[derive(clap::Args, Debug)]
@@ -240,52 +232,12 @@ const FLAGS: &[(&str, &str)] = &[
     ("max_iter", "--iters"),
     ("tol", "--tol"),
     ("seed", "--seed"),
+    ("highpass", "--highpass"),
 ];
 
-fn out_dir(dir: &Path) -> Result<()> {
-    std::fs::create_dir_all(dir).map_err(|e| Error::file(dir, e))
-}
-
 fn synth(a: SynthArgs) -> Result<()> {
-    let model = a.model.model();
-    let t = Instant::now();
-    let s = model.sample::<f64>(a.model.seed)?;
-    let secs = t.elapsed().as_secs_f64();
-    out_dir(&a.out)?;
-    write_npy(a.out.join("events.npy"), &s.events)?;
-    write_npy(a.out.join("image.npy"), &s.image)?;
-    write_npy(a.out.join("envelope.npy"), &s.envelope)?;
-    if model.noise_std > 0.0 {
-        write_npy(a.out.join("clean.npy"), &s.clean)?;
-    }
-    save_gray_png(a.out.join("image.png"), s.image.view(), Scale::Symmetric)?;
-    save_gray_png(a.out.join("events.png"), s.events.view(), Scale::Symmetric)?;
-    save_gray_png(
-        a.out.join("envelope.png"),
-        fftshift(s.envelope.view()).view(),
-        Scale::MinMax,
-    )?;
-    let kernel = fftshift(spatial_kernel(s.envelope.view())?.view());
-    let (h, w) = kernel.dim();
-    let c = 32.min(h / 2).min(w / 2);
-    let crop = kernel
-        .slice(ndarray::s![h / 2 - c..h / 2 + c, w / 2 - c..w / 2 + c])
-        .to_owned();
-    save_gray_png(a.out.join("kernel.png"), crop.view(), Scale::Symmetric)?;
-    let nnz = s.events.iter().filter(|v| **v != 0.0).count();
-    let std = {
-        let m = s.image.mean().unwrap_or(0.0);
-        (s.image.iter().map(|v| (v - m) * (v - m)).sum::<f64>() / s.image.len() as f64).sqrt()
-    };
-    println!(
-        "synthesised {}×{} image in {:.1} ms: {nnz} events (threshold {:.4}), std(image) {:.4}; wrote {}",
-        model.height,
-        model.width,
-        secs * 1e3,
-        s.threshold,
-        std,
-        a.out.display()
-    );
+    let mut obs = BarObserver::results_to_stdout("synth");
+    csc::synthesize(&a.model.model(), a.model.seed, Some(&a.out), &mut obs)?;
     Ok(())
 }
 
@@ -319,382 +271,69 @@ fn read_kernels(path: &Path) -> Result<Array3<f64>> {
 }
 
 fn encode(a: EncodeArgs) -> Result<()> {
-    let model_args = a.model.clone();
-    let (image, reference) = match &a.image {
-        Some(p) => (read_image(p)?, None),
-        None => {
-            let s = GenerativeModel {
-                ..model_args.model()
-            }
-            .sample::<f64>(model_args.seed)?;
-            (s.image, Some(s.events))
-        }
+    let image = a.image.as_deref().map(read_image).transpose()?;
+    let kernels = a.kernels.as_deref().map(read_kernels).transpose()?;
+    let config = EncodeConfig {
+        method: a.method.into(),
+        iters: a.iters,
+        lambda: a.lambda,
+        tol: a.tol,
+        admm_rho: a.admm_rho,
+        noise_to_signal: a.noise_to_signal,
     };
-    let (h, w) = image.dim();
-    let op = match &a.kernels {
-        Some(p) => ConvOperator::from_kernel_bank(read_kernels(p)?.view(), h, w)?,
-        None => {
-            let m = GenerativeModel {
-                height: h,
-                width: w,
-                ..model_args.model()
-            };
-            if a.image.is_some() {
-                // validate only the envelope parameters for a given image.
-                m.envelope::<f64>()?;
-            }
-            m.operator::<f64>()?
-        }
-    };
-    let k = op.n_kernels();
-    let reference3 = match &reference {
-        Some(r) if k == 1 => Some(r.view().insert_axis(Axis(0))),
-        _ => None,
-    };
-    let method_name = a
-        .method
-        .to_possible_value()
-        .map(|v| v.get_name().to_string())
-        .unwrap_or_default();
-    let pb = bar(a.iters as u64, &method_name);
-    let mut monitor = |s: &sparsecode::conv::IterStats| {
-        pb.set_position(s.iteration as u64 + 1);
-        let msg = match s.se_y {
-            Some(e) => format!("obj {:.5e} SE_x {:.3e} SE_y {:.3e}", s.objective, s.se_x, e),
-            None => format!("obj {:.5e} SE_x {:.3e}", s.objective, s.se_x),
-        };
-        pb.set_message(msg);
-    };
-    let lambda = match (a.lambda, &a.image) {
-        (Some(l), _) => l,
-        (None, None) => 1.0,
-        (None, Some(_)) => {
-            let l = 0.1 * op.lambda_max(image.view())?;
-            println!("λ = {l:.4e} (0.1·λ_max of this image; set it with --lambda)");
-            l
-        }
-    };
-    let t = Instant::now();
-    let (maps, report) = match a.method {
-        Method::Fista => ConvFista {
-            lambda,
-            max_iter: a.iters,
-            tol: a.tol,
-        }
-        .solve_monitored(&op, image.view(), None, reference3, &mut monitor)?,
-        Method::Ista => ConvIsta {
-            lambda,
-            max_iter: a.iters,
-            tol: a.tol,
-        }
-        .solve_monitored(&op, image.view(), None, reference3, &mut monitor)?,
-        Method::Admm => ConvAdmm {
-            lambda,
-            max_iter: a.iters,
-            rho: a.admm_rho,
-            eps_rel: a.tol,
-            ..Default::default()
-        }
-        .solve_monitored(&op, image.view(), None, reference3, &mut monitor)?,
-        Method::Gd => {
-            // The post's start: inverse filter, hard-thresholded to the top ρ per map.
-            let mut init = InverseFilter::default().apply(&op, image.view())?;
-            for mut m in init.outer_iter_mut() {
-                let (kept, _) =
-                    keep_largest_fraction(&m.to_owned(), model_args.rho.clamp(1e-12, 1.0))?;
-                m.assign(&kept);
-            }
-            ConvGradientDescent {
-                lambda,
-                max_iter: a.iters,
-                ..Default::default()
-            }
-            .solve_monitored(
-                &op,
-                image.view(),
-                Some(init.view()),
-                reference3,
-                &mut monitor,
-            )?
-        }
-        Method::Inverse | Method::Wiener => {
-            let y = if a.method == Method::Inverse {
-                InverseFilter::default().apply(&op, image.view())?
-            } else {
-                let ratio = match (a.noise_to_signal, &reference) {
-                    (Some(r), _) => r,
-                    (None, Some(ev)) if model_args.noise > 0.0 => {
-                        let var = ev.iter().map(|v| v * v).sum::<f64>() / ev.len() as f64;
-                        model_args.noise.powi(2) / var.max(1e-300)
-                    }
-                    _ => 1e-3,
-                };
-                wiener(&op, image.view(), ratio)?
-            };
-            (
-                y.clone(),
-                one_shot_report(&op, &image, &y, reference3, lambda, t)?,
-            )
-        }
-    };
-    pb.finish_and_clear();
-    let secs = t.elapsed().as_secs_f64();
-    let recon = op.forward(maps.view())?;
-    let err = &image - &recon;
-    out_dir(&a.out)?;
-    write_npy(a.out.join("maps.npy"), &maps)?;
-    write_npy(a.out.join("reconstruction.npy"), &recon)?;
-    write_npy(a.out.join("image.npy"), &image)?;
-    save_gray_png(a.out.join("image.png"), image.view(), Scale::Symmetric)?;
-    save_gray_png(
-        a.out.join("reconstruction.png"),
-        recon.view(),
-        Scale::Symmetric,
+    let mut obs = BarObserver::results_to_stdout(config.method.name());
+    csc::encode(
+        &config,
+        &a.model.model(),
+        a.model.seed,
+        image,
+        kernels,
+        Some(&a.out),
+        &mut obs,
     )?;
-    save_gray_png(a.out.join("error.png"), err.view(), Scale::Symmetric)?;
-    let events_img = if k == 1 {
-        maps.index_axis(Axis(0), 0).to_owned()
-    } else {
-        maps.map_axis(Axis(0), |v| v.iter().map(|x| x.abs()).sum::<f64>())
-    };
-    save_gray_png(
-        a.out.join("events.png"),
-        events_img.view(),
-        Scale::Symmetric,
-    )?;
-    if let Some(r) = &reference {
-        write_npy(a.out.join("true_events.npy"), r)?;
-        save_gray_png(a.out.join("true_events.png"), r.view(), Scale::Symmetric)?;
-    }
-    write_report(&a.out, &report, lambda, &method_name, secs)?;
-    let last = |v: &Vec<f64>| v.last().copied().unwrap_or(f64::NAN);
-    println!(
-        "{method_name}: {} iterations in {:.3} s ({:.2} ms/iter); objective {:.6e}, SE_x {:.4e}{}; wrote {}",
-        report.iterations,
-        secs,
-        1e3 * secs / report.iterations.max(1) as f64,
-        last(&report.objective),
-        last(&report.se_x),
-        if report.se_y.is_empty() {
-            String::new()
-        } else {
-            format!(
-                ", SE_y {:.4e}, L1_y {:.4e}",
-                last(&report.se_y),
-                last(&report.l1_y)
-            )
-        },
-        a.out.display()
-    );
     Ok(())
-}
-
-fn one_shot_report(
-    op: &ConvOperator<f64>,
-    x: &Array2<f64>,
-    y: &Array3<f64>,
-    reference: Option<ndarray::ArrayView3<'_, f64>>,
-    lambda: f64,
-    t: Instant,
-) -> Result<CscReport> {
-    let rec = op.forward(y.view())?;
-    let fit: f64 = rec
-        .iter()
-        .zip(x.iter())
-        .map(|(a, b)| (a - b) * (a - b))
-        .sum();
-    let xe: f64 = x.iter().map(|v| v * v).sum();
-    let mut r = CscReport {
-        iterations: 1,
-        converged: true,
-        objective: vec![csc_objective(op, x.view(), y.view(), lambda)?],
-        se_x: vec![(fit / xe.max(1e-300)).sqrt()],
-        seconds: vec![t.elapsed().as_secs_f64()],
-        ..Default::default()
-    };
-    if let Some(rf) = reference {
-        let (mut d2, mut d1, mut r2, mut r1) = (0.0, 0.0, 0.0, 0.0);
-        for (a, b) in rf.iter().zip(y.iter()) {
-            d2 += (a - b) * (a - b);
-            d1 += (a - b).abs();
-            r2 += a * a;
-            r1 += a.abs();
-        }
-        r.se_y.push((d2 / r2.max(1e-300)).sqrt());
-        r.l1_y.push(d1 / r1.max(1e-300));
-    }
-    Ok(r)
-}
-
-fn write_report(dir: &Path, r: &CscReport, lambda: f64, method: &str, secs: f64) -> Result<()> {
-    let n = r.objective.len();
-    let mut table = Array2::<f64>::from_elem((n, 5), f64::NAN);
-    for i in 0..n {
-        table[[i, 0]] = r.objective[i];
-        table[[i, 1]] = r.se_x[i];
-        if i < r.se_y.len() {
-            table[[i, 2]] = r.se_y[i];
-            table[[i, 3]] = r.l1_y[i];
-        }
-        table[[i, 4]] = r.seconds[i];
-    }
-    // columns: objective, SE_x, SE_y, L1_y, seconds
-    write_npy(dir.join("errors.npy"), &table)?;
-    let json = serde_json::json!({
-        "method": method, "lambda": lambda, "iterations": r.iterations, "converged": r.converged,
-        "seconds": secs, "columns_of_errors_npy": ["objective", "SE_x", "SE_y", "L1_y", "seconds"],
-        "objective": r.objective, "se_x": r.se_x, "se_y": r.se_y, "l1_y": r.l1_y,
-    });
-    sparsecode::io::write_bytes_atomically(
-        &dir.join("report.json"),
-        serde_json::to_string_pretty(&json)
-            .unwrap_or_default()
-            .as_bytes(),
-    )?;
-    let it: Vec<f64> = (1..=n).map(|i| i as f64).collect();
-    if n > 1 {
-        plot_lines(
-            dir.join("objective.png"),
-            &format!("{method}: lasso objective"),
-            "iteration",
-            "½‖x − Ay‖² + λ‖y‖₁",
-            &[Series::new("objective", it.clone(), r.objective.clone())],
-            true,
-        )?;
-        let mut series = vec![Series::new("SE_x", it.clone(), r.se_x.clone())];
-        if !r.se_y.is_empty() {
-            series.push(Series::new("SE_y", it.clone(), r.se_y.clone()));
-            series.push(Series::new("relative L1_y", it, r.l1_y.clone()));
-        }
-        plot_lines(
-            dir.join("errors.png"),
-            &format!("{method}: errors"),
-            "iteration",
-            "relative error",
-            &series,
-            true,
-        )?;
-    }
-    Ok(())
-}
-
-/// High-pass: `x − IFFT(FFT(x)·exp(−f²/(2f_c²)))` (mean removed when `f_c = 0`).
-fn highpass(x: &Array2<f64>, fc: f64) -> Result<Array2<f64>> {
-    let mean = x.mean().unwrap_or(0.0);
-    let centred = x.mapv(|v| v - mean);
-    if fc <= 0.0 {
-        return Ok(centred);
-    }
-    let (h, w) = x.dim();
-    let r = sparsecode::conv::loggabor::frequency_radius(h, w, false);
-    let resp = r.mapv(|f| 1.0 - (-(f * f) / (2.0 * fc * fc)).exp());
-    let op = ConvOperator::from_frequency_response(resp.view())?;
-    op.forward(centred.view().insert_axis(Axis(0)))
 }
 
 fn learn(a: LearnArgs) -> Result<()> {
-    if !(a.highpass.is_finite() && a.highpass >= 0.0) {
-        return Err(Error::param(
-            "highpass",
-            format!("must be finite and >= 0, got {}", a.highpass),
-        ));
-    }
-    let named: Vec<(String, Array2<f64>)> = if a.images.is_empty() {
-        sparsecode::data::shipped_images()?
-    } else {
-        a.images
-            .iter()
-            .map(|p| Ok((p.display().to_string(), read_image(p)?)))
-            .collect::<Result<_>>()?
-    };
-    if named.is_empty() {
-        return Err(Error::Empty {
-            what: "images".into(),
-        });
-    }
-    let smallest = named
+    let images = a
+        .images
         .iter()
-        .map(|(_, im)| im.nrows().min(im.ncols()))
-        .min()
-        .unwrap_or(0);
-    let s = a.size.min(smallest);
-    if s == 0 {
-        return Err(Error::param("size", "images or crop size are empty"));
-    }
-    let images: Vec<Array2<f64>> = named
-        .iter()
-        .map(|(_, im)| {
-            let (h, w) = im.dim();
-            let (i0, j0) = ((h - s) / 2, (w - s) / 2);
-            highpass(
-                &im.slice(ndarray::s![i0..i0 + s, j0..j0 + s]).to_owned(),
-                a.highpass,
-            )
-        })
-        .collect::<Result<_>>()?;
-    let cdl = ConvDictLearning {
-        n_kernels: a.n_kernels,
-        kernel_size: a.kernel_size,
-        lambda: a.lambda,
-        n_iter: a.iters,
-        coding_iter: a.coding_iters,
-        dict_iter: a.dict_iters,
-        seed: a.seed,
-        learner: match a.learner {
-            LearnerArg::Admm => ConvDictLearner::Admm,
-            LearnerArg::Fista => ConvDictLearner::Fista,
+        .map(|p| read_image(p))
+        .collect::<Result<Vec<_>>>()?;
+    let config = LearnConfig {
+        size: a.size,
+        highpass: a.highpass,
+        learning: ConvDictLearning {
+            n_kernels: a.n_kernels,
+            kernel_size: a.kernel_size,
+            lambda: a.lambda,
+            n_iter: a.iters,
+            coding_iter: a.coding_iters,
+            dict_iter: a.dict_iters,
+            seed: a.seed,
+            learner: match a.learner {
+                LearnerArg::Admm => ConvDictLearner::Admm,
+                LearnerArg::Fista => ConvDictLearner::Fista,
+            },
+            rho: a.rho,
+            sigma: a.sigma,
+            zero_mean: !a.no_zero_mean,
         },
-        rho: a.rho,
-        sigma: a.sigma,
-        zero_mean: !a.no_zero_mean,
     };
-    let pb = bar(a.iters as u64, "learn");
-    let t = Instant::now();
-    let res = cdl.fit(&images, &mut |i, obj| {
-        pb.set_position(i as u64 + 1);
-        pb.set_message(format!("objective {obj:.5e}"));
-    })?;
-    pb.finish_and_clear();
-    let secs = t.elapsed().as_secs_f64();
-    out_dir(&a.out)?;
-    write_npy(a.out.join("kernels.npy"), &res.kernels)?;
-    let p = a.kernel_size;
-    let flat = res
-        .kernels
-        .clone()
-        .into_shape_with_order((a.n_kernels, p * p))
-        .map_err(|e| Error::param("kernels", e.to_string()))?;
-    save_atom_grid(a.out.join("kernels.png"), flat.view(), p, p, 1)?;
-    let it: Vec<f64> = (1..=res.report.objective.len()).map(|i| i as f64).collect();
-    plot_lines(
-        a.out.join("objective.png"),
-        "convolutional dictionary learning",
-        "outer iteration",
-        "objective",
-        &[Series::new("objective", it, res.report.objective.clone())],
-        true,
-    )?;
-    write_npy(
-        a.out.join("objective.npy"),
-        &ndarray::Array1::from(res.report.objective.clone()),
-    )?;
-    // Reconstruction of the first image with the learned kernels.
-    let op = ConvOperator::from_kernels(res.kernels.view(), s, s)?;
-    let recon = op.forward(res.maps[0].view())?;
-    save_gray_png(a.out.join("image0.png"), images[0].view(), Scale::Symmetric)?;
-    save_gray_png(
-        a.out.join("reconstruction0.png"),
-        recon.view(),
-        Scale::Symmetric,
-    )?;
-    println!(
-        "learned {} kernels {p}×{p} from {} images ({s}×{s}) in {:.1} s; objective {:.5e} → {:.5e}; wrote {}",
-        a.n_kernels,
-        images.len(),
-        secs,
-        res.report.objective.first().copied().unwrap_or(f64::NAN),
-        res.report.objective.last().copied().unwrap_or(f64::NAN),
-        a.out.display()
-    );
+    let mut obs = BarObserver::results_to_stdout("learn");
+    csc::learn(&config, images, Some(&a.out), &mut obs)?;
     Ok(())
+}
+
+impl From<Method> for CscMethod {
+    fn from(m: Method) -> Self {
+        match m {
+            Method::Ista => CscMethod::Ista,
+            Method::Fista => CscMethod::Fista,
+            Method::Admm => CscMethod::Admm,
+            Method::Gd => CscMethod::Gd,
+            Method::Inverse => CscMethod::Inverse,
+            Method::Wiener => CscMethod::Wiener,
+        }
+    }
 }

@@ -5,6 +5,10 @@
 //!
 //! - [`localized`]: localized sparse coding (Fallah et al., NeurIPS 2020): learning from
 //!   compressed, localized measurements, the uncompressed dictionary recovered, a per-epoch
-//!   record with checkpoints and resume, pictures, the Gabor statistics.
+//!   record with checkpoints and resume, pictures, the Gabor statistics;
+//! - [`csc`]: convolutional sparse coding of large images (Perrinet): synthesis from the
+//!   generative model, encoding by GD/ISTA/FISTA/ADMM/inverse/Wiener, convolutional dictionary
+//!   learning.
 
+pub mod csc;
 pub mod localized;
