@@ -17,12 +17,14 @@ Deliberate deviations (each documented where it applies):
 - ``n_jobs`` maps to the number of worker threads (``None`` or ``-1``: all cores), and the
   precomputed ``gram``/``cov`` of ``sparse_encode`` are not used (the library computes them).
 - ``lasso_cd`` stops on the largest coordinate change (1e-12 relative), not on scikit-learn's
-  duality gap, and does not emit ``ConvergenceWarning``.
+  duality gap; the gap is computed afterwards so that a ``ConvergenceWarning`` comes as in
+  scikit-learn.
 """
 
 from __future__ import annotations
 
 import numbers
+import warnings
 from typing import Any
 
 import numpy as np
@@ -34,6 +36,7 @@ from sklearn.base import (
     TransformerMixin,
 )
 from sklearn.decomposition import _dict_learning as _sk_dl
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import _omp as _sk_omp
 from sklearn.utils import check_array, check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions, validate_parameter_constraints
@@ -95,17 +98,49 @@ def _encode(
         init = np.asarray(init, dtype=X.dtype)
         if init.shape != (X.shape[0], dictionary.shape[0]):
             init = None
-    return _core.sk_sparse_encode(
+    alpha = 1.0 if alpha is None else float(alpha)
+    codes = _core.sk_sparse_encode(
         X,
         dictionary,
         algorithm,
-        1.0 if alpha is None else float(alpha),
+        alpha,
         n_nonzero_coefs,
         max(int(max_iter), 1),
         init,
         bool(positive),
         threads,
     )
+    if algorithm == "lasso_cd":
+        _warn_if_lasso_gap_large(X, dictionary, codes, alpha, positive)
+    return codes
+
+
+def _warn_if_lasso_gap_large(
+    X: np.ndarray, dictionary: np.ndarray, codes: np.ndarray, alpha: float, positive: bool
+) -> None:
+    """scikit-learn's ``Lasso`` convergence test on the codes of ``lasso_cd``: a
+    ``ConvergenceWarning`` when the duality gap of some sample's lasso
+    ``½‖x − a·D‖² + alpha·‖a‖₁`` exceeds ``1e-4·‖x‖²`` (``Lasso``'s default ``tol``, as
+    ``sparse_encode`` uses it). The library's coordinate descent stops on the coordinate
+    change and reports no status, so the gap is measured here."""
+    x = X.astype(np.float64, copy=False)
+    d = dictionary.astype(np.float64, copy=False)
+    a = codes.astype(np.float64, copy=False)
+    r = x - a @ d
+    corr = r @ d.T
+    dual_norm = corr.max(axis=1) if positive else np.abs(corr).max(axis=1)
+    r2 = (r * r).sum(axis=1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        const = np.where(dual_norm > alpha, alpha / dual_norm, 1.0)
+    gap = 0.5 * r2 * (1.0 + const**2) + alpha * np.abs(a).sum(axis=1) - const * (r * x).sum(axis=1)
+    tol = 1e-4 * (x * x).sum(axis=1)
+    if np.any(gap > tol):
+        warnings.warn(
+            "Objective did not converge. You might want to increase the number of "
+            f"iterations (max_iter). Duality gap: {gap.max():.3e}, tolerance: {tol.max():.3e}",
+            ConvergenceWarning,
+            stacklevel=3,
+        )
 
 
 def sparse_encode(

@@ -819,7 +819,10 @@ fn dict_learning<'py>(
             random_state,
             positive_code,
             positive_dict,
-            // The transform is done by `sk_sparse_encode` from Python.
+            // The transform is done by `sk_sparse_encode` from Python; a lasso transform here
+            // keeps the library from refusing `positive_code` for an OMP transform at fit
+            // time (scikit-learn refuses it at transform time).
+            transform_algorithm: TransformAlgorithm::LassoLars,
             ..DictionaryLearning::<T>::default()
         };
         let callback_err: Mutex<Option<PyErr>> = Mutex::new(None);
