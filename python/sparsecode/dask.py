@@ -24,8 +24,8 @@ and goes to every worker once.
   tasks are pure functions of the dictionary and the rows, so Dask recomputes them elsewhere and
   the fit ends with the same result.
 
-Threads: each task runs sparsecode with ``max(1, cores // threads_per_worker)`` threads (the rule:
-Dask threads × sparsecode threads ≤ cores), or ``threads=`` when given.
+Threads: each task runs sparsecode with ``max(1, cores // Dask threads on the host)`` threads (the
+rule: Dask threads × sparsecode threads ≤ cores; all workers of a host counted), or ``threads=``.
 """
 
 from __future__ import annotations
@@ -54,19 +54,33 @@ def _da():
     return da
 
 
+_HOST_THREADS: dict[str, int] = {}
+
+
 def _task_threads(threads: int | None) -> int:
-    """sparsecode threads of one task: ``threads``, or cores // the worker's thread count."""
+    """sparsecode threads of one task: ``threads``, or the host's cores divided by the Dask
+    threads of all workers on that host (looked up once per worker), so that Dask threads ×
+    sparsecode threads ≤ cores."""
     if threads is not None:
         return int(threads)
     cores = os.cpu_count() or 1
     try:
         from distributed import get_worker
+        from distributed.comm import get_address_host
 
-        nthreads = get_worker().state.nthreads
-    except (ImportError, ValueError, AttributeError):
+        worker = get_worker()
+    except (ImportError, ValueError):
         # the local threaded scheduler runs one task per core
         return 1
-    return max(1, cores // max(1, nthreads))
+    if worker.address not in _HOST_THREADS:
+        host = get_address_host(worker.address)
+        try:
+            info = worker.client.scheduler_info()["workers"]
+            busy = sum(w["nthreads"] for a, w in info.items() if get_address_host(a) == host)
+        except Exception:  # noqa: BLE001 - no scheduler answer: count this worker alone
+            busy = worker.state.nthreads
+        _HOST_THREADS[worker.address] = max(1, cores // max(1, busy))
+    return _HOST_THREADS[worker.address]
 
 
 def _rows_chunked(X: Any) -> Any:

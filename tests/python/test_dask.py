@@ -75,9 +75,10 @@ def test_on_a_cluster_the_dictionary_is_shipped_once_and_codes_are_equal(client)
     want = enc.omp(X, D, n_nonzero=4)
     got = scd.sparse_encode(da.from_array(X, chunks=(64, 16)), D, "omp", n_nonzero=4)
     np.testing.assert_array_equal(got.compute(), want)
-    # threads rule inside a worker: cores // threads per worker
+    # threads rule inside a worker: cores // Dask threads on the host (2 workers × 1 thread)
     threads = client.submit(scd._task_threads, None, pure=False).result()
-    assert threads == max(1, (os.cpu_count() or 1) // 1)
+    assert threads == max(1, (os.cpu_count() or 1) // 2)
+    assert scd._task_threads(3) == 3
 
 
 def test_sparse_coder_matches_the_single_process_drop_in(client):

@@ -1,0 +1,213 @@
+"""Dask benchmark: sparsecode.dask against one process, and against scikit-learn.
+
+Workloads (natural-image patches of the shipped images, 16×16, per-patch mean removed, unit norm):
+  encode   --n-encode patches (default 2,000,000), a 256-atom dictionary, OMP k = 10:
+           sparsecode.encode.omp in this process, then sparsecode.dask.sparse_encode on a LocalCluster
+           of 1 and of 2 worker processes (threads per worker: 1; sparsecode threads per task: the rule
+           cores // worker threads), chunks of 65,536 rows.
+  learn    --n-learn patches (default 1,000,000), 256 atoms, alpha 0.1 (per-signal ½‖x − aD‖² + α‖a‖₁),
+           batch 1,024, one epoch: the single-process OnlineLearner, sparsecode.dask.MiniBatchDictionaryLearning
+           on 1 and 2 worker processes, and scikit-learn's MiniBatchDictionaryLearning (same alpha, batch,
+           epochs) — objectives recomputed on a common 20,000-patch sample by one function.
+Also measured: the communication per step (bytes of the statistics a worker returns) and the time of
+one step's round trip without work, for the scaling projection in docs/dask.md.
+
+Usage: python bench/dask/run.py [--n-encode 2000000] [--n-learn 1000000]
+Writes bench/results/dask.md and dask.json.
+"""
+
+import argparse
+import datetime
+import json
+import os
+import pathlib
+import platform
+import time
+
+import numpy as np
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+
+
+def patches(n, p=16, seed=0):
+    from sparsecode import data
+
+    imgs = [data.whiten_olshausen(im) for im in data.shipped_images().values()]
+    per = -(-n // len(imgs))
+    rows = []
+    rng = np.random.default_rng(seed)
+    for im in imgs:
+        all_p = data.extract_patches(im, p, stride=1)
+        rows.append(
+            all_p[rng.choice(len(all_p), size=min(per, len(all_p)), replace=per > len(all_p))]
+        )
+    x = np.vstack(rows)[:n]
+    x -= x.mean(axis=1, keepdims=True)
+    x /= np.maximum(np.linalg.norm(x, axis=1, keepdims=True), 1e-12)
+    return x
+
+
+def objective(x, d, alpha):
+    """Mean over rows of ½‖x − a·D‖² + α‖a‖₁ with lasso-LARS codes (scikit-learn's scaling)."""
+    import sparsecode.sklearn as sks
+
+    a = sks.sparse_encode(x, d, algorithm="lasso_lars", alpha=alpha)
+    r = x - a @ d
+    return float((0.5 * np.einsum("ij,ij->i", r, r) + alpha * np.abs(a).sum(axis=1)).mean())
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--n-encode", type=int, default=2_000_000)
+    ap.add_argument("--n-learn", type=int, default=1_000_000)
+    ap.add_argument("--skip-sklearn", action="store_true")
+    args = ap.parse_args()
+
+    import dask.array as da
+    import distributed
+    import sparsecode
+    import sparsecode.dask as scd
+    from sparsecode import _core, encode
+
+    cores = os.cpu_count() or 1
+    rows = []
+    started = datetime.datetime.now(datetime.timezone.utc)
+
+    # ---------------------------------------------------------------- encode
+    x = patches(args.n_encode)
+    rng = np.random.default_rng(1)
+    d = x[rng.choice(len(x), 256, replace=False)]
+    t = time.perf_counter()
+    want = encode.omp(x, d, n_nonzero=10, threads=cores)
+    t_single = time.perf_counter() - t
+    rows.append(
+        ("encode", f"{len(x):,} × 256, OMP k=10, one process ({cores} threads)", t_single, "")
+    )
+    for workers in (1, 2):
+        with (
+            distributed.LocalCluster(
+                n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None
+            ) as cluster,
+            distributed.Client(cluster),
+        ):
+            xd = da.from_array(x, chunks=(65536, 256)).persist()
+            distributed.wait(xd)
+            t = time.perf_counter()
+            got = scd.sparse_encode(xd, d, "omp", n_nonzero=10).compute()
+            t_dask = time.perf_counter() - t
+        same = bool(np.array_equal(got, want))
+        rows.append(
+            (
+                "encode",
+                f"Dask, {workers} worker process(es)",
+                t_dask,
+                f"{t_single / t_dask:.2f}× one process; codes identical: {same}",
+            )
+        )
+    del x, want, got
+
+    # ---------------------------------------------------------------- learn
+    x = patches(args.n_learn, seed=2)
+    sample = x[np.random.default_rng(3).choice(len(x), 20000, replace=False)]
+    alpha, k, batch = 0.1, 256, 1024
+    model = scd.MiniBatchDictionaryLearning(
+        k, alpha=alpha, max_iter=1, batch_size=batch, random_state=0
+    )
+    init = model.initial_atoms(x)
+    learner = _core.OnlineLearner(init, alpha, batch_size=batch, seed=0)
+    t = time.perf_counter()
+    for b in model.batches(len(x)):
+        learner.partial_fit(x[b])
+    t_single = time.perf_counter() - t
+    d_single = learner.atoms / np.linalg.norm(learner.atoms, axis=1, keepdims=True)
+    o_single = objective(sample, d_single, alpha)
+    rows.append(
+        (
+            "learn",
+            f"{len(x):,} × 256, 256 atoms, batch {batch}, 1 epoch, one process",
+            t_single,
+            f"objective {o_single:.5f}",
+        )
+    )
+    steps = len(model.batches(len(x)))
+    for workers in (1, 2):
+        with (
+            distributed.LocalCluster(
+                n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None
+            ) as cluster,
+            distributed.Client(cluster),
+        ):
+            xd = da.from_array(x, chunks=(65536, 256)).persist()
+            distributed.wait(xd)
+            t = time.perf_counter()
+            model.fit(xd)
+            t_dask = time.perf_counter() - t
+        diff = float(np.abs(model.components_ - d_single).max())
+        rows.append(
+            (
+                "learn",
+                f"Dask, {workers} worker process(es)",
+                t_dask,
+                (
+                    f"{t_single / t_dask:.2f}× one process; max |ΔD| vs one process {diff:.1e}; "
+                    f"{1e3 * t_dask / steps:.1f} ms per step"
+                ),
+            )
+        )
+    if not args.skip_sklearn:
+        from sklearn.decomposition import MiniBatchDictionaryLearning
+
+        skm = MiniBatchDictionaryLearning(
+            k,
+            alpha=alpha,
+            batch_size=batch,
+            max_iter=1,
+            random_state=0,
+            dict_init=init,
+            transform_algorithm="lasso_lars",
+        )
+        t = time.perf_counter()
+        skm.fit(x)
+        t_sk = time.perf_counter() - t
+        o_sk = objective(sample, skm.components_, alpha)
+        rows.append(
+            (
+                "learn",
+                "scikit-learn MiniBatchDictionaryLearning, same alpha/batch/epoch",
+                t_sk,
+                f"objective {o_sk:.5f}; sparsecode one process {t_sk / t_single:.1f}× faster",
+            )
+        )
+
+    # communication per step: k² + k·p numbers up, k·p down, per worker
+    per_step = (k * k + k * 256) * 8
+    meta = {
+        "date": started.strftime("%Y-%m-%d %H:%M UTC"),
+        "machine": f"{platform.machine()}, {cores} CPUs",
+        "load_at_end": os.getloadavg(),
+        "sparsecode": sparsecode.__version__,
+        "bytes_up_per_worker_step": per_step,
+    }
+    out = ROOT / "bench" / "results"
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "dask.json").write_text(json.dumps({"meta": meta, "rows": rows}, indent=2))
+    lines = [
+        "# Dask (`sparsecode.dask`) against one process and scikit-learn",
+        "",
+        (
+            f"- Date: {meta['date']}; machine: {meta['machine']}; 1-min load at the end "
+            f"{meta['load_at_end'][0]:.2f}; LocalCluster of worker processes, 1 thread each."
+        ),
+        f"- Command: `python bench/dask/run.py --n-encode {args.n_encode} --n-learn {args.n_learn}`.",
+        f"- Statistics a worker returns per step: k² + k·p = {k * k + k * 256:,} numbers ({per_step / 1e6:.2f} MB).",
+        "",
+        "| workload | run | seconds | note |",
+        "|---|---|---|---|",
+    ]
+    lines += [f"| {w} | {r} | {s:.2f} | {n} |" for w, r, s, n in rows]
+    (out / "dask.md").write_text("\n".join(lines) + "\n")
+    print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()
