@@ -63,7 +63,9 @@ def _task_threads(threads: int | None) -> int:
     sparsecode threads ≤ cores."""
     if threads is not None:
         return int(threads)
-    cores = os.cpu_count() or 1
+    cores = (
+        len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    )
     try:
         from distributed import get_worker
         from distributed.comm import get_address_host

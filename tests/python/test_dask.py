@@ -166,3 +166,36 @@ def test_a_worker_killed_mid_fit_changes_nothing():
         assert not err, err
     assert killed_mid_fit, "the fit ended before the worker was killed: make it longer"
     np.testing.assert_allclose(model.components_, want, rtol=0, atol=1e-9)
+
+
+def test_an_array_larger_than_a_workers_memory_is_coded_chunk_by_chunk(tmp_path):
+    """A zarr-backed array of 410 MB through a worker limited to 300 MB (its own footprint, the
+    interpreter with numpy and sparsecode, takes about half of that): codes stream from zarr to
+    zarr and equal the single-process codes."""
+    zarr = pytest.importorskip("zarr")
+    n, p, k = 1_600_000, 32, 32
+    rng = np.random.default_rng(7)
+    D = rng.standard_normal((k, p))
+    D /= np.linalg.norm(D, axis=1, keepdims=True)
+    src = zarr.open_array(
+        str(tmp_path / "x.zarr"), mode="w", shape=(n, p), chunks=(20_000, p), dtype="f8"
+    )
+    for i in range(0, n, 200_000):
+        src[i : i + 200_000] = rng.standard_normal((min(200_000, n - i), p))
+    assert n * p * 8 > 400e6
+    with (
+        distributed.LocalCluster(
+            n_workers=1,
+            threads_per_worker=1,
+            processes=True,
+            memory_limit="300MB",
+            dashboard_address=None,
+        ) as cluster,
+        distributed.Client(cluster),
+    ):
+        x = da.from_zarr(str(tmp_path / "x.zarr"))
+        codes = scd.sparse_encode(x, D, "omp", n_nonzero=3)
+        da.to_zarr(codes, str(tmp_path / "a.zarr"), overwrite=True)
+    out = zarr.open_array(str(tmp_path / "a.zarr"), mode="r")
+    rows = np.r_[0:500, n - 500 : n]
+    np.testing.assert_array_equal(out[rows], enc.omp(src[rows], D, n_nonzero=3))
