@@ -189,68 +189,25 @@ def _sklearn_block(block, D, kw):
     return sk_encode(block, D, **kw)
 
 
-class SparseCoder:
-    """scikit-learn's ``SparseCoder`` for Dask arrays: the same parameters and semantics
-    (``transform`` codes each row chunk with :func:`sparsecode.sklearn.sparse_encode`).
+def _sparse_coder_base():
+    from sparsecode.sklearn import SparseCoder as Base
 
-    Parameters
-    ----------
-    dictionary : ndarray (n_components, n_features)
-    transform_algorithm : {'lasso_lars', 'lasso_cd', 'lars', 'omp', 'threshold'}, default 'omp'
-    transform_n_nonzero_coefs, transform_alpha, split_sign, n_jobs, positive_code,
-    transform_max_iter : as scikit-learn's.
-    threads : int or None
-        sparsecode threads per task.
-    """
+    return Base
 
-    def __init__(
-        self,
-        dictionary: Any,
-        *,
-        transform_algorithm: str = "omp",
-        transform_n_nonzero_coefs: int | None = None,
-        transform_alpha: float | None = None,
-        split_sign: bool = False,
-        n_jobs: int | None = None,
-        positive_code: bool = False,
-        transform_max_iter: int = 1000,
-        threads: int | None = None,
-    ) -> None:
-        self.dictionary = dictionary
-        self.transform_algorithm = transform_algorithm
-        self.transform_n_nonzero_coefs = transform_n_nonzero_coefs
-        self.transform_alpha = transform_alpha
-        self.split_sign = split_sign
-        self.n_jobs = n_jobs
-        self.positive_code = positive_code
-        self.transform_max_iter = transform_max_iter
-        self.threads = threads
 
-    def get_params(self, deep: bool = True) -> dict:
-        return {
-            k: getattr(self, k)
-            for k in (
-                "dictionary",
-                "transform_algorithm",
-                "transform_n_nonzero_coefs",
-                "transform_alpha",
-                "split_sign",
-                "n_jobs",
-                "positive_code",
-                "transform_max_iter",
-                "threads",
-            )
-        }
-
-    def set_params(self, **params: Any) -> SparseCoder:
-        for k, v in params.items():
-            if k not in self.get_params():
-                raise ValueError(f"invalid parameter {k!r} for SparseCoder")
-            setattr(self, k, v)
-        return self
+class SparseCoder(_sparse_coder_base()):
+    """scikit-learn's ``SparseCoder`` (``sparsecode.sklearn.SparseCoder``: the same parameters,
+    semantics and ``threads=``) whose ``transform`` takes a Dask array and returns one, coding
+    each row chunk with :func:`sparsecode.sklearn.sparse_encode` on the workers. numpy input is
+    coded in this process, as the base class does."""
 
     def fit(self, X: Any = None, y: Any = None) -> SparseCoder:
-        """Nothing to learn (the dictionary is given); checks it."""
+        """Checks the parameters and the dictionary (nothing is learned; a Dask ``X`` is not
+        computed)."""
+        da = _da()
+        if X is not None and not isinstance(X, da.Array):
+            return super().fit(X, y)
+        self._validate_params()
         D = np.asarray(self.dictionary)
         if D.ndim != 2:
             raise ValueError("dictionary must be 2-D (n_components, n_features)")
@@ -258,12 +215,16 @@ class SparseCoder:
         return self
 
     def transform(self, X: Any, y: Any = None) -> Any:
-        """Codes of ``X`` (a Dask array, or anything ``dask.array.asarray`` takes)."""
+        """Codes of ``X``: a Dask array (rows chunked) gives a Dask array."""
+        da = _da()
+        if not isinstance(X, da.Array):
+            return super().transform(X)
         X = _rows_chunked(X)
         D = np.asarray(self.dictionary).astype(X.dtype, copy=False)
         if D.shape[1] != X.shape[1]:
             raise ValueError(
-                f"Dictionary and X have different numbers of features: {D.shape[1]} and {X.shape[1]}"
+                "Dictionary and X have different numbers of features: "
+                f"{D.shape[1]} and {X.shape[1]}"
             )
         kw = {
             "algorithm": self.transform_algorithm,
@@ -282,11 +243,10 @@ class SparseCoder:
             meta=np.empty((0, k), dtype=X.dtype),
         )
         if self.split_sign:
-            da = _da()
             codes = da.concatenate([da.maximum(codes, 0), -da.minimum(codes, 0)], axis=1)
         return codes
 
-    def fit_transform(self, X: Any, y: Any = None) -> Any:
+    def fit_transform(self, X: Any, y: Any = None, **params: Any) -> Any:
         return self.fit(X).transform(X)
 
 
