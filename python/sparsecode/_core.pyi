@@ -23,6 +23,7 @@ __all__ = [
     "lasso_lars",
     "lca",
     "omp",
+    "omp_gram",
     "set_num_threads",
     "sk_cost",
     "sk_sparse_encode",
@@ -46,6 +47,15 @@ def omp(
     normalize: bool = True,
     threads: int | None = None,
 ) -> tuple[_F, _F]: ...
+def omp_gram(
+    gram: _F,
+    dx: _F,
+    n_nonzero: int,
+    *,
+    x_sq_norms: _F | None = None,
+    tol: float | None = None,
+    threads: int | None = None,
+) -> _F: ...
 def lars(
     x: _F,
     d: _F,

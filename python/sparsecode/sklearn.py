@@ -37,6 +37,7 @@ from sklearn.base import (
 )
 from sklearn.decomposition import _dict_learning as _sk_dl
 from sklearn.exceptions import ConvergenceWarning
+from sklearn.linear_model import _least_angle as _sk_lars
 from sklearn.linear_model import _omp as _sk_omp
 from sklearn.utils import check_array, check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions, validate_parameter_constraints
@@ -618,6 +619,188 @@ class OrthogonalMatchingPursuit(MultiOutputMixin, RegressorMixin, BaseEstimator)
         else:
             self.coef_ = codes
             self.n_iter_ = n_iter
+            self.intercept_ = intercepts if self.fit_intercept else 0.0
+        return self
+
+    def predict(self, X: Any) -> np.ndarray:
+        """``X @ coef_.T + intercept_``."""
+        check_is_fitted(self)
+        X = validate_data(self, X, reset=False, accept_sparse=["csr", "csc", "coo"])
+        return X @ self.coef_.T + self.intercept_
+
+
+def _no_path(return_path: bool) -> None:
+    if return_path:
+        raise NotImplementedError(
+            "return_path=True is not supported: the library's Batch-OMP returns the final codes only"
+        )
+
+
+def _omp_result(coef: np.ndarray, return_n_iter: bool) -> Any:
+    """scikit-learn's output layout: (n_features,) for one target, else (n_features, n_targets);
+    ``n_iter`` = non-zero coefficients per target."""
+    n_iter = np.count_nonzero(coef, axis=0)
+    if coef.shape[1] == 1:
+        coef = coef[:, 0]
+        n_iter = int(n_iter[0])
+    return (coef, n_iter) if return_n_iter else coef
+
+
+def orthogonal_mp(
+    X: Any,
+    y: Any,
+    *,
+    n_nonzero_coefs: int | None = None,
+    tol: float | None = None,
+    precompute: Any = False,
+    copy_X: bool = True,
+    return_path: bool = False,
+    return_n_iter: bool = False,
+    threads: int | None = None,
+) -> Any:
+    """scikit-learn's :func:`sklearn.linear_model.orthogonal_mp`, computed by sparsecode's
+    Batch-OMP: coefficients (n_features,) or (n_features, n_targets) of ``y`` on the columns of
+    ``X`` (not normalised). ``precompute``/``copy_X`` are accepted and unused;
+    ``return_path=True`` raises ``NotImplementedError``."""
+    _no_path(return_path)
+    X = check_array(X, dtype=_FLOAT_DTYPES)
+    y = np.asarray(y)
+    y2 = check_array(y.reshape(-1, 1) if y.ndim == 1 else y, dtype=X.dtype)
+    if n_nonzero_coefs is None and tol is None:
+        n_nonzero_coefs = max(int(0.1 * X.shape[1]), 1)
+    if tol is None and n_nonzero_coefs > X.shape[1]:
+        raise ValueError("The number of atoms cannot be more than the number of features")
+    if tol is not None and tol < 0:
+        raise ValueError("Epsilon cannot be negative")
+    codes, _ = _core.omp(
+        y2.T,
+        X.T,
+        n_nonzero=None if tol is not None else int(n_nonzero_coefs),
+        tol=None if tol is None else float(tol),
+        normalize=False,
+        threads=threads,
+    )
+    return _omp_result(codes.T, return_n_iter)
+
+
+def orthogonal_mp_gram(
+    Gram: Any,
+    Xy: Any,
+    *,
+    n_nonzero_coefs: int | None = None,
+    tol: float | None = None,
+    norms_squared: Any = None,
+    copy_Gram: bool = True,
+    copy_Xy: bool = True,
+    return_path: bool = False,
+    return_n_iter: bool = False,
+    threads: int | None = None,
+) -> Any:
+    """scikit-learn's :func:`sklearn.linear_model.orthogonal_mp_gram` on
+    ``sparsecode::encode::batch_omp_gram``: OMP from ``Gram = XᵀX`` and ``Xy = Xᵀy``.
+    ``copy_Gram``/``copy_Xy`` are accepted and unused (inputs are never modified);
+    ``return_path=True`` raises ``NotImplementedError``."""
+    _no_path(return_path)
+    Gram = check_array(Gram, dtype=_FLOAT_DTYPES)
+    Xy = np.asarray(Xy, dtype=Gram.dtype)
+    if Xy.ndim == 1:
+        Xy = Xy[:, np.newaxis]
+        if tol is not None:
+            norms_squared = [norms_squared]
+    if n_nonzero_coefs is None and tol is None:
+        n_nonzero_coefs = int(0.1 * len(Gram))
+    if tol is not None and norms_squared is None:
+        raise ValueError(
+            "Gram OMP needs the precomputed norms in order to evaluate the error sum of squares."
+        )
+    if tol is not None and tol < 0:
+        raise ValueError("Epsilon cannot be negative")
+    if tol is None and n_nonzero_coefs <= 0:
+        raise ValueError("The number of atoms must be positive")
+    if tol is None and n_nonzero_coefs > len(Gram):
+        raise ValueError("The number of atoms cannot be more than the number of features")
+    norms = None
+    if tol is not None:
+        norms = np.asarray(norms_squared, dtype=Gram.dtype).reshape(-1, 1)
+    codes = _core.omp_gram(
+        Gram,
+        Xy.T,
+        len(Gram) if tol is not None else int(n_nonzero_coefs),
+        x_sq_norms=norms,
+        tol=None if tol is None else float(tol),
+        threads=threads,
+    )
+    return _omp_result(codes.T, return_n_iter)
+
+
+class LassoLars(MultiOutputMixin, RegressorMixin, BaseEstimator):
+    """scikit-learn's :class:`sklearn.linear_model.LassoLars`, computed by sparsecode's
+    lasso-LARS (``sparsecode::encode::LassoLars``): per target minimises
+    ``1/(2·n_samples)·‖y − X·w‖² + alpha·‖w‖₁`` by following the lasso path.
+
+    Same parameters, ``coef_`` and ``intercept_`` as scikit-learn 1.9, plus the keyword-only
+    ``threads``. Not available: ``alphas_``, ``active_``, ``coef_path_`` and ``n_iter_`` (the
+    library returns the final coefficients only), ``jitter`` (raises ``NotImplementedError``);
+    ``eps``, ``precompute``, ``copy_X``, ``fit_path``, ``verbose`` are accepted and unused.
+    """
+
+    _parameter_constraints: dict = {  # noqa: RUF012 (scikit-learn's convention)
+        **_sk_lars.LassoLars._parameter_constraints,
+        "threads": [Interval(numbers.Integral, 1, None, closed="left"), None],
+    }
+
+    def __init__(
+        self,
+        alpha: float = 1.0,
+        *,
+        fit_intercept: bool = True,
+        verbose: Any = False,
+        precompute: Any = "auto",
+        max_iter: int = 500,
+        eps: float = float(np.finfo(float).eps),
+        copy_X: bool = True,
+        fit_path: bool = True,
+        positive: bool = False,
+        jitter: float | None = None,
+        random_state: Any = None,
+        threads: int | None = None,
+    ) -> None:
+        self.alpha = alpha
+        self.fit_intercept = fit_intercept
+        self.verbose = verbose
+        self.precompute = precompute
+        self.max_iter = max_iter
+        self.eps = eps
+        self.copy_X = copy_X
+        self.fit_path = fit_path
+        self.positive = positive
+        self.jitter = jitter
+        self.random_state = random_state
+        self.threads = threads
+
+    def fit(self, X: Any, y: Any, Xy: Any = None) -> LassoLars:
+        """Fit the model using X, y as training data (``Xy`` is accepted and unused)."""
+        self._validate_params()
+        if self.jitter is not None:
+            raise NotImplementedError("jitter is not supported by sparsecode's lasso-LARS")
+        X, y = validate_data(self, X, y, multi_output=True, y_numeric=True, dtype=_FLOAT_DTYPES)
+        y = np.asarray(y, dtype=X.dtype)
+        y2 = y[:, np.newaxis] if y.ndim == 1 else y
+        codes, intercepts = _core.lasso_lars(
+            y2.T,
+            X.T,
+            alpha=float(self.alpha),
+            positive=bool(self.positive),
+            max_iter=int(self.max_iter),
+            fit_intercept=bool(self.fit_intercept),
+            normalize=False,
+            threads=self.threads,
+        )
+        if y.ndim == 1:
+            self.coef_ = codes[0]
+            self.intercept_ = intercepts[0] if self.fit_intercept else 0.0
+        else:
+            self.coef_ = codes
             self.intercept_ = intercepts if self.fit_intercept else 0.0
         return self
 

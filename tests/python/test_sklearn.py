@@ -225,3 +225,48 @@ def test_threads_extra_and_n_jobs(coding):
     np.testing.assert_array_equal(a, b)
     with pytest.raises(ValueError):
         sc.sparse_encode(x, d, threads=0)
+
+
+@pytest.mark.parametrize("kwargs", [{"n_nonzero_coefs": 4}, {"tol": 0.5}, {}])
+def test_orthogonal_mp_matches_scikit_learn(rng, kwargs):
+    X = unit_rows(rng.standard_normal((30, 40))).T  # 40 samples, 30 unit-norm columns
+    y = X[:, :5] @ rng.standard_normal((5, 3)) + 0.01 * rng.standard_normal((40, 3))
+    for target in (y, y[:, 0]):
+        got, n_got = sc.orthogonal_mp(X, target, return_n_iter=True, **kwargs)
+        want, n_want = skl.orthogonal_mp(X, target, return_n_iter=True, **kwargs)
+        np.testing.assert_allclose(got, want, atol=1e-6)
+        np.testing.assert_array_equal(n_got, n_want)
+        G, Xy = X.T @ X, X.T @ target
+        norms = np.atleast_1d((target**2).sum(axis=0))
+        got = sc.orthogonal_mp_gram(G, Xy, norms_squared=norms, **kwargs)
+        want = skl.orthogonal_mp_gram(G, Xy, norms_squared=norms, **kwargs)
+        np.testing.assert_allclose(got, want, atol=1e-6)
+
+
+def test_orthogonal_mp_errors(rng):
+    X = rng.standard_normal((20, 10))
+    with pytest.raises(ValueError, match="cannot be more than the number of features"):
+        sc.orthogonal_mp(X, X[:, 0], n_nonzero_coefs=11)
+    with pytest.raises(ValueError, match="needs the precomputed norms"):
+        sc.orthogonal_mp_gram(X.T @ X, X.T @ X[:, :2], tol=1.0)
+    with pytest.raises(NotImplementedError, match="return_path"):
+        sc.orthogonal_mp(X, X[:, 0], return_path=True)
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"alpha": 0.05},
+        {"alpha": 0.01, "fit_intercept": False},
+        {"alpha": 0.02, "positive": True},
+    ],
+)
+def test_lasso_lars_matches_scikit_learn(rng, kwargs):
+    X = rng.standard_normal((50, 20))
+    y = X[:, :4] @ rng.standard_normal((4, 2)) + 0.1 * rng.standard_normal((50, 2)) + 2.0
+    for target in (y, y[:, 0]):
+        ours = sc.LassoLars(**kwargs).fit(X, target)
+        theirs = skl.LassoLars(**kwargs).fit(X, target)
+        np.testing.assert_allclose(ours.coef_, theirs.coef_, atol=1e-6)
+        np.testing.assert_allclose(ours.intercept_, theirs.intercept_, atol=1e-6)
+        np.testing.assert_allclose(ours.predict(X), theirs.predict(X), atol=1e-6)

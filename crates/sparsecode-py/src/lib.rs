@@ -341,6 +341,39 @@ fn omp<'py>(
     })
 }
 
+/// Batch-OMP from precomputed products (`encode::batch_omp_gram`, scikit-learn's
+/// `orthogonal_mp_gram`): `gram` = `D·Dᵀ`, `dx` = `X·Dᵀ` (n_samples, n_atoms), `x_sq_norms`
+/// (n_samples, 1) the squared signal norms (required with `tol`).
+#[pyfunction]
+#[pyo3(signature = (gram, dx, n_nonzero, *, x_sq_norms=None, tol=None, threads=None))]
+fn omp_gram<'py>(
+    py: Python<'py>,
+    gram: Mat<'py>,
+    dx: Mat<'py>,
+    n_nonzero: usize,
+    x_sq_norms: Option<Mat<'py>>,
+    tol: Option<f64>,
+    threads: Option<usize>,
+) -> PyResult<Py<PyAny>> {
+    let (mats, has_norms) = iter_mats(gram, dx, x_sq_norms);
+    dispatch!(mats, |v: T| {
+        let (g, c) = (v[0], v[1]);
+        let norms = has_norms.then(|| v[2]);
+        if let Some(n) = norms {
+            if n.ncols() != 1 {
+                return Err(PyValueError::new_err(
+                    "x_sq_norms must be a column (n_samples, 1)",
+                ));
+            }
+        }
+        let norms = norms.map(|n| n.index_axis_move(ndarray::Axis(1), 0));
+        let a = run(py, threads, move || {
+            sparsecode::encode::batch_omp_gram(g, c, norms, n_nonzero, of::<T>(tol))
+        })?;
+        Ok(out(py, a))
+    })
+}
+
 /// LARS with at most `n_nonzero` steps (`encode::Lars`). Returns `(codes, intercepts)`.
 #[pyfunction]
 #[pyo3(signature = (x, d, *, n_nonzero=None, fit_intercept=None, eps=None, normalize=true, threads=None))]
@@ -893,6 +926,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(get_num_threads, m)?)?;
     m.add_function(wrap_pyfunction!(effective_num_threads, m)?)?;
     m.add_function(wrap_pyfunction!(omp, m)?)?;
+    m.add_function(wrap_pyfunction!(omp_gram, m)?)?;
     m.add_function(wrap_pyfunction!(lars, m)?)?;
     m.add_function(wrap_pyfunction!(lasso_lars, m)?)?;
     m.add_function(wrap_pyfunction!(threshold, m)?)?;
