@@ -35,6 +35,8 @@ from typing import Any
 
 import numpy as np
 
+from sparsecode._online import OnlineSchedule, share_stats, sum_shares
+
 __all__ = ["MiniBatchDictionaryLearning", "SparseCoder", "sparse_encode"]
 
 _METHODS = ("omp", "lars", "lasso_lars", "ista", "fista", "admm", "lca", "iht", "threshold")
@@ -251,114 +253,29 @@ class SparseCoder(_sparse_coder_base()):
 
 
 def _share_stats(atoms, alpha, batch_size, coder, rows, threads):
-    """Statistics of one chunk's share of a mini-batch (runs on a worker)."""
-    from sparsecode import _core, set_num_threads
-
-    set_num_threads(_task_threads(threads))
-    rows = np.asarray(rows, dtype=np.float64)
-    learner = _core.OnlineLearner(atoms, alpha, batch_size=batch_size, seed=0, coder=coder)
-    ata, atx, cost, n = learner.batch_stats(rows)
-    return ata, atx, cost, n, rows
+    """A chunk's part of a mini-batch step (runs on a worker)."""
+    return share_stats(atoms, alpha, batch_size, coder, rows, _task_threads(threads))
 
 
-class MiniBatchDictionaryLearning:
-    """Online dictionary learning (Mairal et al. 2010) over a Dask array; see the module doc.
-
-    Minimises ``½‖X − A·D‖²_F + alpha·‖A‖₁`` (per signal) over atoms with ``‖d_k‖ ≤ 1``, coding
-    each mini-batch by lasso-LARS (``coder='lars'``) or the seed's FISTA (``'fista'``).
-
-    Parameters
-    ----------
-    n_components : int
-        Number of atoms.
-    alpha : float, default 1.0
-        ℓ1 weight (scikit-learn's scaling: the per-signal cost above).
-    max_iter : int, default 1
-        Epochs (passes over the rows).
-    batch_size : int, default 256
-    random_state : int, default 0
-        Seed of the initial atoms (random rows of ``X``), the epoch permutations and the
-        re-drawing of unused atoms.
-    dict_init : ndarray (n_components, n_features) or None
-    coder : {'lars', 'fista'}
-    threads : int or None
-        sparsecode threads per task.
-
-    Attributes
-    ----------
-    components_ : ndarray (n_components, n_features)
-    n_steps_ : int
-    n_iter_ : int
-    cost_ : list of float, the mean cost of each mini-batch
-    """
-
-    def __init__(
-        self,
-        n_components: int,
-        *,
-        alpha: float = 1.0,
-        max_iter: int = 1,
-        batch_size: int = 256,
-        random_state: int = 0,
-        dict_init: Any = None,
-        coder: str = "lars",
-        threads: int | None = None,
-    ) -> None:
-        self.n_components = n_components
-        self.alpha = alpha
-        self.max_iter = max_iter
-        self.batch_size = batch_size
-        self.random_state = random_state
-        self.dict_init = dict_init
-        self.coder = coder
-        self.threads = threads
-
-    def batches(self, n_samples: int) -> list[np.ndarray]:
-        """The batch schedule: for each epoch a permutation of the rows
-        (``numpy.random.default_rng([random_state, epoch])``) cut into batches."""
-        out = []
-        for epoch in range(self.max_iter):
-            perm = np.random.default_rng([self.random_state, epoch]).permutation(n_samples)
-            out.extend(perm[i : i + self.batch_size] for i in range(0, n_samples, self.batch_size))
-        return out
-
-    def initial_atoms(self, X: Any) -> np.ndarray:
-        """``dict_init``, or ``n_components`` random rows of ``X`` (seeded)."""
-        if self.dict_init is not None:
-            return np.asarray(self.dict_init, dtype=np.float64)
-        n = X.shape[0]
-        idx = np.sort(
-            np.random.default_rng(self.random_state).choice(
-                n, self.n_components, replace=n < self.n_components
-            )
-        )
-        return np.asarray(X[idx], dtype=np.float64)
+class MiniBatchDictionaryLearning(OnlineSchedule):
+    __doc__ = (
+        OnlineSchedule.__doc__
+        + """
+    Over a Dask array: the rows of each mini-batch are coded where their chunks are (see the
+    module doc)."""
+    )
 
     def fit(self, X: Any, y: Any = None) -> MiniBatchDictionaryLearning:
         """Learns the dictionary from a Dask array (or array-like) ``X``."""
         import dask
 
-        from sparsecode import _core
-
         X = _rows_chunked(X)
-        if self.n_components < 1 or self.batch_size < 1 or self.max_iter < 0:
-            raise ValueError("n_components and batch_size must be >= 1, max_iter >= 0")
-        if not (np.isfinite(self.alpha) and self.alpha >= 0):
-            raise ValueError(f"alpha must be finite and >= 0, got {self.alpha}")
-        n = X.shape[0]
-        learner = _core.OnlineLearner(
-            self.initial_atoms(X),
-            float(self.alpha),
-            batch_size=self.batch_size,
-            seed=int(self.random_state),
-            coder=self.coder,
-        )
-        bounds = np.cumsum((0,) + X.chunks[0])
+        learner = self._learner(X)
+        bounds = np.cumsum((0, *X.chunks[0]))
         cost = []
-        for batch in self.batches(n):
+        for batch in self.batches(X.shape[0]):
             atoms = learner.atoms
-            parts = []
-            order = []
+            parts, order = [], []
             chunk_of = np.searchsorted(bounds, batch, side="right") - 1
             for c in np.unique(chunk_of):
                 sel = batch[chunk_of == c]
@@ -369,31 +286,9 @@ class MiniBatchDictionaryLearning:
                     )
                 )
                 order.append(sel)
-            results = dask.compute(*parts)
-            ata, atx, total, count = (
-                results[0][0].copy(),
-                results[0][1].copy(),
-                results[0][2],
-                results[0][3],
-            )
-            for r in results[1:]:
-                ata += r[0]
-                atx += r[1]
-                total += r[2]
-                count += r[3]
-            # the batch's rows in the schedule's order (for re-drawing unused atoms)
-            rows = np.empty((len(batch), X.shape[1]), dtype=np.float64)
-            pos = {int(i): j for j, i in enumerate(batch)}
-            for sel, r in zip(order, results):
-                rows[[pos[int(i)] for i in sel]] = r[4]
-            cost.append(learner.apply_stats(ata, atx, total, count, rows))
-        self.components_ = learner.atoms / np.maximum(
-            1e-300, np.linalg.norm(learner.atoms, axis=1, keepdims=True)
-        )
-        self.n_steps_ = learner.iteration
-        self.n_iter_ = self.max_iter
-        self.cost_ = cost
-        self.n_features_in_ = X.shape[1]
+            stats = sum_shares(list(dask.compute(*parts)), order, batch, X.shape[1])
+            cost.append(learner.apply_stats(*stats))
+        self._finish(learner, cost, X.shape[1])
         return self
 
     def transform(self, X: Any) -> Any:
