@@ -129,7 +129,9 @@ class MiniBatchDictionaryLearning(OnlineSchedule):
         OnlineSchedule.__doc__
         + """
     n_actors : int or None
-        Actors holding the rows, one shard each (default: the Ray CPUs // threads)."""
+        Actors holding the rows, one shard each (default: the Ray CPUs // threads). During
+        ``fit`` they are ``actors_``; a lost actor is restarted with its shard and its call
+        retried, so the result does not change."""
     )
 
     def __init__(self, n_components: int, *, n_actors: int | None = None, **kw: Any) -> None:
@@ -147,8 +149,11 @@ class MiniBatchDictionaryLearning(OnlineSchedule):
         threads = 1 if self.threads is None else int(self.threads)
         n_actors = self.n_actors or max(1, int(ray.available_resources().get("CPU", 1)) // threads)
         bounds = np.linspace(0, n, n_actors + 1).astype(int)
-        shard = ray.remote(num_cpus=threads)(_Shard)
+        # A lost actor is restarted with its rows (Ray keeps the constructor's arguments) and
+        # its pending call retried: the fit ends with the same dictionary.
+        shard = ray.remote(num_cpus=threads, max_restarts=3, max_task_retries=3)(_Shard)
         actors = [shard.remote(X[a:b], int(a), threads) for a, b in itertools.pairwise(bounds)]
+        self.actors_ = actors
         cost = []
         try:
             for batch in self.batches(n):
@@ -167,6 +172,7 @@ class MiniBatchDictionaryLearning(OnlineSchedule):
         finally:
             for a in actors:
                 ray.kill(a)
+            self.actors_ = []
         self._finish(learner, cost, X.shape[1])
         return self
 

@@ -6,9 +6,9 @@ import pytest
 
 ray = pytest.importorskip("ray")
 
-import sparsecode  # noqa: E402
-import sparsecode.encode as enc  # noqa: E402
-import sparsecode.ray as scr  # noqa: E402
+import sparsecode
+import sparsecode.encode as enc
+import sparsecode.ray as scr
 
 
 @pytest.fixture(scope="module")
@@ -54,3 +54,30 @@ def test_learning_on_actors_equals_single_process(ray_session):
     want = learner.atoms / np.linalg.norm(learner.atoms, axis=1, keepdims=True)
     np.testing.assert_allclose(model.components_, want, rtol=0, atol=1e-9)
     assert model.transform(X[:10]).shape == (10, 12)
+
+
+@pytest.mark.skipif(
+    not hasattr(sparsecode._core, "OnlineLearner"),
+    reason="the extension was built without the toolkit (OnlineLearner)",
+)
+def test_an_actor_killed_mid_fit_changes_nothing(ray_session):
+    import threading
+    import time
+
+    X, _ = problem(n=4000)
+    kw = {"alpha": 0.1, "max_iter": 1, "batch_size": 40, "random_state": 5, "n_actors": 2}
+    want = scr.MiniBatchDictionaryLearning(16, **kw).fit(X).components_
+    model = scr.MiniBatchDictionaryLearning(16, **kw)
+    t = threading.Thread(target=model.fit, args=(X,))
+    t.start()
+    for _ in range(200):
+        if getattr(model, "actors_", []):
+            break
+        time.sleep(0.01)
+    time.sleep(0.3)
+    killed_mid_fit = bool(getattr(model, "actors_", []))
+    if killed_mid_fit:
+        ray.kill(model.actors_[0], no_restart=False)
+    t.join(timeout=300)
+    assert killed_mid_fit, "the fit ended before the actor was killed: make it longer"
+    np.testing.assert_allclose(model.components_, want, rtol=0, atol=1e-12)
