@@ -17,7 +17,7 @@ if ! command -v cargo >/dev/null 2>&1; then
     exit 1
 fi
 PYTHON="${PYTHON:-python3}"
-VENV="$ROOT/.venv"
+VENV="${VENV:-$ROOT/.venv}"   # override for a throw-away venv
 if [ ! -x "$VENV/bin/python" ]; then
     echo "== creating $VENV"
     "$PYTHON" -m venv "$VENV"

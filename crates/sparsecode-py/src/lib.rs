@@ -10,13 +10,14 @@
 //! Arrays come in as numpy views with their own strides (C, F or sliced: no copy; the
 //! library's faer bridge accepts any strides) and go out as owned arrays moved into numpy
 //! (no copy), in the input's dtype. Library errors become `ValueError` (shapes, NaN, empty
-//! input, parameters), `OSError` (files) or `sparsecode.SparsecodeError` (numerical
-//! failures); a panic is caught and raised as `SparsecodeError`, never carried across the
-//! boundary.
+//! input, parameters), `OSError` (files), `MemoryError` (a problem larger than the memory),
+//! `KeyboardInterrupt` (a run its observer stopped) or `sparsecode.SparsecodeError`
+//! (numerical failures); a panic is caught and raised as `SparsecodeError`, never carried
+//! across the boundary.
 
 use numpy::{IntoPyArray, PyReadonlyArray2};
 use pyo3::create_exception;
-use pyo3::exceptions::{PyException, PyKeyboardInterrupt, PyOSError, PyValueError};
+use pyo3::exceptions::{PyException, PyKeyboardInterrupt, PyMemoryError, PyOSError, PyValueError};
 use pyo3::prelude::*;
 use std::panic::AssertUnwindSafe;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -53,6 +54,8 @@ fn to_py_err(e: Error) -> PyErr {
         | Error::ZeroAtom { .. }
         | Error::InvalidParameter { .. } => PyValueError::new_err(msg),
         Error::File { .. } | Error::Io(_) => PyOSError::new_err(msg),
+        Error::TooLarge { .. } => PyMemoryError::new_err(msg),
+        Error::Interrupted { .. } => PyKeyboardInterrupt::new_err(msg),
         _ => SparsecodeError::new_err(msg),
     }
 }

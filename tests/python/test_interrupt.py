@@ -1,0 +1,45 @@
+"""Ctrl-C stops a long DictionaryLearning.fit within a second (the fit runs on a helper thread
+while the calling thread checks for signals every 50 ms; the library's per-iteration hook
+stops it)."""
+
+import signal
+import subprocess
+import sys
+import time
+
+CHILD = r"""
+import sys, time
+import numpy as np
+from sparsecode.sklearn import DictionaryLearning
+
+X = np.random.default_rng(0).standard_normal((3000, 64))
+est = DictionaryLearning(n_components=48, alpha=0.1, max_iter=100000, tol=0.0,
+                         fit_algorithm="cd", transform_max_iter=50)
+print("fitting", flush=True)
+try:
+    est.fit(X)
+except KeyboardInterrupt:
+    print("interrupted", flush=True)
+    sys.exit(3)
+print("finished", flush=True)
+"""
+
+
+def test_ctrl_c_stops_dictionary_learning_fit():
+    proc = subprocess.Popen(
+        [sys.executable, "-c", CHILD], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    try:
+        assert proc.stdout.readline().strip() == "fitting"
+        time.sleep(1.0)  # well inside the fit (100000 iterations)
+        assert proc.poll() is None
+        t = time.perf_counter()
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=30)
+        elapsed = time.perf_counter() - t
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 3, (out, err)
+    assert "interrupted" in out
+    assert elapsed < 1.5, f"took {elapsed:.2f} s to stop"
