@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 import scipy.sparse
 import sparsecode
-from conftest import fixture
+from conftest import fixture, unit_rows
 from sparsecode import encode
 
 SOLVERS = ["omp", "lars", "lasso_lars", "ista", "fista", "admm", "lca", "iht", "threshold"]
@@ -201,3 +201,31 @@ def test_iht_keeps_n_nonzero(problem):
     x, d = problem
     a = encode.iht(x, d, n_nonzero=4)
     assert (np.count_nonzero(a, axis=1) <= 4).all()
+
+
+@pytest.mark.parametrize("layout", ["C", "F", "sliced", "reversed"])
+def test_float_inputs_are_not_copied_in_python(layout):
+    """numpy allocations are traced by tracemalloc: encoding a 16 MB float64 signal matrix in
+    C order, F order, as a strided slice or with negative strides allocates no copy of it on
+    the Python side (the extension borrows the array with its strides)."""
+    import tracemalloc
+
+    rng = np.random.default_rng(3)
+    d = unit_rows(rng.standard_normal((16, 64)))
+    base = rng.standard_normal((2 * 32768, 2 * 64))
+    x = {
+        "C": np.ascontiguousarray(base[:32768, :64]),
+        "F": np.asfortranarray(base[:32768, :64]),
+        "sliced": base[::2, ::2],
+        "reversed": np.ascontiguousarray(base[:32768, :64])[::-1],
+    }[layout]
+    assert x.nbytes == 32768 * 64 * 8
+    encode.threshold(x[:10], d, alpha=0.1)  # warm up (imports, pools)
+    tracemalloc.start()
+    try:
+        a = encode.threshold(x, d, alpha=0.1, threads=1)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert a.shape == (32768, 16)
+    assert peak < x.nbytes / 4, f"peak {peak} bytes for a {x.nbytes}-byte input"
