@@ -9,7 +9,7 @@
 #   measure_vector, omp_cardinality_sweep, pca_apply, pca_fit, percentile, read_cifar10,
 #   read_dictionary, read_idx_images, read_idx_labels, read_npy, read_npz, read_record,
 #   relu_shift, shipped_image, shipped_images_rgb, shipped_names, sinusoid_dictionary,
-#   sweep_defaults, temporal_diff, threshold_nd
+#   sweep_defaults, temporal_diff, threshold_nd, whiten_olshausen
 from collections.abc import Callable
 from typing import Any, TypeAlias
 

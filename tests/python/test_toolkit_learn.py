@@ -294,3 +294,22 @@ def test_record_errors(tmp_path):
     np.savez(tmp_path / "other.npz", foo=np.eye(3))
     with pytest.raises(OSError, match="components"):
         learn.read_dictionary(tmp_path / "other.npz")
+
+
+def test_ctrl_c_stops_the_localized_run(tmp_path):
+    import os
+    import signal
+    import threading
+    import time
+
+    timer = threading.Timer(0.3, lambda: os.kill(os.getpid(), signal.SIGINT))
+    start = time.monotonic()
+    timer.start()
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            learn.localized_sparse_coding(folder=tmp_path, **{**TINY, "epochs": 100000})
+    finally:
+        timer.cancel()
+    assert time.monotonic() - start < 0.3 + 1.0
+    # the run stopped after an epoch's checkpoint, which stays readable
+    assert learn.read_record(tmp_path / "traindata.npz")["dictionaries"].shape[0] >= 1

@@ -4,9 +4,7 @@
 use super::{np1, np2, npv, M2, V1};
 use crate::run;
 use ndarray::{Array1, ArrayView1, ArrayView2};
-use numpy::{
-    AllowTypeChange, IntoPyArray, PyArrayLike1, PyArrayLike2, PyReadonlyArrayDyn,
-};
+use numpy::{AllowTypeChange, IntoPyArray, PyArrayLike1, PyArrayLike2, PyReadonlyArrayDyn};
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList};
@@ -112,7 +110,9 @@ fn measure_axis(
 ) -> PyResult<Py<PyAny>> {
     let m = measure_of(kind, tol, fisher, bias)?;
     if axis > 1 {
-        return Err(PyValueError::new_err(format!("axis must be 0 or 1, got {axis}")));
+        return Err(PyValueError::new_err(format!(
+            "axis must be 0 or 1, got {axis}"
+        )));
     }
     let r = with!(M2, x, |v: T| run(py, threads, move || if axis == 1 {
         measures::per_row(v, m)
@@ -125,7 +125,12 @@ fn measure_axis(
 /// `max(x − θ, 0)` (`transforms::relu_shift`).
 #[pyfunction]
 #[pyo3(signature = (x, theta, *, threads=None))]
-fn relu_shift(py: Python<'_>, x: V1<'_>, theta: f64, threads: Option<usize>) -> PyResult<Py<PyAny>> {
+fn relu_shift(
+    py: Python<'_>,
+    x: V1<'_>,
+    theta: f64,
+    threads: Option<usize>,
+) -> PyResult<Py<PyAny>> {
     with!(V1, x, |v: T| {
         let r = run(py, threads, move || transforms::relu_shift(v, T::of(theta)))?;
         Ok(np1(py, r))
@@ -171,7 +176,12 @@ fn percentile(py: Python<'_>, x: VD<'_>, q: f64, threads: Option<usize>) -> PyRe
 /// `|x_t − x_{t−τ}|` (`transforms::temporal_diff`).
 #[pyfunction]
 #[pyo3(signature = (x, tau, *, threads=None))]
-fn temporal_diff(py: Python<'_>, x: V1<'_>, tau: usize, threads: Option<usize>) -> PyResult<Py<PyAny>> {
+fn temporal_diff(
+    py: Python<'_>,
+    x: V1<'_>,
+    tau: usize,
+    threads: Option<usize>,
+) -> PyResult<Py<PyAny>> {
     with!(V1, x, |v: T| {
         let r = run(py, threads, move || transforms::temporal_diff(v, tau))?;
         Ok(np1(py, r))
@@ -199,7 +209,10 @@ fn diff_box(
                 transforms::diff_box_residual(v, window, pad)?,
                 transforms::diff_box_filter(window, pad)?,
             )),
-            other => Err(sparsecode::Error::param("kind", format!("unknown box filter {other:?}"))),
+            other => Err(sparsecode::Error::param(
+                "kind",
+                format!("unknown box filter {other:?}"),
+            )),
         })?;
         Ok((np1(py, r), npv(py, taps)))
     })
@@ -218,7 +231,9 @@ fn diff_box_spatial_frame(
     threads: Option<usize>,
 ) -> PyResult<Py<PyAny>> {
     with!(M2, frame, |v: T| {
-        let r = run(py, threads, move || transforms::diff_box_spatial_frame(v, window, pad, axis))?;
+        let r = run(py, threads, move || {
+            transforms::diff_box_spatial_frame(v, window, pad, axis)
+        })?;
         Ok(np2(py, r))
     })
 }
@@ -226,12 +241,20 @@ fn diff_box_spatial_frame(
 /// `np.diff(frame, axis=1)` (`diff_x`, axis 1) or `np.diff(frame, axis=0)` (`diff_y`, axis 0).
 #[pyfunction]
 #[pyo3(signature = (frame, axis, *, threads=None))]
-fn diff_xy(py: Python<'_>, frame: M2<'_>, axis: usize, threads: Option<usize>) -> PyResult<Py<PyAny>> {
+fn diff_xy(
+    py: Python<'_>,
+    frame: M2<'_>,
+    axis: usize,
+    threads: Option<usize>,
+) -> PyResult<Py<PyAny>> {
     with!(M2, frame, |v: T| {
         let r = run(py, threads, move || match axis {
             1 => transforms::diff_x(v),
             0 => transforms::diff_y(v),
-            a => Err(sparsecode::Error::param("axis", format!("must be 0 or 1, got {a}"))),
+            a => Err(sparsecode::Error::param(
+                "axis",
+                format!("must be 0 or 1, got {a}"),
+            )),
         })?;
         Ok(np2(py, r))
     })
@@ -292,18 +315,18 @@ fn kurtosis_sweep<'py>(
         (Some(v), "tau" | "window") => Some(as_usize(v)?),
         _ => None,
     };
-    let sw = with!(V1, x, |v: T| run(py, threads, move || match parameter.as_str() {
-        "theta" => sweeps::kurtosis_vs_theta(v, &values.unwrap_or_else(sweeps::default_thetas)),
-        "tau" => sweeps::kurtosis_vs_tau(v, &ints.unwrap_or_else(sweeps::default_taus)),
-        "window" => sweeps::kurtosis_vs_window(
-            v,
-            &ints.unwrap_or_else(sweeps::default_windows),
-            pad
-        ),
-        other => Err(sparsecode::Error::param(
-            "parameter",
-            format!("unknown sweep {other:?}; expected theta, tau or window"),
-        )),
+    let sw = with!(V1, x, |v: T| run(py, threads, move || {
+        match parameter.as_str() {
+            "theta" => sweeps::kurtosis_vs_theta(v, &values.unwrap_or_else(sweeps::default_thetas)),
+            "tau" => sweeps::kurtosis_vs_tau(v, &ints.unwrap_or_else(sweeps::default_taus)),
+            "window" => {
+                sweeps::kurtosis_vs_window(v, &ints.unwrap_or_else(sweeps::default_windows), pad)
+            }
+            other => Err(sparsecode::Error::param(
+                "parameter",
+                format!("unknown sweep {other:?}; expected theta, tau or window"),
+            )),
+        }
     }))?;
     let signals = PyList::empty(py);
     for s in sw.signals {
@@ -316,9 +339,15 @@ fn kurtosis_sweep<'py>(
 /// tutorial's `np.linspace(0.001, 1, 100)`.
 #[pyfunction]
 #[pyo3(signature = (n_samples, freqs=None))]
-fn sinusoid_dictionary(py: Python<'_>, n_samples: usize, freqs: Option<Vec<f64>>) -> PyResult<Py<PyAny>> {
+fn sinusoid_dictionary(
+    py: Python<'_>,
+    n_samples: usize,
+    freqs: Option<Vec<f64>>,
+) -> PyResult<Py<PyAny>> {
     let f = freqs.unwrap_or_else(omp_analysis::tutorial_frequencies);
-    let d = run(py, Some(1), move || omp_analysis::sinusoid_dictionary::<f64>(n_samples, &f))?;
+    let d = run(py, Some(1), move || {
+        omp_analysis::sinusoid_dictionary::<f64>(n_samples, &f)
+    })?;
     Ok(np2(py, d))
 }
 
@@ -355,7 +384,10 @@ fn omp_cardinality_sweep<'py>(
         pred.row_mut(i).assign(&f.prediction);
     }
     d.set_item("coef", np2(py, coef))?;
-    d.set_item("intercept", npv(py, sw.fits.iter().map(|f| f.intercept).collect()))?;
+    d.set_item(
+        "intercept",
+        npv(py, sw.fits.iter().map(|f| f.intercept).collect()),
+    )?;
     d.set_item("prediction", np2(py, pred))?;
     Ok(d)
 }
@@ -391,7 +423,9 @@ fn pca_fit(
 ) -> PyResult<(Py<PyAny>, Py<PyAny>, Py<PyAny>, Py<PyAny>, Py<PyAny>)> {
     let solver = pca_solver(svd_solver)?;
     with!(M2, x, |v: T| {
-        let p = run(py, threads, move || Pca::<T>::fit_with(v, n_components, solver))?;
+        let p = run(py, threads, move || {
+            Pca::<T>::fit_with(v, n_components, solver)
+        })?;
         Ok((
             np2(py, p.components),
             np1(py, p.explained_variance),
@@ -466,7 +500,8 @@ pub(crate) fn gabor_dict<'py>(
     h: usize,
     w: usize,
 ) -> PyResult<Bound<'py, PyDict>> {
-    let col = |f: fn(&gabor::GaborFit) -> f64| -> Py<PyAny> { npv(py, fits.iter().map(f).collect()) };
+    let col =
+        |f: fn(&gabor::GaborFit) -> f64| -> Py<PyAny> { npv(py, fits.iter().map(f).collect()) };
     let d = PyDict::new(py);
     d.set_item("x0", col(|f| f.gabor.x0))?;
     d.set_item("y0", col(|f| f.gabor.y0))?;
@@ -479,7 +514,10 @@ pub(crate) fn gabor_dict<'py>(
     d.set_item("error", col(|f| f.error))?;
     d.set_item(
         "gabor_like",
-        np1(py, Array1::from(fits.iter().map(|f| f.gabor_like).collect::<Vec<bool>>())),
+        np1(
+            py,
+            Array1::from(fits.iter().map(|f| f.gabor_like).collect::<Vec<bool>>()),
+        ),
     )?;
     let n = fits.len();
     let mut rendered = ndarray::Array3::<f64>::zeros((n, h, w));

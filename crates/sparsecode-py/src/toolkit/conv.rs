@@ -122,7 +122,15 @@ fn generative_sample<'py>(
     threads: Option<usize>,
 ) -> PyResult<Bound<'py, PyDict>> {
     let m = model(
-        height, width, rho, sf_0, b_sf, laplace_scale, noise_std, normalize_envelope, rng,
+        height,
+        width,
+        rho,
+        sf_0,
+        b_sf,
+        laplace_scale,
+        noise_std,
+        normalize_envelope,
+        rng,
     )?;
     let s = run(py, threads, move || m.sample::<f64>(seed))?;
     let d = PyDict::new(py);
@@ -147,7 +155,15 @@ fn generative_envelope(
     threads: Option<usize>,
 ) -> PyResult<Py<PyAny>> {
     let m = model(
-        height, width, None, sf_0, b_sf, None, None, normalize_envelope, "chacha",
+        height,
+        width,
+        None,
+        sf_0,
+        b_sf,
+        None,
+        None,
+        normalize_envelope,
+        "chacha",
     )?;
     let e = run(py, threads, move || m.envelope::<f64>())?;
     Ok(np2(py, e))
@@ -173,9 +189,17 @@ fn conv_laplace_map(
             EventGenerator::ChaCha => Ok(laplace_map(height, width, scale, seed)),
             EventGenerator::Numpy => {
                 let s = u32::try_from(seed).map_err(|_| {
-                    Error::param("seed", format!("numpy's RandomState takes seeds below 2^32, got {seed}"))
+                    Error::param(
+                        "seed",
+                        format!("numpy's RandomState takes seeds below 2^32, got {seed}"),
+                    )
                 })?;
-                Ok(laplace_map_numpy(height, width, scale, &mut NumpyRandomState::new(s)))
+                Ok(laplace_map_numpy(
+                    height,
+                    width,
+                    scale,
+                    &mut NumpyRandomState::new(s),
+                ))
             }
         }
     })?;
@@ -212,12 +236,25 @@ fn operator(
     normalize_envelope: Option<bool>,
 ) -> PyResult<(Option<Array3<f64>>, GenerativeModel)> {
     let m = model(
-        Some(h), Some(w), None, sf_0, b_sf, None, None, normalize_envelope, "chacha",
+        Some(h),
+        Some(w),
+        None,
+        sf_0,
+        b_sf,
+        None,
+        None,
+        normalize_envelope,
+        "chacha",
     )?;
     Ok((kernels, m))
 }
 
-fn build_op(kernels: Option<&Array3<f64>>, m: &GenerativeModel, h: usize, w: usize) -> sparsecode::Result<ConvOperator<f64>> {
+fn build_op(
+    kernels: Option<&Array3<f64>>,
+    m: &GenerativeModel,
+    h: usize,
+    w: usize,
+) -> sparsecode::Result<ConvOperator<f64>> {
     match kernels {
         Some(k) => ConvOperator::from_kernel_bank(k.view(), h, w),
         None => m.operator::<f64>(),
@@ -246,7 +283,11 @@ fn one_shot_report(
     t: std::time::Instant,
 ) -> sparsecode::Result<CscReport> {
     let rec = op.forward(y.view())?;
-    let fit: f64 = rec.iter().zip(x.iter()).map(|(a, b)| (a - b) * (a - b)).sum();
+    let fit: f64 = rec
+        .iter()
+        .zip(x.iter())
+        .map(|(a, b)| (a - b) * (a - b))
+        .sum();
     let xe: f64 = x.iter().map(|v| v * v).sum();
     Ok(CscReport {
         iterations: 1,
@@ -289,7 +330,11 @@ fn conv_encode<'py>(
         None => None,
         Some(r) => Some(match kernel_bank(r) {
             Ok(a) => a,
-            Err(_) => return Err(PyValueError::new_err("reference must be (n_kernels, h, w) or (h, w)")),
+            Err(_) => {
+                return Err(PyValueError::new_err(
+                    "reference must be (n_kernels, h, w) or (h, w)",
+                ))
+            }
         }),
     };
     let method = method.to_string();
@@ -313,7 +358,15 @@ fn conv_encode<'py>(
             if let Some(cb) = &progress {
                 if err_ref.is_none() {
                     if let Err(e) = Python::attach(|py| {
-                        cb.call1(py, ("step", s.iteration + 1, max_iter, format!("obj {:.5e} SE_x {:.3e}", s.objective, s.se_x)))
+                        cb.call1(
+                            py,
+                            (
+                                "step",
+                                s.iteration + 1,
+                                max_iter,
+                                format!("obj {:.5e} SE_x {:.3e}", s.objective, s.se_x),
+                            ),
+                        )
                     }) {
                         *err_ref = Some(e);
                     }
@@ -322,10 +375,18 @@ fn conv_encode<'py>(
         };
         let t = std::time::Instant::now();
         let (maps, report) = match method.as_str() {
-            "fista" => ConvFista { lambda, max_iter, tol }
-                .solve_monitored(&op, x, None, reference3, &mut monitor)?,
-            "ista" => ConvIsta { lambda, max_iter, tol }
-                .solve_monitored(&op, x, None, reference3, &mut monitor)?,
+            "fista" => ConvFista {
+                lambda,
+                max_iter,
+                tol,
+            }
+            .solve_monitored(&op, x, None, reference3, &mut monitor)?,
+            "ista" => ConvIsta {
+                lambda,
+                max_iter,
+                tol,
+            }
+            .solve_monitored(&op, x, None, reference3, &mut monitor)?,
             "admm" => ConvAdmm {
                 lambda,
                 max_iter,
@@ -338,7 +399,8 @@ fn conv_encode<'py>(
                 // the CLI's start: inverse filter, then the largest fraction rho of each map
                 let mut init = InverseFilter::default().apply(&op, x)?;
                 for mut mp in init.outer_iter_mut() {
-                    let (kept, _) = keep_largest_fraction(&mp.to_owned(), gd_rho.clamp(1e-12, 1.0))?;
+                    let (kept, _) =
+                        keep_largest_fraction(&mp.to_owned(), gd_rho.clamp(1e-12, 1.0))?;
                     mp.assign(&kept);
                 }
                 ConvGradientDescent {
@@ -346,7 +408,13 @@ fn conv_encode<'py>(
                     max_iter,
                     ..Default::default()
                 }
-                .solve_monitored(&op, x, Some(init.view()), reference3, &mut monitor)?
+                .solve_monitored(
+                    &op,
+                    x,
+                    Some(init.view()),
+                    reference3,
+                    &mut monitor,
+                )?
             }
             "inverse" => {
                 let y = InverseFilter::default().apply(&op, x)?;
@@ -388,7 +456,9 @@ fn conv_forward(
     let (_, h, w) = y.dim();
     let kb = kernels.as_ref().map(kernel_bank).transpose()?;
     let (kb, m) = operator(kb, h, w, sf_0, b_sf, normalize_envelope)?;
-    let r = run(py, threads, move || build_op(kb.as_ref(), &m, h, w)?.forward(y.view()))?;
+    let r = run(py, threads, move || {
+        build_op(kb.as_ref(), &m, h, w)?.forward(y.view())
+    })?;
     Ok(np2(py, r))
 }
 
@@ -408,7 +478,9 @@ fn conv_lambda_max(
     let (h, w) = x.dim();
     let kb = kernels.as_ref().map(kernel_bank).transpose()?;
     let (kb, m) = operator(kb, h, w, sf_0, b_sf, normalize_envelope)?;
-    run(py, threads, move || build_op(kb.as_ref(), &m, h, w)?.lambda_max(x))
+    run(py, threads, move || {
+        build_op(kb.as_ref(), &m, h, w)?.lambda_max(x)
+    })
 }
 
 /// `ConvDictLearning::default()` as a dict.
@@ -434,7 +506,7 @@ fn conv_dict_defaults(py: Python<'_>) -> PyResult<Bound<'_, PyDict>> {
 /// objective, seconds)`.
 #[pyfunction]
 #[pyo3(signature = (images, *, n_kernels=None, kernel_size=None, lam=None, n_iter=None, coding_iter=None, dict_iter=None, seed=None, learner=None, rho=None, sigma=None, zero_mean=None, init=None, progress=None, threads=None))]
-#[allow(clippy::too_many_arguments)]
+#[allow(clippy::too_many_arguments, clippy::type_complexity)]
 fn conv_dict_learning<'py>(
     py: Python<'py>,
     images: Vec<PyArrayLike2<'py, f64, AllowTypeChange>>,

@@ -47,7 +47,10 @@ fn shipped_image(py: Python<'_>, name: String, threads: Option<usize>) -> PyResu
 /// The colour shipped images `[(name, (H, W, 3))]` (`shipped_images_rgb`).
 #[pyfunction]
 #[pyo3(signature = (*, threads=None))]
-fn shipped_images_rgb<'py>(py: Python<'py>, threads: Option<usize>) -> PyResult<Bound<'py, PyList>> {
+fn shipped_images_rgb<'py>(
+    py: Python<'py>,
+    threads: Option<usize>,
+) -> PyResult<Bound<'py, PyList>> {
     let v = run(py, threads, sd::shipped_images_rgb)?;
     let l = PyList::empty(py);
     for (n, a) in v {
@@ -67,7 +70,9 @@ fn extract_patches(
     threads: Option<usize>,
 ) -> PyResult<Py<PyAny>> {
     let v = image.as_array();
-    let a = run(py, threads, move || sd::extract_patches(v, patch_size, stride))?;
+    let a = run(py, threads, move || {
+        sd::extract_patches(v, patch_size, stride)
+    })?;
     Ok(np2(py, a))
 }
 
@@ -97,7 +102,10 @@ fn load_digits(
         None => sd::load_digits(),
         Some(p) => sd::load_digits_from(p),
     })?;
-    Ok((np2(py, x), Array1::from(y).into_pyarray(py).into_any().unbind()))
+    Ok((
+        np2(py, x),
+        Array1::from(y).into_pyarray(py).into_any().unbind(),
+    ))
 }
 
 /// `mnist::read_idx_images`: (n, rows, cols) uint8.
@@ -150,7 +158,12 @@ fn read_cifar10(
 /// `sd::load_gray` (H, W) or `load_rgb` (H, W, 3), in [0, 1].
 #[pyfunction]
 #[pyo3(signature = (path, gray=true, *, threads=None))]
-fn load_image(py: Python<'_>, path: PathBuf, gray: bool, threads: Option<usize>) -> PyResult<Py<PyAny>> {
+fn load_image(
+    py: Python<'_>,
+    path: PathBuf,
+    gray: bool,
+    threads: Option<usize>,
+) -> PyResult<Py<PyAny>> {
     if gray {
         let a = run(py, threads, move || sd::load_gray(path))?;
         Ok(np2(py, a))
@@ -186,14 +199,20 @@ fn load_image_folder<'py>(
 #[pyfunction]
 #[pyo3(signature = (path, *, threads=None))]
 fn read_npy(py: Python<'_>, path: PathBuf, threads: Option<usize>) -> PyResult<Py<PyAny>> {
-    let a = run(py, threads, move || io::read_npy::<f64, ndarray::IxDyn>(path))?;
+    let a = run(py, threads, move || {
+        io::read_npy::<f64, ndarray::IxDyn>(path)
+    })?;
     Ok(npd(py, a))
 }
 
 /// `io::read_npz`: every numeric array of the archive as float64, `{name: array}`.
 #[pyfunction]
 #[pyo3(signature = (path, *, threads=None))]
-fn read_npz<'py>(py: Python<'py>, path: PathBuf, threads: Option<usize>) -> PyResult<Bound<'py, PyDict>> {
+fn read_npz<'py>(
+    py: Python<'py>,
+    path: PathBuf,
+    threads: Option<usize>,
+) -> PyResult<Bound<'py, PyDict>> {
     let v = run(py, threads, move || io::read_npz::<f64>(path))?;
     let d = PyDict::new(py);
     for (n, a) in v {

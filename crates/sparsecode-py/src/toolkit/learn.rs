@@ -311,7 +311,11 @@ fn make_learner<T: Float>(
 ) -> sparsecode::Result<Box<dyn Learner<T>>> {
     Ok(match method {
         "ksvd" => Box::new(Ksvd::new(init, omp_coder(o.n_nonzero)?, Rank1::Exact)?),
-        "aksvd" => Box::new(Ksvd::new(init, omp_coder(o.n_nonzero)?, Rank1::Approximate)?),
+        "aksvd" => Box::new(Ksvd::new(
+            init,
+            omp_coder(o.n_nonzero)?,
+            Rank1::Approximate,
+        )?),
         "mod" => Box::new(Mod::new(init, omp_coder(o.n_nonzero)?)?),
         "olshausen" => {
             let lambda = T::of(o.alpha);
@@ -336,6 +340,7 @@ fn make_learner<T: Float>(
     })
 }
 
+#[allow(clippy::too_many_arguments)]
 fn fit_generic<T: Float>(
     x: ArrayView2<'_, T>,
     init: Option<ArrayView2<'_, T>>,
