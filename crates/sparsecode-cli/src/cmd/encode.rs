@@ -11,6 +11,7 @@ use serde::Serialize;
 use sparsecode::encode::{
     Admm, Encoder, Fista, Iht, Ista, Lars, LassoLars, Lca, Omp, Threshold, ThresholdKind,
 };
+use sparsecode::learn::record::read_dictionary;
 use sparsecode::{io, Dictionary, Error, Float, Result};
 use std::path::PathBuf;
 use std::time::Instant;
@@ -60,7 +61,8 @@ pub enum Variant {
 /// Options of `sparsecode encode`.
 #[derive(clap::Args, Debug)]
 pub struct Args {
-    /// Dictionary .npy, shape (n_atoms, n_features): one atom per row.
+    /// Dictionary: a .npy of shape (n_atoms, n_features), one atom per row; or a training
+    /// record (traindata.npz: its last dictionary, atoms as rows) or an .npz with 'components'.
     #[arg(long, short = 'd')]
     pub dictionary: PathBuf,
     /// Signals .npy, shape (n_samples, n_features): one signal per row.
@@ -139,16 +141,44 @@ struct Timing {
 
 /// Runs the command.
 pub fn run(args: Args) -> Result<()> {
-    match args.dtype {
+    let result = match args.dtype {
         Dtype::F32 => run_typed::<f32>(&args),
         Dtype::F64 => run_typed::<f64>(&args),
-    }
+    };
+    result.map_err(|e| crate::flags::name_flag(e, FLAGS))
+}
+
+/// The solvers' parameter names and the flags that set them.
+const FLAGS: &[(&str, &str)] = &[
+    ("lambda", "--alpha"),
+    ("alpha", "--alpha"),
+    ("n_nonzero", "-k/--n-nonzero"),
+    ("max_iter", "--max-iter"),
+    ("tol", "--tol"),
+    ("rho", "--rho"),
+];
+
+/// Name of a value of a `ValueEnum` as the user types it.
+fn flag_name(v: &impl ValueEnum) -> String {
+    v.to_possible_value()
+        .map(|p| p.get_name().to_string())
+        .unwrap_or_default()
 }
 
 fn run_typed<T: Float>(args: &Args) -> Result<()> {
     let t0 = Instant::now();
-    let atoms: Array2<T> = io::read_npy::<T, Ix2>(&args.dictionary)?;
+    if args.intercept_output.is_some() && !args.fit_intercept {
+        return Err(Error::param("--intercept-output", "needs --fit-intercept"));
+    }
+    let atoms: Array2<T> = read_dictionary::<T>(&args.dictionary)?;
+    if sparsecode::dictionary::looks_transposed(atoms.view()) {
+        eprintln!(
+            "warning: {} looks transposed: its columns have unit norm but its rows do not. Atoms are rows (n_atoms, n_features); a record's phi[e] holds them as columns: pass the record itself (-d traindata.npz) or phi[-1].T",
+            args.dictionary.display()
+        );
+    }
     let x: Array2<T> = io::read_npy::<T, Ix2>(&args.input)?;
+    sparsecode::validate::memory_for::<T>("the codes", &[x.nrows(), atoms.nrows()])?;
     let dict = if args.no_normalize {
         Dictionary::new_unnormalized(atoms)?
     } else {
@@ -214,18 +244,15 @@ fn run_typed<T: Float>(args: &Args) -> Result<()> {
     let t2 = Instant::now();
     io::write_npy(&args.output, &codes)?;
     if let Some(p) = &args.intercept_output {
-        if !args.fit_intercept {
-            return Err(Error::param("intercept-output", "needs --fit-intercept"));
-        }
         io::write_npy(p, &intercepts)?;
     }
     let write_seconds = t2.elapsed().as_secs_f64();
     let nnz = codes.iter().filter(|v| **v != T::zero()).count() as f64 / n as f64;
     if !args.quiet {
         eprintln!(
-            "encoded {n} signals on {} atoms with {:?} in {solve_seconds:.3} s, {nnz:.2} non-zeros per signal",
+            "encoded {n} signals on {} atoms with {} in {solve_seconds:.3} s, {nnz:.2} non-zeros per signal",
             dict.n_atoms(),
-            args.method
+            flag_name(&args.method)
         );
     }
     if let Some(p) = &args.timing_json {
@@ -233,7 +260,7 @@ fn run_typed<T: Float>(args: &Args) -> Result<()> {
         let _ = sparsecode::linalg::matmul(x.view(), dict.atoms().t());
         let gemm_seconds = tg.elapsed().as_secs_f64();
         let timing = Timing {
-            method: format!("{:?}", args.method).to_lowercase(),
+            method: flag_name(&args.method),
             dtype: T::DTYPE.into(),
             threads: rayon::current_num_threads(),
             n_samples: n,
@@ -246,7 +273,7 @@ fn run_typed<T: Float>(args: &Args) -> Result<()> {
             mean_nonzeros: nnz,
         };
         let s = serde_json::to_string_pretty(&timing).map_err(|e| Error::file(p, e))?;
-        std::fs::write(p, s).map_err(|e| Error::file(p, format!("cannot write: {e}")))?;
+        io::write_bytes_atomically(p, s.as_bytes())?;
     }
     Ok(())
 }
@@ -276,7 +303,7 @@ fn build_encoder<T: Float>(args: &Args, n_features: usize) -> Result<Built<T>> {
     }
     if args.fit_intercept && args.method != Method::Omp && args.intercept_output.is_some() {
         return Err(Error::param(
-            "intercept-output",
+            "--intercept-output",
             "intercepts are written for omp only",
         ));
     }
@@ -296,6 +323,13 @@ fn build_encoder<T: Float>(args: &Args, n_features: usize) -> Result<Built<T>> {
             fit_intercept: args.fit_intercept,
         }),
         Method::Lars => {
+            // as omp: at most n_features atoms can be selected
+            if let Some(k) = args.n_nonzero.filter(|&k| k > n_features) {
+                return Err(Error::param(
+                    "-k/--n-nonzero",
+                    format!("must not exceed n_features ({n_features}), got {k}"),
+                ));
+            }
             let l = Lars::<T> {
                 n_nonzero: args.n_nonzero.unwrap_or((n_features / 10).max(1)),
                 fit_intercept: args.fit_intercept,

@@ -7,8 +7,8 @@ use std::path::{Path, PathBuf};
 
 /// Writes `path` through `fill`: the bytes go to a temporary file beside it, which is flushed
 /// and renamed over `path` only when `fill` succeeded; on any failure (a full disk, an error
-/// of `fill`) the temporary file is removed and `path` is left as it was. Parent folders are
-/// created.
+/// of `fill`) the temporary file is removed and `path` is left as it was. The folder must exist
+/// (see [`create_parent`]).
 pub fn write_atomically(
     path: &Path,
     fill: impl FnOnce(&mut BufWriter<File>) -> Result<()>,
@@ -34,10 +34,6 @@ pub fn write_atomically(
         }
         _ => {}
     }
-    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir)
-            .map_err(|e| Error::file(dir, format!("cannot create folder: {e}")))?;
-    }
     let tmp = temporary_name(path);
     let file = File::create(&tmp).map_err(|e| Error::file(path, format!("cannot create: {e}")))?;
     let mut w = BufWriter::new(file);
@@ -56,6 +52,15 @@ pub fn write_atomically(
         let _ = std::fs::remove_file(&tmp);
     }
     result
+}
+
+/// Creates the folder of `path` (and its parents) if missing.
+pub fn create_parent(path: &Path) -> Result<()> {
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| Error::file(dir, format!("cannot create folder: {e}")))?;
+    }
+    Ok(())
 }
 
 /// Writes `bytes` to `path` atomically (see [`write_atomically`]).

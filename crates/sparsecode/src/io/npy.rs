@@ -706,6 +706,7 @@ where
     D: Dimension,
 {
     let path = path.as_ref();
+    super::atomic::create_parent(path)?;
     super::atomic::write_atomically(path, |w| {
         array
             .write_npy(w)

@@ -109,6 +109,7 @@ impl NpzArchive {
         let bytes = self
             .to_bytes(compressed)
             .map_err(|e| Error::file(path, e))?;
+        super::atomic::create_parent(path)?;
         super::atomic::write_bytes_atomically(path, &bytes)
     }
 
