@@ -11,6 +11,18 @@ sparsecode.encode
     lca, iht, threshold).
 sparsecode.sklearn
     Drop-in replacements of scikit-learn's sparse-coding estimators and functions.
+sparsecode.learn
+    Dictionary learners (K-SVD, approximate K-SVD, MOD, Olshausen & Field, the online learner with
+    its split step) and the localized-sparse-coding pipeline with its run records.
+sparsecode.conv
+    Convolutional sparse coding of large images: the generative model (numpy-compatible RNG),
+    encoding by GD/ISTA/FISTA/ADMM/inverse/Wiener, convolutional dictionary learning.
+sparsecode.analysis
+    Sparsity measures, thresholds, differencing and box filters, sweeps, OMP analysis, PCA, Gabor fits.
+sparsecode.data, sparsecode.io
+    Shipped images, patches, whitening, digits, MNIST/CIFAR-10 loaders; .npy/.npz and run records.
+sparsecode.dask, sparsecode.ray
+    Encoding and online dictionary learning past one machine (optional: ``pip install '.[dask]'``).
 """
 
 from sparsecode._core import SparsecodeError, __version__, get_num_threads, set_num_threads

@@ -11,7 +11,8 @@ The model: ``x = A·y + n`` with ``A·y = IFFT(E ⊙ FFT(y))``, ``E`` the log-Ga
 
 from __future__ import annotations
 
-from typing import Any, Callable, Optional, Sequence
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
@@ -37,18 +38,18 @@ CONV_DICT_DEFAULTS: dict[str, Any] = dict(_core.conv_dict_defaults())
 
 
 def synthesize(
-    height: Optional[int] = None,
-    width: Optional[int] = None,
+    height: int | None = None,
+    width: int | None = None,
     *,
-    rho: Optional[float] = None,
-    sf_0: Optional[float] = None,
-    b_sf: Optional[float] = None,
-    laplace_scale: Optional[float] = None,
-    noise_std: Optional[float] = None,
-    normalize_envelope: Optional[bool] = None,
+    rho: float | None = None,
+    sf_0: float | None = None,
+    b_sf: float | None = None,
+    laplace_scale: float | None = None,
+    noise_std: float | None = None,
+    normalize_envelope: bool | None = None,
     rng: str = "chacha",
     seed: int = 2020,
-    threads: Optional[int] = None,
+    threads: int | None = None,
 ) -> dict[str, Any]:
     """One draw of the generative model (``GenerativeModel::sample``).
 
@@ -61,38 +62,57 @@ def synthesize(
     "envelope" (h, w) in FFT order, "threshold"}``.
     """
     return _core.generative_sample(
-        height, width, rho=rho, sf_0=sf_0, b_sf=b_sf, laplace_scale=laplace_scale,
-        noise_std=noise_std, normalize_envelope=normalize_envelope, rng=rng, seed=seed,
+        height,
+        width,
+        rho=rho,
+        sf_0=sf_0,
+        b_sf=b_sf,
+        laplace_scale=laplace_scale,
+        noise_std=noise_std,
+        normalize_envelope=normalize_envelope,
+        rng=rng,
+        seed=seed,
         threads=check_threads(threads),
     )
 
 
 def envelope(
-    height: Optional[int] = None,
-    width: Optional[int] = None,
+    height: int | None = None,
+    width: int | None = None,
     *,
-    sf_0: Optional[float] = None,
-    b_sf: Optional[float] = None,
-    normalize_envelope: Optional[bool] = None,
-    threads: Optional[int] = None,
+    sf_0: float | None = None,
+    b_sf: float | None = None,
+    normalize_envelope: bool | None = None,
+    threads: int | None = None,
 ) -> np.ndarray:
     """The model's log-Gabor envelope ``E`` (h, w) in FFT order (``GenerativeModel::envelope``)."""
     return _core.generative_envelope(
-        height, width, sf_0=sf_0, b_sf=b_sf, normalize_envelope=normalize_envelope,
+        height,
+        width,
+        sf_0=sf_0,
+        b_sf=b_sf,
+        normalize_envelope=normalize_envelope,
         threads=check_threads(threads),
     )
 
 
 def laplace_events(
-    height: int, width: int, scale: float = 1.61803, *, rng: str = "chacha", seed: int = 2020,
-    threads: Optional[int] = None,
+    height: int,
+    width: int,
+    scale: float = 1.61803,
+    *,
+    rng: str = "chacha",
+    seed: int = 2020,
+    threads: int | None = None,
 ) -> np.ndarray:
     """The raw Laplace(0, scale) event map before thresholding. With ``rng="numpy"`` it equals
     ``scale * numpy.random.RandomState(seed).laplace(size=(height, width))`` bit for bit."""
-    return _core.conv_laplace_map(height, width, scale, rng=rng, seed=seed, threads=check_threads(threads))
+    return _core.conv_laplace_map(
+        height, width, scale, rng=rng, seed=seed, threads=check_threads(threads)
+    )
 
 
-def _kernels(kernels: Any) -> Optional[np.ndarray]:
+def _kernels(kernels: Any) -> np.ndarray | None:
     if kernels is None:
         return None
     k = np.asarray(kernels, dtype=np.float64)
@@ -106,18 +126,18 @@ def encode(
     kernels: Any = None,
     *,
     method: str = "fista",
-    lam: Optional[float] = None,
+    lam: float | None = None,
     max_iter: int = 100,
     tol: float = 0.0,
-    admm_rho: Optional[float] = None,
-    rho: Optional[float] = None,
-    noise_to_signal: Optional[float] = None,
-    sf_0: Optional[float] = None,
-    b_sf: Optional[float] = None,
-    normalize_envelope: Optional[bool] = None,
+    admm_rho: float | None = None,
+    rho: float | None = None,
+    noise_to_signal: float | None = None,
+    sf_0: float | None = None,
+    b_sf: float | None = None,
+    normalize_envelope: bool | None = None,
     reference: Any = None,
-    progress: Optional[Callable[[str, int, Optional[int], str], Any]] = None,
-    threads: Optional[int] = None,
+    progress: Callable[[str, int, int | None, str], Any] | None = None,
+    threads: int | None = None,
 ) -> tuple[np.ndarray, np.ndarray, dict[str, Any]]:
     """Convolutional sparse coding of one image, as ``sparsecode csc encode``:
     ``min_y ½‖x − Σ_k d_k ∗ y_k‖² + λ‖y‖₁``.
@@ -155,53 +175,82 @@ def encode(
     x = as_float_matrix(image, "image", dtype=np.float64)
     ref = None if reference is None else np.asarray(reference, dtype=np.float64)
     return _core.conv_encode(
-        x, _kernels(kernels), method=method, lam=lam, max_iter=max_iter, tol=tol,
-        admm_rho=admm_rho, rho=rho, noise_to_signal=noise_to_signal, sf_0=sf_0, b_sf=b_sf,
-        normalize_envelope=normalize_envelope, reference=ref, progress=progress,
+        x,
+        _kernels(kernels),
+        method=method,
+        lam=lam,
+        max_iter=max_iter,
+        tol=tol,
+        admm_rho=admm_rho,
+        rho=rho,
+        noise_to_signal=noise_to_signal,
+        sf_0=sf_0,
+        b_sf=b_sf,
+        normalize_envelope=normalize_envelope,
+        reference=ref,
+        progress=progress,
         threads=check_threads(threads),
     )
 
 
 def reconstruct(
-    maps: Any, kernels: Any = None, *, sf_0: Optional[float] = None, b_sf: Optional[float] = None,
-    normalize_envelope: Optional[bool] = None, threads: Optional[int] = None,
+    maps: Any,
+    kernels: Any = None,
+    *,
+    sf_0: float | None = None,
+    b_sf: float | None = None,
+    normalize_envelope: bool | None = None,
+    threads: int | None = None,
 ) -> np.ndarray:
     """``Σ_k d_k ∗ y_k`` of maps (n_kernels, h, w) or (h, w) (``ConvOperator::forward``)."""
     return _core.conv_forward(
-        np.asarray(maps, dtype=np.float64), _kernels(kernels), sf_0=sf_0, b_sf=b_sf,
-        normalize_envelope=normalize_envelope, threads=check_threads(threads),
+        np.asarray(maps, dtype=np.float64),
+        _kernels(kernels),
+        sf_0=sf_0,
+        b_sf=b_sf,
+        normalize_envelope=normalize_envelope,
+        threads=check_threads(threads),
     )
 
 
 def lambda_max(
-    image: Any, kernels: Any = None, *, sf_0: Optional[float] = None, b_sf: Optional[float] = None,
-    normalize_envelope: Optional[bool] = None, threads: Optional[int] = None,
+    image: Any,
+    kernels: Any = None,
+    *,
+    sf_0: float | None = None,
+    b_sf: float | None = None,
+    normalize_envelope: bool | None = None,
+    threads: int | None = None,
 ) -> float:
     """``‖Aᵀx‖∞``: the smallest λ whose convolutional lasso solution is zero
     (``ConvOperator::lambda_max``)."""
     return _core.conv_lambda_max(
-        as_float_matrix(image, "image", dtype=np.float64), _kernels(kernels), sf_0=sf_0,
-        b_sf=b_sf, normalize_envelope=normalize_envelope, threads=check_threads(threads),
+        as_float_matrix(image, "image", dtype=np.float64),
+        _kernels(kernels),
+        sf_0=sf_0,
+        b_sf=b_sf,
+        normalize_envelope=normalize_envelope,
+        threads=check_threads(threads),
     )
 
 
 def conv_dict_learning(
     images: Any,
     *,
-    n_kernels: Optional[int] = None,
-    kernel_size: Optional[int] = None,
-    lam: Optional[float] = None,
-    n_iter: Optional[int] = None,
-    coding_iter: Optional[int] = None,
-    dict_iter: Optional[int] = None,
-    seed: Optional[int] = None,
-    learner: Optional[str] = None,
-    rho: Optional[float] = None,
-    sigma: Optional[float] = None,
-    zero_mean: Optional[bool] = None,
+    n_kernels: int | None = None,
+    kernel_size: int | None = None,
+    lam: float | None = None,
+    n_iter: int | None = None,
+    coding_iter: int | None = None,
+    dict_iter: int | None = None,
+    seed: int | None = None,
+    learner: str | None = None,
+    rho: float | None = None,
+    sigma: float | None = None,
+    zero_mean: bool | None = None,
     init: Any = None,
-    progress: Optional[Callable[[str, int, Optional[int], str], Any]] = None,
-    threads: Optional[int] = None,
+    progress: Callable[[str, int, int | None, str], Any] | None = None,
+    threads: int | None = None,
 ) -> tuple[np.ndarray, list[np.ndarray], np.ndarray, np.ndarray]:
     """Convolutional dictionary learning (``conv::ConvDictLearning``):
     ``min_{d, y} Σ_i ½‖x_i − Σ_k d_k ∗ y_ik‖² + λ Σ‖y_ik‖₁`` with ``‖d_k‖ ≤ 1``, alternating
@@ -227,7 +276,19 @@ def conv_dict_learning(
     imgs = [as_float_matrix(im, "image", dtype=np.float64) for im in imgs]
     ini = None if init is None else np.asarray(init, dtype=np.float64)
     return _core.conv_dict_learning(
-        imgs, n_kernels=n_kernels, kernel_size=kernel_size, lam=lam, n_iter=n_iter,
-        coding_iter=coding_iter, dict_iter=dict_iter, seed=seed, learner=learner, rho=rho,
-        sigma=sigma, zero_mean=zero_mean, init=ini, progress=progress, threads=check_threads(threads),
+        imgs,
+        n_kernels=n_kernels,
+        kernel_size=kernel_size,
+        lam=lam,
+        n_iter=n_iter,
+        coding_iter=coding_iter,
+        dict_iter=dict_iter,
+        seed=seed,
+        learner=learner,
+        rho=rho,
+        sigma=sigma,
+        zero_mean=zero_mean,
+        init=ini,
+        progress=progress,
+        threads=check_threads(threads),
     )

@@ -12,7 +12,7 @@ and goes to every worker once.
   made whole multiples of that.
 - :class:`SparseCoder` is scikit-learn's ``SparseCoder`` (the same parameters) for Dask arrays.
 - :class:`MiniBatchDictionaryLearning` learns a dictionary with the online algorithm of Mairal et
-  al. (2010), as ``sparsecode.sklearn.MiniBatchDictionaryLearning``, the mini-batches spread over
+  al. (2010) (the library's ``OnlineDictionaryLearning``), the mini-batches spread over
   the workers: for each mini-batch every chunk that holds some of its rows codes them with the
   current dictionary and returns the sufficient statistics ``AᵀA`` (k×k) and ``AᵀX`` (k×p) of its
   codes ``A``, its cost and the rows themselves (for re-drawing unused atoms); the statistics are

@@ -11,7 +11,8 @@ stops a long fit at the next epoch and raises ``KeyboardInterrupt``.
 from __future__ import annotations
 
 import os
-from typing import Any, Callable, Optional
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
@@ -39,12 +40,12 @@ OnlineLearner = _core.OnlineLearner
 
 def localized_sparse_coding(
     *,
-    folder: Optional[str | os.PathLike[str]] = None,
+    folder: str | os.PathLike[str] | None = None,
     resume: bool = False,
     gabor: bool = False,
-    export: Optional[str | os.PathLike[str]] = None,
-    progress: Optional[Callable[[str, int, Optional[int], str], Any]] = None,
-    threads: Optional[int] = None,
+    export: str | os.PathLike[str] | None = None,
+    progress: Callable[[str, int, int | None, str], Any] | None = None,
+    threads: int | None = None,
     **config: Any,
 ) -> dict[str, Any]:
     """Localized sparse coding (Fallah, Willats, Liu, Rozell, NeurIPS 2020), as ``sparsecode
@@ -103,7 +104,7 @@ def localized_sparse_coding(
     )
 
 
-def read_record(path: str | os.PathLike[str], *, threads: Optional[int] = None) -> dict[str, Any]:
+def read_record(path: str | os.PathLike[str], *, threads: int | None = None) -> dict[str, Any]:
     """Reads a run record ``traindata.npz`` (``sparsecode::learn::record::TrainRecord::load``).
 
     Returns the dict of :func:`localized_sparse_coding` without the Gabor and file entries:
@@ -114,7 +115,7 @@ def read_record(path: str | os.PathLike[str], *, threads: Optional[int] = None) 
     return _core.read_record(os.fspath(path), threads=check_threads(threads))
 
 
-def read_dictionary(path: str | os.PathLike[str], *, threads: Optional[int] = None) -> np.ndarray:
+def read_dictionary(path: str | os.PathLike[str], *, threads: int | None = None) -> np.ndarray:
     """A dictionary (n_atoms, n_features), atoms as rows, from a ``.npy``, a run record
     ``.npz`` (its ``dictionary``) or an ``.npz`` with ``components``
     (``sparsecode::learn::record::read_dictionary``)."""
@@ -131,10 +132,10 @@ def fit_dictionary(
     n_nonzero: int = 5,
     alpha: float = 0.1,
     dict_init: Any = None,
-    learning_rate: Optional[float] = None,
-    decay: Optional[float] = None,
-    batch_size: Optional[int] = None,
-    threads: Optional[int] = None,
+    learning_rate: float | None = None,
+    decay: float | None = None,
+    batch_size: int | None = None,
+    threads: int | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Learns ``n_components`` atoms from ``X`` with one of the library's batch learners,
     driven by ``sparsecode::learn::fit`` (epoch ``e`` uses the random stream ``(seed, e)``).
@@ -187,7 +188,9 @@ def fit_dictionary(
     )
 
 
-def ksvd(X: Any, n_components: int, *, n_nonzero: int = 5, **kw: Any) -> tuple[np.ndarray, np.ndarray]:
+def ksvd(
+    X: Any, n_components: int, *, n_nonzero: int = 5, **kw: Any
+) -> tuple[np.ndarray, np.ndarray]:
     """K-SVD: ``fit_dictionary(X, n_components, "ksvd", ...)``."""
     return fit_dictionary(X, n_components, "ksvd", n_nonzero=n_nonzero, **kw)
 
@@ -199,11 +202,15 @@ def approximate_ksvd(
     return fit_dictionary(X, n_components, "aksvd", n_nonzero=n_nonzero, **kw)
 
 
-def mod(X: Any, n_components: int, *, n_nonzero: int = 5, **kw: Any) -> tuple[np.ndarray, np.ndarray]:
+def mod(
+    X: Any, n_components: int, *, n_nonzero: int = 5, **kw: Any
+) -> tuple[np.ndarray, np.ndarray]:
     """Method of optimal directions: ``fit_dictionary(X, n_components, "mod", ...)``."""
     return fit_dictionary(X, n_components, "mod", n_nonzero=n_nonzero, **kw)
 
 
-def olshausen(X: Any, n_components: int, *, alpha: float = 0.1, **kw: Any) -> tuple[np.ndarray, np.ndarray]:
+def olshausen(
+    X: Any, n_components: int, *, alpha: float = 0.1, **kw: Any
+) -> tuple[np.ndarray, np.ndarray]:
     """Olshausen & Field: ``fit_dictionary(X, n_components, "olshausen", ...)``."""
     return fit_dictionary(X, n_components, "olshausen", alpha=alpha, **kw)

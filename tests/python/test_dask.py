@@ -109,13 +109,6 @@ def single_process(model, X):
     return learner.atoms / np.linalg.norm(learner.atoms, axis=1, keepdims=True), costs
 
 
-needs_online = pytest.mark.skipif(
-    not hasattr(sparsecode._core, "OnlineLearner"),
-    reason="the extension was built without the toolkit (OnlineLearner)",
-)
-
-
-@needs_online
 def test_distributed_online_learning_equals_single_process(client):
     X, _ = problem(n=600, p=16)
     model = scd.MiniBatchDictionaryLearning(
@@ -130,13 +123,15 @@ def test_distributed_online_learning_equals_single_process(client):
     assert codes.shape == (600, 12) and np.isfinite(codes).all()
 
 
-@needs_online
 def test_a_worker_killed_mid_fit_changes_nothing():
+    """The same fit with and without a worker process killed in its middle gives the same
+    dictionary, bit for bit (the lost tasks are recomputed), and equals the single-process
+    learner to rounding."""
     X, _ = problem(n=3000, p=16)
     model = scd.MiniBatchDictionaryLearning(
         16, alpha=0.1, max_iter=1, batch_size=40, random_state=5
     )
-    want, _ = single_process(model, X)
+    single, _ = single_process(model, X)
     with (
         distributed.LocalCluster(
             n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
@@ -145,6 +140,7 @@ def test_a_worker_killed_mid_fit_changes_nothing():
     ):
         x = da.from_array(X, chunks=(250, 16)).persist()
         distributed.wait(x)
+        undisturbed = model.fit(x).components_.copy()
         victim = min(client.scheduler_info()["workers"])
         done = threading.Event()
         err = []
@@ -165,7 +161,8 @@ def test_a_worker_killed_mid_fit_changes_nothing():
         t.join(timeout=300)
         assert not err, err
     assert killed_mid_fit, "the fit ended before the worker was killed: make it longer"
-    np.testing.assert_allclose(model.components_, want, rtol=0, atol=1e-9)
+    np.testing.assert_array_equal(model.components_, undisturbed)
+    np.testing.assert_allclose(model.components_, single, rtol=0, atol=1e-4)
 
 
 def test_an_array_larger_than_a_workers_memory_is_coded_chunk_by_chunk(tmp_path):

@@ -36,10 +36,6 @@ def test_ray_data_codes_equal_single_process(ray_session):
         scr.sparse_encode(ray.data.from_numpy(X), D, "fista", batch_size=700)
 
 
-@pytest.mark.skipif(
-    not hasattr(sparsecode._core, "OnlineLearner"),
-    reason="the extension was built without the toolkit (OnlineLearner)",
-)
 def test_learning_on_actors_equals_single_process(ray_session):
     X, _ = problem(n=600)
     model = scr.MiniBatchDictionaryLearning(
@@ -56,10 +52,6 @@ def test_learning_on_actors_equals_single_process(ray_session):
     assert model.transform(X[:10]).shape == (10, 12)
 
 
-@pytest.mark.skipif(
-    not hasattr(sparsecode._core, "OnlineLearner"),
-    reason="the extension was built without the toolkit (OnlineLearner)",
-)
 def test_an_actor_killed_mid_fit_changes_nothing(ray_session):
     import threading
     import time

@@ -3,16 +3,7 @@
 import numpy as np
 import pytest
 import scipy.stats
-
-from sparsecode import _core
-
-pytestmark = pytest.mark.skipif(
-    not hasattr(_core, "measure_vector"),
-    reason="sparsecode._core was built without the 'toolkit' feature",
-)
-
-if hasattr(_core, "measure_vector"):
-    from sparsecode import analysis
+from sparsecode import analysis
 
 
 @pytest.fixture
@@ -38,7 +29,9 @@ def test_norms_hoyer_gini(sig):
     m = sig.reshape(20, 25).astype(np.float32)
     np.testing.assert_allclose(analysis.l1(m, axis=1), np.abs(m).sum(axis=1), rtol=1e-6)
     assert analysis.l0(sig, tol=0.5) == np.count_nonzero(np.abs(sig) > 0.5)
-    np.testing.assert_array_equal(analysis.l0(m, axis=0, tol=1.0), np.count_nonzero(np.abs(m) > 1.0, axis=0))
+    np.testing.assert_array_equal(
+        analysis.l0(m, axis=0, tol=1.0), np.count_nonzero(np.abs(m) > 1.0, axis=0)
+    )
     n = sig.size
     hoyer = (np.sqrt(n) - np.abs(sig).sum() / np.linalg.norm(sig)) / (np.sqrt(n) - 1)
     assert analysis.hoyer(sig) == pytest.approx(hoyer, rel=1e-12)
@@ -115,7 +108,9 @@ def test_pca_matches_numpy_svd():
         np.testing.assert_allclose(np.abs(p.components_ @ vt[:4].T), np.eye(4), atol=1e-8)
         np.testing.assert_allclose(p.singular_values_, s[:4], rtol=1e-9)
         np.testing.assert_allclose(p.explained_variance_, s[:4] ** 2 / 199, rtol=1e-9)
-        np.testing.assert_allclose(p.explained_variance_ratio_, s[:4] ** 2 / np.sum(s**2), rtol=1e-9)
+        np.testing.assert_allclose(
+            p.explained_variance_ratio_, s[:4] ** 2 / np.sum(s**2), rtol=1e-9
+        )
         np.testing.assert_allclose(p.mean_, x.mean(axis=0), rtol=1e-12)
         z = p.transform(x)
         np.testing.assert_allclose(z, xc @ p.components_.T, atol=1e-9)
@@ -133,7 +128,12 @@ def test_omp_cardinality_sweep_matches_sklearn():
     from sklearn.linear_model import OrthogonalMatchingPursuit
 
     t = np.arange(120)
-    signal = 2 * np.sin(0.2 * t) - np.sin(0.45 * t) + 0.5 + 0.05 * np.random.default_rng(1).standard_normal(120)
+    signal = (
+        2 * np.sin(0.2 * t)
+        - np.sin(0.45 * t)
+        + 0.5
+        + 0.05 * np.random.default_rng(1).standard_normal(120)
+    )
     d = analysis.sinusoid_dictionary(120)
     np.testing.assert_allclose(d, np.sin(np.outer(np.linspace(0.001, 1, 100), t)), atol=1e-12)
     sw = analysis.cardinality_sweep(d, signal, [1, 2, 3, 6])

@@ -3,16 +3,7 @@ method and convolutional dictionary learning."""
 
 import numpy as np
 import pytest
-
-from sparsecode import _core
-
-pytestmark = pytest.mark.skipif(
-    not hasattr(_core, "conv_encode"),
-    reason="sparsecode._core was built without the 'toolkit' feature",
-)
-
-if hasattr(_core, "conv_encode"):
-    from sparsecode import conv
+from sparsecode import conv
 
 
 def test_numpy_rng_reproduces_randomstate_bit_for_bit():
@@ -87,7 +78,7 @@ def test_gd_starts_from_the_thresholded_inverse_filter(scene):
 def test_encode_default_lambda_and_lambda_max(scene):
     x = scene["image"]
     lmax = conv.lambda_max(x)
-    maps, _, rep = conv.encode(x, method="ista", lam=1.0001 * lmax, max_iter=5)
+    maps, _, _rep = conv.encode(x, method="ista", lam=1.0001 * lmax, max_iter=5)
     assert not maps.any()  # above λ_max the solution is zero
     _, _, rep_default = conv.encode(x, method="fista", max_iter=3)
     _, _, rep_explicit = conv.encode(x, method="fista", lam=0.1 * lmax, max_iter=3)
@@ -96,9 +87,9 @@ def test_encode_default_lambda_and_lambda_max(scene):
 
 def test_encode_one_shot_and_reference(scene):
     x = scene["image"]
-    maps, recon, rep = conv.encode(x, method="inverse")
+    maps, _recon, rep = conv.encode(x, method="inverse")
     assert rep["iterations"] == 1 and rep["se_x"][0] < 0.5
-    wmaps, _, wrep = conv.encode(x, method="wiener", noise_to_signal=1e-2)
+    wmaps, _, _wrep = conv.encode(x, method="wiener", noise_to_signal=1e-2)
     assert wmaps.shape == (1, 64, 64) and not np.array_equal(wmaps, maps)
     _, _, rrep = conv.encode(x, method="fista", max_iter=5, reference=scene["events"])
     assert len(rrep["se_y"]) == 5
@@ -110,7 +101,7 @@ def test_encode_with_a_kernel_bank():
     truth = np.zeros((3, 48, 48))
     truth[rng.integers(0, 3, 20), rng.integers(0, 48, 20), rng.integers(0, 48, 20)] = 1.0
     x = conv.reconstruct(truth, kernels)
-    maps, recon, rep = conv.encode(x, kernels, method="fista", lam=0.01, max_iter=200)
+    maps, _recon, rep = conv.encode(x, kernels, method="fista", lam=0.01, max_iter=200)
     assert maps.shape == (3, 48, 48)
     assert rep["se_x"][-1] < 0.05
     with pytest.raises(ValueError, match="zeros"):

@@ -7,16 +7,7 @@ import zlib
 
 import numpy as np
 import pytest
-
-from sparsecode import _core
-
-pytestmark = pytest.mark.skipif(
-    not hasattr(_core, "shipped_image"),
-    reason="sparsecode._core was built without the 'toolkit' feature",
-)
-
-if hasattr(_core, "shipped_image"):
-    from sparsecode import data, io
+from sparsecode import data, io
 
 
 def test_shipped_images():
@@ -28,7 +19,7 @@ def test_shipped_images():
     rgb = data.shipped_images_rgb()
     assert len(rgb) == 4 and all(a.ndim == 3 and a.shape[2] == 3 for a in rgb.values())
     # grey = luminance of the colour image
-    name = sorted(rgb)[0]
+    name = min(rgb)
     lum = rgb[name] @ np.array([0.2989, 0.5870, 0.1140])
     np.testing.assert_allclose(data.shipped_image(name), lum, atol=1e-9)
     with pytest.raises(ValueError):
@@ -92,7 +83,9 @@ def test_mnist(tmp_path):
     x, y = data.load_mnist(tmp_path, "train")
     np.testing.assert_array_equal(x, imgs)
     np.testing.assert_array_equal(y, labels)
-    np.testing.assert_array_equal(data.read_idx_labels(tmp_path / "train-labels-idx1-ubyte"), labels)
+    np.testing.assert_array_equal(
+        data.read_idx_labels(tmp_path / "train-labels-idx1-ubyte"), labels
+    )
     (tmp_path / "t10k-images-idx3-ubyte").write_bytes(_idx_images(imgs)[:-10])
     (tmp_path / "t10k-labels-idx1-ubyte").write_bytes(_idx_labels(labels))
     with pytest.raises(OSError):
@@ -122,7 +115,9 @@ def _png_gray(a):
     """A minimal 8-bit greyscale PNG."""
 
     def chunk(kind, body):
-        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+        return (
+            struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+        )
 
     h, w = a.shape
     raw = b"".join(b"\x00" + a[r].astype(np.uint8).tobytes() for r in range(h))

@@ -6,17 +6,8 @@ import pickle
 
 import numpy as np
 import pytest
-
-from sparsecode import SparsecodeError, _core
-
-pytestmark = pytest.mark.skipif(
-    not hasattr(_core, "OnlineLearner"),
-    reason="sparsecode._core was built without the 'toolkit' feature",
-)
-
-if hasattr(_core, "OnlineLearner"):
-    from sparsecode import learn
-    from sparsecode.learn import OnlineLearner
+from sparsecode import SparsecodeError, learn
+from sparsecode.learn import OnlineLearner
 
 
 def unit_rows(a):
@@ -77,7 +68,7 @@ def test_online_cost_is_the_lasso_objective(sparse_data):
     init = np.random.default_rng(1).standard_normal((10, 20))
     lam = 0.2
     l = OnlineLearner(init, lam, coder="fista")
-    ata, atx, cost, n = l.batch_stats(x[:30])
+    ata, _atx, cost, n = l.batch_stats(x[:30])
     # AᵀA is symmetric positive semi-definite and the statistics are those of some codes A:
     assert n == 30
     np.testing.assert_allclose(ata, ata.T, atol=1e-12)
@@ -191,15 +182,15 @@ def test_batch_learner_errors(sparse_data):
 # Localized sparse coding and the run record
 # ---------------------------------------------------------------------------------------------
 
-TINY = dict(
-    patch_size=4,
-    dict_count=8,
-    epochs=2,
-    train_samples=200,
-    val_samples=50,
-    corr_samples=60,
-    batch_size=50,
-)
+TINY = {
+    "patch_size": 4,
+    "dict_count": 8,
+    "epochs": 2,
+    "train_samples": 200,
+    "val_samples": 50,
+    "corr_samples": 60,
+    "batch_size": 50,
+}
 
 
 def test_localized_defaults_are_the_librarys():
@@ -210,9 +201,7 @@ def test_localized_defaults_are_the_librarys():
 
 def test_localized_run_and_record(tmp_path):
     events = []
-    r = learn.localized_sparse_coding(
-        folder=tmp_path, progress=lambda *a: events.append(a), **TINY
-    )
+    r = learn.localized_sparse_coding(folder=tmp_path, progress=lambda *a: events.append(a), **TINY)
     assert r["dictionaries"].shape == (2, 8, 16)
     np.testing.assert_allclose(np.linalg.norm(r["dictionaries"][-1], axis=1), 1.0, atol=1e-6)
     for k in ("time", "train", "val"):
@@ -231,14 +220,19 @@ def test_localized_run_and_record(tmp_path):
     np.testing.assert_array_equal(learn.read_dictionary(rec_path), r["dictionaries"][-1])
     # numpy opens the record too
     with np.load(rec_path) as z:
-        np.testing.assert_array_equal(z["dictionary"][-1] if z["dictionary"].ndim == 3 else z["dictionary"], r["dictionaries"][-1])
+        np.testing.assert_array_equal(
+            z["dictionary"][-1] if z["dictionary"].ndim == 3 else z["dictionary"],
+            r["dictionaries"][-1],
+        )
     # resume continues the recorded run
     r3 = learn.localized_sparse_coding(folder=tmp_path, resume=True, **{**TINY, "epochs": 3})
     assert r3["dictionaries"].shape == (3, 8, 16)
     np.testing.assert_array_equal(r3["dictionaries"][:2], r["dictionaries"])
     # ... with the recorded settings only
     with pytest.raises(ValueError, match="other settings"):
-        learn.localized_sparse_coding(folder=tmp_path, resume=True, **{**TINY, "epochs": 4, "seed": 9})
+        learn.localized_sparse_coding(
+            folder=tmp_path, resume=True, **{**TINY, "epochs": 4, "seed": 9}
+        )
 
 
 def test_localized_compressed_with_gabor():

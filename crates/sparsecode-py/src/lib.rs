@@ -23,6 +23,9 @@ use std::panic::AssertUnwindSafe;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
+/// sparsecode.learn / conv / analysis / data / io.
+mod toolkit;
+
 use ndarray::{Array2, ArrayView2};
 use sparsecode::encode::{
     Admm, AdmmVariant, Encoder, Fista, FistaVariant, Iht, Ista, IterativeEncoder, Lars, LassoLars,
@@ -942,5 +945,6 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(dict_learning, m)?)?;
     m.add_function(wrap_pyfunction!(sk_cost, m)?)?;
     m.add_function(wrap_pyfunction!(_panic_for_test, m)?)?;
+    toolkit::register(m)?;
     Ok(())
 }

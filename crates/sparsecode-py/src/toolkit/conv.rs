@@ -10,12 +10,12 @@ use numpy::{AllowTypeChange, IntoPyArray, PyArrayLike2, PyArrayLikeDyn};
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList};
-use sparsecode::conv::generative::{keep_largest_fraction, laplace_map, laplace_map_numpy};
+use sparsecode::conv::generative::{laplace_map, laplace_map_numpy};
 use sparsecode::conv::{
-    csc_objective, wiener, ConvAdmm, ConvDictLearner, ConvDictLearning, ConvFista,
-    ConvGradientDescent, ConvIsta, ConvOperator, ConvSolver, CscReport, EventGenerator,
-    GenerativeModel, InverseFilter,
+    wiener, ConvAdmm, ConvDictLearner, ConvDictLearning, ConvFista, ConvGradientDescent, ConvIsta,
+    ConvOperator, ConvSolver, CscReport, EventGenerator, GenerativeModel, InverseFilter,
 };
+use sparsecode::pipeline::csc::one_shot_report;
 use sparsecode::rng::NumpyRandomState;
 use sparsecode::Error;
 use std::sync::atomic::AtomicBool;
@@ -273,32 +273,6 @@ fn report_dict<'py>(py: Python<'py>, r: CscReport) -> PyResult<Bound<'py, PyDict
     Ok(d)
 }
 
-/// The report of a one-shot estimate (inverse, Wiener): objective and `SE_x`, as the CLI's
-/// `csc encode` gives them.
-fn one_shot_report(
-    op: &ConvOperator<f64>,
-    x: ArrayView2<'_, f64>,
-    y: &Array3<f64>,
-    lambda: f64,
-    t: std::time::Instant,
-) -> sparsecode::Result<CscReport> {
-    let rec = op.forward(y.view())?;
-    let fit: f64 = rec
-        .iter()
-        .zip(x.iter())
-        .map(|(a, b)| (a - b) * (a - b))
-        .sum();
-    let xe: f64 = x.iter().map(|v| v * v).sum();
-    Ok(CscReport {
-        iterations: 1,
-        converged: true,
-        objective: vec![csc_objective(op, x, y.view(), lambda)?],
-        se_x: vec![(fit / xe.max(1e-300)).sqrt()],
-        seconds: vec![t.elapsed().as_secs_f64()],
-        ..Default::default()
-    })
-}
-
 /// Convolutional sparse coding of one image: `min_y ½‖x − Σ_k d_k ∗ y_k‖² + λ‖y‖₁`.
 /// Returns `(maps (K, h, w), reconstruction (h, w), report)`.
 #[pyfunction]
@@ -397,12 +371,7 @@ fn conv_encode<'py>(
             .solve_monitored(&op, x, None, reference3, &mut monitor)?,
             "gd" => {
                 // the CLI's start: inverse filter, then the largest fraction rho of each map
-                let mut init = InverseFilter::default().apply(&op, x)?;
-                for mut mp in init.outer_iter_mut() {
-                    let (kept, _) =
-                        keep_largest_fraction(&mp.to_owned(), gd_rho.clamp(1e-12, 1.0))?;
-                    mp.assign(&kept);
-                }
+                let init = sparsecode::pipeline::csc::thresholded_inverse(&op, x, gd_rho)?;
                 ConvGradientDescent {
                     lambda,
                     max_iter,
@@ -418,12 +387,26 @@ fn conv_encode<'py>(
             }
             "inverse" => {
                 let y = InverseFilter::default().apply(&op, x)?;
-                let r = one_shot_report(&op, x, &y, lambda, t)?;
+                let r = one_shot_report(
+                    &op,
+                    x,
+                    y.view(),
+                    reference3,
+                    lambda,
+                    t.elapsed().as_secs_f64(),
+                )?;
                 (y, r)
             }
             _ => {
                 let y = wiener(&op, x, noise_to_signal.unwrap_or(1e-3))?;
-                let r = one_shot_report(&op, x, &y, lambda, t)?;
+                let r = one_shot_report(
+                    &op,
+                    x,
+                    y.view(),
+                    reference3,
+                    lambda,
+                    t.elapsed().as_secs_f64(),
+                )?;
                 (y, r)
             }
         };
