@@ -28,9 +28,8 @@
 use crate::conv::generative::keep_largest_fraction;
 use crate::conv::loggabor::{fftshift, spatial_kernel};
 use crate::conv::{
-    csc_objective, wiener, ConvAdmm, ConvDictLearner, ConvDictLearning, ConvFista,
-    ConvGradientDescent, ConvIsta, ConvOperator, ConvSolver, CscReport, GenerativeModel,
-    InverseFilter, IterStats, Synthesis,
+    csc_objective, wiener, ConvAdmm, ConvDictLearning, ConvFista, ConvGradientDescent, ConvIsta,
+    ConvOperator, ConvSolver, CscReport, GenerativeModel, InverseFilter, IterStats, Synthesis,
 };
 use crate::io::{write_bytes_atomically, write_npy};
 use crate::observe::Observer;
@@ -587,18 +586,11 @@ impl Default for LearnConfig {
         Self {
             size: 256,
             highpass: 0.05,
+            // the CLI's kernels are zero-mean (SPORCO's `ZeroMean`); the rest is the learner's
+            // own default
             learning: ConvDictLearning {
-                n_kernels: 16,
-                kernel_size: 8,
-                lambda: 0.1,
-                n_iter: 50,
-                coding_iter: 10,
-                dict_iter: 5,
-                seed: 0,
-                learner: ConvDictLearner::Admm,
-                rho: None,
-                sigma: 10.0,
                 zero_mean: true,
+                ..ConvDictLearning::default()
             },
         }
     }
