@@ -29,7 +29,7 @@ echo "== test dependencies"
     "numpy>=1.24" "scipy>=1.10" "scikit-learn>=1.9,<1.10" "pytest>=7" "mypy>=1.10" \
     "maturin>=1.16,<1.17" \
     "dask[array]" distributed zarr "ray[data]" \
-    matplotlib nbclient nbformat ipykernel
+    matplotlib nbclient nbformat ipykernel pytest-timeout
 
 echo "== pip install . (release build of crates/sparsecode-py)"
 start=$(date +%s)
