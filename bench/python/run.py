@@ -2,7 +2,8 @@
 
 Workloads (the same arrays for every tool, in one Python process):
   sparse_encode omp         20,000 × 256 signals, 1,024 atoms, k = 10 (bench/encode/make_data.py's data)
-  sparse_encode lasso_lars  the same data, alpha = 0.25 / 256 (scikit-learn's scaling; ~10 non-zeros)
+  sparse_encode lasso_lars  the same data, alpha = 0.25 (sparse_encode's alpha: min ½‖x − aD‖² + 0.25‖a‖₁
+                            per signal, scikit-learn dividing by n_features for its LassoLars; ~10 non-zeros)
   DictionaryLearning        fit and transform on the digits (1797 × 64; alpha 1, 30 iterations) and on
                             20,000 8 × 8 natural-image patches (alpha 0.1, 10 iterations), 15 atoms,
                             fit_algorithm='lars', transform_algorithm='lasso_lars', tol = 0
@@ -145,7 +146,7 @@ def bench_omp(d, x):
 
 
 def bench_lasso(d, x):
-    alpha = 0.25 / x.shape[1]  # scikit-learn's lasso_lars scales the fit by 1/n_features
+    alpha = 0.25  # scikit-learn's sparse_encode divides it by n_features for lasso_lars itself
     n_sk = min(ARGS.sklearn_lasso_signals, x.shape[0])
     t_sc, a_sc = best(lambda: sc.sparse_encode(x, d, algorithm="lasso_lars", alpha=alpha))
     t_sk, a_sk = best(

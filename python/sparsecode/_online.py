@@ -71,13 +71,22 @@ class OnlineSchedule:
         return out
 
     def initial_atoms(self, X: Any) -> np.ndarray:
-        """``dict_init``, or ``n_components`` random rows of ``X`` (seeded)."""
+        """``dict_init``, or ``n_components`` random non-zero rows of ``X`` (seeded; zero rows,
+        such as constant patches with their mean removed, are skipped)."""
         if self.dict_init is not None:
             return np.asarray(self.dict_init, dtype=np.float64)
         n = X.shape[0]
         rng = np.random.default_rng(self.random_state)
-        idx = np.sort(rng.choice(n, self.n_components, replace=n < self.n_components))
-        return np.asarray(X[idx], dtype=np.float64)
+        want = self.n_components
+        pool = np.sort(rng.choice(n, min(n, 4 * want), replace=False))
+        rows = np.asarray(X[pool], dtype=np.float64)
+        rows = rows[np.linalg.norm(rows, axis=1) > 0][:want]
+        if len(rows) < want:
+            raise ValueError(
+                f"X has fewer than n_components = {want} non-zero rows among {len(pool)} drawn; "
+                "pass dict_init"
+            )
+        return rows
 
     def _check(self) -> None:
         if self.n_components < 1 or self.batch_size < 1 or self.max_iter < 0:
