@@ -372,14 +372,10 @@ pub(crate) fn read_text_values<R: Read>(
     Ok(text)
 }
 
-/// A `.npy` file holding `text` as a 0-d numpy unicode string (`<U{n}`).
-pub(crate) fn text_npy_bytes(text: &str) -> Vec<u8> {
-    let chars: Vec<char> = text.chars().collect();
-    let dict = format!(
-        "{{'descr': '<U{}', 'fortran_order': False, 'shape': (), }}",
-        chars.len().max(1)
-    );
-    let mut h = dict.into_bytes();
+/// A version-1 `.npy` file of a header dict and raw data bytes, the header padded with spaces
+/// so that the data starts at a multiple of 64 bytes, as numpy writes it.
+pub(crate) fn npy_bytes(dict: &str, data: &[u8]) -> Vec<u8> {
+    let mut h = dict.as_bytes().to_vec();
     while (10 + h.len() + 1) % 64 != 0 {
         h.push(b' ');
     }
@@ -387,13 +383,25 @@ pub(crate) fn text_npy_bytes(text: &str) -> Vec<u8> {
     let mut out = b"\x93NUMPY\x01\x00".to_vec();
     out.extend_from_slice(&(h.len() as u16).to_le_bytes());
     out.extend_from_slice(&h);
-    for c in &chars {
-        out.extend_from_slice(&(*c as u32).to_le_bytes());
-    }
-    if chars.is_empty() {
-        out.extend_from_slice(&[0u8; 4]);
-    }
+    out.extend_from_slice(data);
     out
+}
+
+/// A `.npy` file holding `text` as a 0-d numpy unicode string (`<U{n}`).
+pub(crate) fn text_npy_bytes(text: &str) -> Vec<u8> {
+    let chars: Vec<char> = text.chars().collect();
+    let dict = format!(
+        "{{'descr': '<U{}', 'fortran_order': False, 'shape': (), }}",
+        chars.len().max(1)
+    );
+    let mut data: Vec<u8> = chars
+        .iter()
+        .flat_map(|c| (*c as u32).to_le_bytes())
+        .collect();
+    if chars.is_empty() {
+        data.extend_from_slice(&[0u8; 4]);
+    }
+    npy_bytes(&dict, &data)
 }
 
 /// Reads exactly `n` values, a block at a time, converting each to `T`. The output grows only
@@ -719,19 +727,7 @@ mod tests {
     use super::*;
     use ndarray::{array, Array2, Ix1, Ix2};
 
-    /// A `.npy` file made of a raw header dict and raw data bytes.
-    fn raw_npy(dict: &str, data: &[u8]) -> Vec<u8> {
-        let mut h = dict.as_bytes().to_vec();
-        while (10 + h.len() + 1) % 64 != 0 {
-            h.push(b' ');
-        }
-        h.push(b'\n');
-        let mut out = b"\x93NUMPY\x01\x00".to_vec();
-        out.extend_from_slice(&(h.len() as u16).to_le_bytes());
-        out.extend_from_slice(&h);
-        out.extend_from_slice(data);
-        out
-    }
+    use super::npy_bytes as raw_npy;
 
     fn read_bytes(bytes: &[u8]) -> Result<Array<f64, IxDyn>> {
         let dir = tempfile::tempdir().unwrap();

@@ -321,16 +321,10 @@ mod tests {
 
     /// An archive whose member is a tiny `.npy` declaring 80 GB.
     fn hostile_archive(compressed: bool) -> Vec<u8> {
-        let mut h =
-            b"{'descr': '<f8', 'fortran_order': False, 'shape': (100000, 100000), }".to_vec();
-        while (10 + h.len() + 1) % 64 != 0 {
-            h.push(b' ');
-        }
-        h.push(b'\n');
-        let mut npy = b"\x93NUMPY\x01\x00".to_vec();
-        npy.extend_from_slice(&(h.len() as u16).to_le_bytes());
-        npy.extend_from_slice(&h);
-        npy.extend_from_slice(&[0u8; 64]);
+        let npy = super::super::npy::npy_bytes(
+            "{'descr': '<f8', 'fortran_order': False, 'shape': (100000, 100000), }",
+            &[0u8; 64],
+        );
         let method = if compressed {
             CompressionMethod::Deflated
         } else {
