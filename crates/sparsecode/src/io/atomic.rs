@@ -54,13 +54,17 @@ pub fn write_atomically(
     result
 }
 
+/// Creates the folder `dir` (and its parents) if missing.
+pub fn create_dir(dir: &Path) -> Result<()> {
+    std::fs::create_dir_all(dir).map_err(|e| Error::file(dir, format!("cannot create folder: {e}")))
+}
+
 /// Creates the folder of `path` (and its parents) if missing.
 pub fn create_parent(path: &Path) -> Result<()> {
-    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir)
-            .map_err(|e| Error::file(dir, format!("cannot create folder: {e}")))?;
+    match path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        Some(dir) => create_dir(dir),
+        None => Ok(()),
     }
-    Ok(())
 }
 
 /// Writes `bytes` to `path` atomically (see [`write_atomically`]).

@@ -10,6 +10,6 @@ pub mod atomic;
 mod npy;
 mod npz;
 
-pub use atomic::{write_atomically, write_bytes_atomically};
+pub use atomic::{create_dir, create_parent, write_atomically, write_bytes_atomically};
 pub use npy::{read_npy, write_npy, MAX_HEADER_BYTES, MAX_TEXT_BYTES};
 pub use npz::{npz_names, read_npz, read_npz_array, read_npz_text, NpzArchive, NpzValue};

@@ -31,7 +31,7 @@ use crate::conv::{
     csc_objective, wiener, ConvAdmm, ConvDictLearning, ConvFista, ConvGradientDescent, ConvIsta,
     ConvOperator, ConvSolver, CscReport, GenerativeModel, InverseFilter, IterStats, Synthesis,
 };
-use crate::io::{write_bytes_atomically, write_npy};
+use crate::io::{create_dir, write_bytes_atomically, write_npy};
 use crate::observe::Observer;
 use crate::viz::{plot_lines, save_atom_grid, save_gray_png, Scale, Series};
 use crate::{Error, Result};
@@ -39,10 +39,6 @@ use ndarray::{Array2, Array3, ArrayView2, ArrayView3, Axis};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
-
-fn create(dir: &Path) -> Result<()> {
-    std::fs::create_dir_all(dir).map_err(|e| Error::file(dir, format!("cannot create: {e}")))
-}
 
 /// What [`synthesize`] produced.
 #[derive(Debug, Clone)]
@@ -69,7 +65,7 @@ pub fn synthesize(
     let seconds = t.elapsed().as_secs_f64();
     let mut files = Vec::new();
     if let Some(dir) = folder {
-        create(dir)?;
+        create_dir(dir)?;
         let mut npy = |name: &str, a: &Array2<f64>| -> Result<()> {
             write_npy(dir.join(name), a)?;
             files.push(dir.join(name));
@@ -457,7 +453,7 @@ fn write_encoding(
     method: &str,
     seconds: f64,
 ) -> Result<Vec<PathBuf>> {
-    create(dir)?;
+    create_dir(dir)?;
     let mut files = Vec::new();
     write_npy(dir.join("maps.npy"), maps)?;
     write_npy(dir.join("reconstruction.npy"), recon)?;
@@ -665,7 +661,7 @@ pub fn learn(
     let p = cdl.kernel_size;
     let mut files = Vec::new();
     if let Some(dir) = folder {
-        create(dir)?;
+        create_dir(dir)?;
         write_npy(dir.join("kernels.npy"), &res.kernels)?;
         let flat = res
             .kernels

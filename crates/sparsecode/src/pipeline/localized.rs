@@ -569,8 +569,7 @@ fn train<T: Float>(
     let start_epoch = record.epochs();
     let out = outputs.folder.clone();
     if let Some(out) = &out {
-        std::fs::create_dir_all(out)
-            .map_err(|e| Error::file(out, format!("cannot create: {e}")))?;
+        crate::io::create_dir(out)?;
     }
     let grid = GridOptions::visible(s.patch_size, 32);
     let mut frames = Vec::new();
