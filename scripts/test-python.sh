@@ -31,6 +31,24 @@ echo "== test dependencies"
     "dask[array]" distributed zarr "ray[data]" \
     matplotlib nbclient nbformat ipykernel pytest-timeout
 
+# PyTorch for tests/python/test_torch.py and notebook 04 (sparsecode.torch). PyPI's Linux wheel
+# brings the CUDA libraries: about 5.2 GB installed (torch 1.2 GB + nvidia-* 3 GB + triton) and
+# as much again while pip downloads. Not upgraded when a torch >= 2.4 is already there.
+# SPARSECODE_NO_TORCH=1 leaves it out on purpose (the torch tests then skip).
+if [ "${SPARSECODE_NO_TORCH:-0}" != "1" ] && ! "$PY" -c "import torch" >/dev/null 2>&1; then
+    free_kb=$(df -Pk "$VENV" | awk 'NR == 2 {print $4}')
+    if [ "${free_kb:-0}" -lt $((11 * 1024 * 1024)) ]; then
+        echo "error: installing torch (PyPI, with its CUDA libraries) needs about 11 GB free" \
+            "where $VENV lives; $((free_kb / 1024 / 1024)) GB are free. Free some space, or" \
+            "run with SPARSECODE_NO_TORCH=1 to skip the torch tests knowingly." >&2
+        exit 1
+    fi
+fi
+if [ "${SPARSECODE_NO_TORCH:-0}" != "1" ]; then
+    "$PY" -m pip install --quiet "torch>=2.4"
+    export SPARSECODE_REQUIRE_TORCH=1   # the torch tests fail instead of skipping without it
+fi
+
 echo "== pip install . (release build of crates/sparsecode-py)"
 start=$(date +%s)
 "$PY" -m pip install --quiet --no-build-isolation --force-reinstall --no-deps .
