@@ -28,6 +28,12 @@ take ``codes.T`` where LASER code expects that. The vector quantiser's codes are
 Dictionary and codebook updates and dead-atom revival happen in training mode only; in eval
 mode the bottlenecks change nothing.
 
+Threads: the library's (``threads=``, :func:`sparsecode.set_num_threads`) and PyTorch's
+(``torch.set_num_threads``) take turns, they do not run at once, so both can be the number of
+cores. On cores busy with other work PyTorch's thread team waits at every operation (measured on
+two busy cores: small training steps 10–40× slower with two threads than with one); one thread
+each is then faster.
+
 Needs ``torch`` (``pip install 'sparsecode[torch]'``).
 """
 
@@ -193,10 +199,10 @@ def batch_omp(
     CPU tensors are handed to the library without a copy (``Tensor.numpy()``) and the codes come
     back without one (``torch.from_numpy``); the library copies the dictionary once (it owns the
     atoms and their Gram matrix). CUDA tensors are copied to the CPU, coded there and the codes
-    copied back: ``n·d + K·d`` values down and ``n·K`` values up (at n = 65,536 tokens, d = 64,
-    K = 512 in float32: 17 MB down and 134 MB up, a few ms each over PCIe 4/5 against about
-    0.36 s of coding on two CPU cores, measured on this project's machine; the transfer was not
-    measured here, no GPU being available).
+    copied back: ``n·d + K·d`` values down and ``n·K`` values up. At n = 65,536 tokens, d = 64,
+    K = 512 in float32 that is 17 MB down and 134 MB up — about 1–15 ms at the 10–25 GB/s of a
+    PCIe 4/5 link, an estimate: no GPU was available to measure it — against 0.31–0.36 s of
+    coding on two CPU cores (measured, AMD EPYC; ``bench/results/torch.md``).
 
     Autograd: the support is piecewise constant, so the gradient is that of the least-squares
     coefficients on the selected support ``S``, ``a_S = (D_S D_Sᵀ)⁻¹ D_S x``: with

@@ -283,6 +283,15 @@ def real_crops(n=96, size=32, seed=0):
     return torch.from_numpy(out)
 
 
+@pytest.fixture
+def one_torch_thread():
+    """Small networks: one PyTorch thread (a thread team on busy CI cores is many times slower)."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
 class TinyAutoencoder(torch.nn.Module):
     def __init__(self, bottleneck, channels=16):
         super().__init__()
@@ -301,7 +310,7 @@ class TinyAutoencoder(torch.nn.Module):
 
 
 @pytest.mark.parametrize("name", ["dl-online", "dl-laser", "dl-backprop", "ksvd", "vq", "vq-ema"])
-def test_tiny_autoencoder_on_real_images_learns(name):
+def test_tiny_autoencoder_on_real_images_learns(name, one_torch_thread):
     torch.manual_seed(0)
     data = real_crops()
     bottleneck = bottlenecks(k=64, c=16, s=4)[name]
