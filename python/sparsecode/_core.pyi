@@ -15,6 +15,7 @@ __all__ = [
     "__version__",
     "_panic_for_test",
     "admm",
+    "block_coordinate_pass",
     "conv_dict_defaults",
     "conv_dict_learning",
     "conv_encode",
@@ -50,6 +51,9 @@ __all__ = [
     "localized_run",
     "measure_axis",
     "measure_vector",
+    "minibatch_dict_learning",
+    "minibatch_initial_dictionary",
+    "minibatch_step",
     "omp",
     "omp_cardinality_sweep",
     "omp_gram",
@@ -224,9 +228,59 @@ def dict_learning(
     random_state: int,
     positive_code: bool,
     positive_dict: bool,
+    code_init: _F | None = None,
+    dict_init: _F | None = None,
     callback: Callable[[int, float], object] | None = None,
     threads: int | None = None,
 ) -> tuple[_F, _F, list[float], int]: ...
+def minibatch_dict_learning(
+    x: _F,
+    n_components: int,
+    *,
+    alpha: float,
+    max_iter: int,
+    fit_algorithm: str,
+    batch_size: int,
+    shuffle: bool,
+    random_state: int,
+    positive_code: bool,
+    positive_dict: bool,
+    transform_max_iter: int,
+    tol: float,
+    max_no_improvement: int | None,
+    dict_init: _F | None = None,
+    callback: Callable[[int, int, float, float | None, str | None, _F], object] | None = None,
+    threads: int | None = None,
+) -> tuple[_F, _F, _F, int, int]: ...
+def minibatch_initial_dictionary(
+    x: _F, n_components: int, dict_init: _F | None = None, threads: int | None = None
+) -> _F: ...
+def minibatch_step(
+    x: _F,
+    components: _F,
+    stat_a: _F,
+    stat_b: _F,
+    n_steps: int,
+    *,
+    alpha: float,
+    fit_algorithm: str,
+    random_state: int,
+    positive_code: bool,
+    positive_dict: bool,
+    transform_max_iter: int,
+    threads: int | None = None,
+) -> tuple[_F, _F, _F, float]: ...
+def block_coordinate_pass(
+    atoms: _F,
+    gram: _F,
+    atx: _F,
+    signals: _F,
+    *,
+    positive: bool,
+    random_state: int,
+    step: int,
+    threads: int | None = None,
+) -> tuple[_F, list[int]]: ...
 def sk_cost(x: _F, a: _F, d: _F, alpha: float, threads: int | None = None) -> float: ...
 def _panic_for_test() -> None: ...
 

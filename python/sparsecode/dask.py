@@ -24,6 +24,18 @@ and goes to every worker once.
   tasks are pure functions of the dictionary and the rows, so Dask recomputes them elsewhere and
   the fit ends with the same result.
 
+- :class:`DictionaryLearning` is scikit-learn's full-batch ``DictionaryLearning`` (lasso-LARS
+  coding) by statistics: the start ``S·Vᵀ`` from a tall-skinny QR SVD of ``X``
+  (``dask.array.linalg.svd``), then per iteration every chunk codes its rows with the current
+  atoms and returns ``AᵀA``, ``AᵀX`` and the column sums of ``|A|``; the driver sums them,
+  applies one block-coordinate pass (the library's, as the single-process learner) and
+  computes the cost ``½‖X‖² − ⟨D, AᵀX⟩ + ½⟨D, AᵀA·D⟩ + α‖A‖₁`` from the same statistics, so
+  no pass over the data is spent on it. Without unused atoms the result equals the
+  single-process learner's to rounding. The coordinate-descent fit algorithm warm-starts from
+  the previous codes (n×k held between iterations) and is not offered; MOD and K-SVD need
+  the residuals of the new atoms (K-SVD: per atom), not only statistics, and are not offered
+  either.
+
 Threads: each task runs sparsecode with ``max(1, cores // Dask threads on the host)`` threads (the
 rule: Dask threads × sparsecode threads ≤ cores; all workers of a host counted), or ``threads=``.
 """
@@ -37,7 +49,7 @@ import numpy as np
 
 from sparsecode._online import OnlineSchedule, share_stats, sum_shares
 
-__all__ = ["MiniBatchDictionaryLearning", "SparseCoder", "sparse_encode"]
+__all__ = ["DictionaryLearning", "MiniBatchDictionaryLearning", "SparseCoder", "sparse_encode"]
 
 _METHODS = ("omp", "lars", "lasso_lars", "ista", "fista", "admm", "lca", "iht", "threshold")
 # The iterative solvers test convergence jointly over fixed blocks of rows (the library's
@@ -295,3 +307,177 @@ class MiniBatchDictionaryLearning(OnlineSchedule):
         """Lasso codes (lasso-LARS, ``alpha``) of ``X`` on the learned atoms, as a Dask array."""
         n_features = self.components_.shape[1]
         return sparse_encode(X, self.components_, "lasso_lars", alpha=self.alpha / n_features)
+
+
+def _dl_stats(block, D, alpha, max_iter, positive, threads):
+    """A chunk's statistics for a full-batch iteration (runs on a worker): ``AᵀA``, ``AᵀX``
+    and the column sums of ``|A|`` of its lasso-LARS codes ``A``."""
+    from sparsecode import _core
+
+    codes = _core.sk_sparse_encode(
+        block,
+        D,
+        "lasso_lars",
+        alpha,
+        None,
+        max_iter,
+        None,
+        positive,
+        threads=_task_threads(threads),
+    )
+    return codes.T @ codes, codes.T @ block, np.abs(codes).sum(axis=0, dtype=np.float64)
+
+
+def _tree_sum(parts: list) -> Any:
+    """Pairwise sum of delayed tuples of arrays (a tree, so no worker receives them all)."""
+    import dask
+
+    add = dask.delayed(lambda a, b: tuple(x + y for x, y in zip(a, b, strict=True)))
+    while len(parts) > 1:
+        parts = [
+            add(*parts[i : i + 2]) if i + 1 < len(parts) else parts[i]
+            for i in range(0, len(parts), 2)
+        ]
+    return parts[0]
+
+
+def _svd_start(X: Any, n_components: int) -> np.ndarray:
+    """``S·Vᵀ`` of the SVD of ``X`` (first ``n_components`` rows, zero rows added), signs as
+    scikit-learn's ``svd_flip``: the largest |u| of every column positive."""
+    import dask
+
+    da = _da()
+    u, sv, vt = da.linalg.svd(X)
+    r = min(n_components, sv.shape[0])
+    u = u[:, :r]
+    # the entry of largest |u| is the column's maximum or its minimum
+    sv, vt, top, bottom = dask.compute(sv[:r], vt[:r], u.max(axis=0), u.min(axis=0))
+    D = np.zeros((n_components, X.shape[1]), dtype=X.dtype)
+    D[:r] = (np.where(top >= -bottom, 1.0, -1.0) * sv)[:, None] * vt
+    return D
+
+
+def _dictionary_learning_base():
+    from sparsecode.sklearn import DictionaryLearning as Base
+
+    return Base
+
+
+class DictionaryLearning(_dictionary_learning_base()):
+    """scikit-learn's ``DictionaryLearning`` (``sparsecode.sklearn.DictionaryLearning``: the same
+    parameters) fitted on a Dask array by statistics (see the module doc): ``fit`` takes a Dask
+    array, ``transform`` returns one. Only ``fit_algorithm='lars'``; ``code_init`` is not used
+    (``dict_init`` is); an atom that falls unused is re-drawn from rows sampled by the driver
+    (seeded), so that case differs from the single-process learner. numpy input is fitted in
+    this process by the base class.
+
+    Attributes
+    ----------
+    components_, error_, n_iter_ : as scikit-learn's
+    """
+
+    def fit(self, X: Any, y: Any = None) -> DictionaryLearning:
+        """Learns the dictionary from a Dask array ``X`` (rows chunked)."""
+        da = _da()
+        if not isinstance(X, da.Array):
+            return super().fit(X, y)
+        self._validate_params()
+        if self.fit_algorithm != "lars":
+            raise ValueError(
+                "sparsecode.dask.DictionaryLearning codes by lasso-LARS only "
+                f"(fit_algorithm='lars'), got {self.fit_algorithm!r}"
+            )
+        import dask
+
+        from sparsecode import _core
+        from sparsecode.sklearn import _seed
+
+        X = _rows_chunked(X)
+        n, p = X.shape
+        k = p if self.n_components is None else int(self.n_components)
+        if self.dict_init is not None:
+            D = np.zeros((k, p), dtype=X.dtype)
+            init = np.asarray(self.dict_init, dtype=X.dtype)
+            if init.ndim != 2 or init.shape[1] != p:
+                raise ValueError(f"dict_init must have {p} columns, got shape {init.shape}")
+            D[: min(k, len(init))] = init[:k]
+        else:
+            D = _svd_start(X, k)
+        seed = _seed(self.random_state)
+        sq_norm = float(dask.compute((X.astype(np.float64) ** 2).sum())[0])
+        blocks = X.to_delayed().ravel()
+        alpha, errors = float(self.alpha), []
+        for it in range(int(self.max_iter)):
+            shipped = _ship(D)
+            parts = [
+                dask.delayed(_dl_stats)(
+                    b,
+                    shipped,
+                    alpha,
+                    int(self.transform_max_iter),
+                    bool(self.positive_code),
+                    self.threads,
+                )
+                for b in blocks
+            ]
+            gram, atx, l1 = dask.compute(_tree_sum(parts))[0]
+            unused = np.flatnonzero(np.diag(gram) <= 1e-6)
+            rows = np.zeros((1, p), dtype=X.dtype)
+            if len(unused):
+                pick = np.random.default_rng([seed, it]).choice(n, len(unused))
+                rows = X[np.sort(pick)].compute()
+            D, redrawn = _core.block_coordinate_pass(
+                D,
+                gram,
+                atx,
+                rows,
+                positive=bool(self.positive_dict),
+                random_state=seed,
+                step=it,
+            )
+            keep = np.ones(k, dtype=bool)
+            keep[redrawn] = False
+            Dk = D[keep].astype(np.float64)
+            g, b = gram[np.ix_(keep, keep)].astype(np.float64), atx[keep].astype(np.float64)
+            cost = (
+                0.5 * sq_norm
+                - float(np.sum(Dk * b))
+                + 0.5 * float(np.sum(Dk * (g @ Dk)))
+                + alpha * float(l1[keep].sum())
+            )
+            errors.append(cost)
+            if self.verbose:
+                print(f"Iteration {it:3d} (current cost {cost:7.3f})", flush=True)
+            if it > 0 and errors[-2] - errors[-1] < float(self.tol) * errors[-1]:
+                break
+        self.components_ = D
+        self.error_ = np.array(errors)
+        self.n_iter_ = len(errors)
+        self.n_features_in_ = p
+        return self
+
+    def fit_transform(self, X: Any, y: Any = None) -> Any:
+        """``fit`` then the transform's codes of ``X`` (a Dask array for a Dask ``X``)."""
+        da = _da()
+        if not isinstance(X, da.Array):
+            return super().fit_transform(X, y)
+        return self.fit(X).transform(X)
+
+    def transform(self, X: Any) -> Any:
+        """Codes of ``X`` on the learned atoms by ``transform_algorithm`` (a Dask array for a
+        Dask ``X``, coded chunk by chunk on the workers)."""
+        da = _da()
+        if not isinstance(X, da.Array):
+            return super().transform(X)
+        alpha = self.alpha if self.transform_alpha is None else self.transform_alpha
+        coder = SparseCoder(
+            self.components_,
+            transform_algorithm=self.transform_algorithm,
+            transform_n_nonzero_coefs=self.transform_n_nonzero_coefs,
+            transform_alpha=alpha,
+            split_sign=self.split_sign,
+            positive_code=self.positive_code,
+            transform_max_iter=self.transform_max_iter,
+            threads=self.threads,
+        )
+        return coder.transform(X)

@@ -10,8 +10,9 @@ Deliberate deviations (each documented where it applies):
 
 - ``positive_code=True`` with the ``'lars'`` fit algorithm is accepted (our lasso-LARS
   supports the sign constraint; scikit-learn refuses it).
-- ``DictionaryLearning`` / ``dict_learning`` with ``dict_init`` or ``code_init`` raise
-  ``NotImplementedError``: the library's learner always starts from the SVD of ``X``.
+- ``MiniBatchDictionaryLearning`` starts from the exact SVD of ``X`` where scikit-learn uses
+  a randomized SVD (the same subspace up to the randomized approximation), and draws its
+  shuffle from sparsecode's seeded RNG.
 - An atom that falls unused is resampled with sparsecode's seeded RNG, not numpy's, so the
   result then differs from scikit-learn's for the same ``random_state``.
 - ``n_jobs`` maps to the number of worker threads (``None`` or ``-1``: all cores), and the
@@ -47,9 +48,11 @@ from sparsecode import _core
 
 __all__ = [
     "DictionaryLearning",
+    "MiniBatchDictionaryLearning",
     "OrthogonalMatchingPursuit",
     "SparseCoder",
     "dict_learning",
+    "dict_learning_online",
     "sparse_encode",
 ]
 
@@ -374,8 +377,8 @@ class DictionaryLearning(_BaseSparseCoding, BaseEstimator):
     dictionary_learning``). Same parameters, defaults and attributes as scikit-learn 1.9 plus
     the keyword-only ``threads``. Ctrl-C stops ``fit`` between iterations.
 
-    Differences: ``dict_init``/``code_init`` raise ``NotImplementedError``; ``positive_code``
-    is accepted with ``fit_algorithm='lars'``; ``callback`` receives a dict with ``ii``,
+    ``code_init`` and ``dict_init`` are used when both are given (as scikit-learn). Differences:
+    ``positive_code`` is accepted with ``fit_algorithm='lars'``; ``callback`` receives a dict with ``ii``,
     ``current_cost`` and ``errors`` (scikit-learn passes its ``locals()``) every 5 iterations;
     ``score(X)`` is minus the mean objective of the transform's codes.
     """
@@ -436,13 +439,14 @@ class DictionaryLearning(_BaseSparseCoding, BaseEstimator):
     def fit_transform(self, X: Any, y: Any = None) -> np.ndarray:
         """Learn the dictionary and return the codes of ``X`` at the end of the fit."""
         self._validate_params()
-        if self.dict_init is not None or self.code_init is not None:
-            raise NotImplementedError(
-                "sparsecode's DictionaryLearning always starts from the SVD of X: "
-                "dict_init and code_init are not supported"
-            )
         seed = _seed(self.random_state)
         X = validate_data(self, X, dtype=_FLOAT_DTYPES)
+        init = {}
+        if self.code_init is not None and self.dict_init is not None:
+            init = {
+                "code_init": np.asarray(self.code_init, dtype=X.dtype),
+                "dict_init": np.asarray(self.dict_init, dtype=X.dtype),
+            }
         n_components = X.shape[1] if self.n_components is None else self.n_components
         callback = _iteration_callback(self.callback, self.verbose, "dict_learning")
         components, code, errors, n_iter = _core.dict_learning(
@@ -458,6 +462,7 @@ class DictionaryLearning(_BaseSparseCoding, BaseEstimator):
             positive_dict=bool(self.positive_dict),
             callback=callback,
             threads=_threads(self.n_jobs, self.threads),
+            **init,
         )
         self.n_iter_ = n_iter
         self.components_ = components
@@ -553,6 +558,252 @@ def dict_learning(
     if return_n_iter:
         return code, estimator.components_, estimator.error_, estimator.n_iter_
     return code, estimator.components_, estimator.error_
+
+
+class MiniBatchDictionaryLearning(_BaseSparseCoding, BaseEstimator):
+    """scikit-learn's :class:`sklearn.decomposition.MiniBatchDictionaryLearning`, computed by
+    sparsecode.
+
+    Minimises ``E_x[½‖x − u(x)·V‖² + alpha·‖u(x)‖₁]`` over atoms ``V`` with ``‖V_k‖ ≤ 1`` by
+    online learning with sufficient statistics (Mairal, Bach, Ponce & Sapiro, JMLR 2010):
+    per mini-batch, lasso codes (``fit_algorithm`` ``'lars'`` or ``'cd'``), statistics with
+    scikit-learn's forgetting factor, one block-coordinate pass over the atoms; early stopping
+    on a small dictionary change (``tol``) or on no improvement of the averaged batch cost
+    (``max_no_improvement``), as scikit-learn 1.9 (``sparsecode::learn::minibatch``). Same
+    parameters, defaults and attributes, plus the keyword-only ``threads``. Ctrl-C stops
+    ``fit`` between steps.
+
+    Differences: the start is the exact SVD of ``X`` (scikit-learn: a randomized SVD), the
+    shuffle and unused-atom re-draws come from sparsecode's seeded RNG; ``callback``
+    receives a dict with ``i`` (the step), ``n_steps``, ``batch_cost``, ``ewa_cost`` and
+    ``dictionary`` (scikit-learn passes its ``locals()``); ``positive_code`` is accepted
+    with ``fit_algorithm='lars'``; ``score(X)`` is minus the mean objective of the
+    transform's codes.
+    """
+
+    _parameter_constraints: dict = {  # noqa: RUF012 (scikit-learn's convention)
+        **_sk_dl.MiniBatchDictionaryLearning._parameter_constraints,
+        "threads": [Interval(numbers.Integral, 1, None, closed="left"), None],
+    }
+
+    def __init__(
+        self,
+        n_components: int | None = None,
+        *,
+        alpha: float = 1,
+        max_iter: int = 1_000,
+        fit_algorithm: str = "lars",
+        n_jobs: int | None = None,
+        batch_size: int = 256,
+        shuffle: bool = True,
+        dict_init: Any = None,
+        transform_algorithm: str = "omp",
+        transform_n_nonzero_coefs: int | None = None,
+        transform_alpha: float | None = None,
+        verbose: bool | int = False,
+        split_sign: bool = False,
+        random_state: Any = None,
+        positive_code: bool = False,
+        positive_dict: bool = False,
+        transform_max_iter: int = 1000,
+        callback: Any = None,
+        tol: float = 1e-3,
+        max_no_improvement: int | None = 10,
+        threads: int | None = None,
+    ) -> None:
+        self.n_components = n_components
+        self.alpha = alpha
+        self.max_iter = max_iter
+        self.fit_algorithm = fit_algorithm
+        self.n_jobs = n_jobs
+        self.batch_size = batch_size
+        self.shuffle = shuffle
+        self.dict_init = dict_init
+        self.transform_algorithm = transform_algorithm
+        self.transform_n_nonzero_coefs = transform_n_nonzero_coefs
+        self.transform_alpha = transform_alpha
+        self.verbose = verbose
+        self.split_sign = split_sign
+        self.random_state = random_state
+        self.positive_code = positive_code
+        self.positive_dict = positive_dict
+        self.transform_max_iter = transform_max_iter
+        self.callback = callback
+        self.tol = tol
+        self.max_no_improvement = max_no_improvement
+        self.threads = threads
+
+    def _step_params(self) -> dict:
+        return {
+            "alpha": float(self.alpha),
+            "fit_algorithm": self.fit_algorithm,
+            "random_state": self._seed,
+            "positive_code": bool(self.positive_code),
+            "positive_dict": bool(self.positive_dict),
+            "transform_max_iter": max(int(self.transform_max_iter), 1),
+            "threads": _threads(self.n_jobs, self.threads),
+        }
+
+    def _dict_init(self, X: np.ndarray) -> np.ndarray | None:
+        return None if self.dict_init is None else np.asarray(self.dict_init, dtype=X.dtype)
+
+    def fit(self, X: Any, y: Any = None) -> MiniBatchDictionaryLearning:
+        """Learn the dictionary from ``X`` (n_samples, n_features) by mini-batches."""
+        self._validate_params()
+        X = validate_data(self, X, dtype=_FLOAT_DTYPES)
+        self._seed = _seed(self.random_state)
+        n_components = X.shape[1] if self.n_components is None else int(self.n_components)
+        params = self._step_params()
+        verbose = self.verbose
+        if verbose:
+            print("[dict_learning]")
+
+        def hook(step, n_steps, batch_cost, ewa_cost, stop, dictionary):  # type: ignore[no-untyped-def]
+            if verbose:
+                line = f"Minibatch step {step + 1}/{n_steps}: mean batch cost: {batch_cost}"
+                print(line if ewa_cost is None else f"{line}, ewa cost: {ewa_cost}")
+                if stop == "dictionary":
+                    print(f"Converged (small dictionary change) at step {step + 1}/{n_steps}")
+                elif stop == "cost":
+                    print(
+                        "Converged (lack of improvement in objective function) "
+                        f"at step {step + 1}/{n_steps}"
+                    )
+            if self.callback is not None and stop is None:
+                self.callback(
+                    {
+                        "i": step,
+                        "n_steps": n_steps,
+                        "batch_cost": batch_cost,
+                        "ewa_cost": ewa_cost,
+                        "dictionary": dictionary,
+                        "self": self,
+                    }
+                )
+
+        hooked = self.callback is not None or bool(verbose)
+        components, stat_a, stat_b, n_steps, n_iter = _core.minibatch_dict_learning(
+            X,
+            n_components,
+            max_iter=int(self.max_iter),
+            batch_size=int(self.batch_size),
+            shuffle=bool(self.shuffle),
+            tol=float(self.tol),
+            max_no_improvement=self.max_no_improvement,
+            dict_init=self._dict_init(X),
+            callback=hook if hooked else None,
+            **params,
+        )
+        self._n_components = n_components
+        self._A, self._B = stat_a, stat_b
+        self.n_steps_ = n_steps
+        self.n_iter_ = n_iter
+        self.components_ = components
+        return self
+
+    def partial_fit(self, X: Any, y: Any = None) -> MiniBatchDictionaryLearning:
+        """One mini-batch step on ``X`` (the whole of it); the first call starts the
+        dictionary from ``dict_init`` or the SVD of this batch, as scikit-learn."""
+        has_components = hasattr(self, "components_")
+        if not has_components:
+            self._validate_params()
+        X = validate_data(self, X, dtype=_FLOAT_DTYPES, reset=not has_components)
+        if not has_components:
+            self._seed = _seed(self.random_state)
+            n_components = X.shape[1] if self.n_components is None else int(self.n_components)
+            components = _core.minibatch_initial_dictionary(X, n_components, self._dict_init(X))
+            self._n_components = n_components
+            self._A = np.zeros((n_components, n_components), dtype=X.dtype)
+            self._B = np.zeros((n_components, X.shape[1]), dtype=X.dtype)
+            self.n_steps_ = 0
+        else:
+            components = self.components_.astype(X.dtype, copy=False)
+        self.components_, self._A, self._B, _ = _core.minibatch_step(
+            X,
+            components,
+            self._A.astype(X.dtype, copy=False),
+            self._B.astype(X.dtype, copy=False),
+            int(self.n_steps_),
+            **self._step_params(),
+        )
+        self.n_steps_ += 1
+        return self
+
+    def transform(self, X: Any) -> np.ndarray:
+        """Codes of ``X`` on the learnt atoms by ``transform_algorithm``."""
+        check_is_fitted(self)
+        return self._transform(X, self.components_)
+
+    def inverse_transform(self, X: Any) -> np.ndarray:
+        """Reconstruction ``X @ components_``."""
+        check_is_fitted(self)
+        return self._inverse_transform(X, self.components_)
+
+    def score(self, X: Any, y: Any = None) -> float:
+        """Minus the mean objective ``½‖x − a·D‖² + alpha·‖a‖₁`` of the transform's codes."""
+        check_is_fitted(self)
+        alpha = self.alpha if self.transform_alpha is None else self.transform_alpha
+        return -self._objective(X, self.components_, alpha)
+
+    @property
+    def _n_features_out(self) -> int:
+        return self.components_.shape[0]
+
+    def __sklearn_tags__(self):  # type: ignore[no-untyped-def]
+        tags = super().__sklearn_tags__()
+        tags.transformer_tags.preserves_dtype = ["float64", "float32"]
+        return tags
+
+
+def dict_learning_online(
+    X: Any,
+    n_components: int | None = 2,
+    *,
+    alpha: float = 1,
+    max_iter: int = 100,
+    return_code: bool = True,
+    dict_init: Any = None,
+    callback: Any = None,
+    batch_size: int = 256,
+    verbose: bool = False,
+    shuffle: bool = True,
+    n_jobs: int | None = None,
+    method: str = "lars",
+    random_state: Any = None,
+    positive_dict: bool = False,
+    positive_code: bool = False,
+    method_max_iter: int = 1000,
+    tol: float = 1e-3,
+    max_no_improvement: int | None = 10,
+    threads: int | None = None,
+) -> Any:
+    """scikit-learn's :func:`sklearn.decomposition.dict_learning_online`: the atoms of a
+    :class:`MiniBatchDictionaryLearning` fit, with the lasso codes of ``X`` (``method``,
+    penalty ``alpha``) first when ``return_code``."""
+    estimator = MiniBatchDictionaryLearning(
+        n_components=n_components,
+        alpha=alpha,
+        max_iter=max_iter,
+        n_jobs=n_jobs,
+        fit_algorithm=method,
+        batch_size=batch_size,
+        shuffle=shuffle,
+        dict_init=dict_init,
+        random_state=random_state,
+        transform_algorithm="lasso_" + method,
+        transform_alpha=alpha,
+        positive_code=positive_code,
+        positive_dict=positive_dict,
+        transform_max_iter=method_max_iter,
+        verbose=verbose,
+        callback=callback,
+        tol=tol,
+        max_no_improvement=max_no_improvement,
+        threads=threads,
+    ).fit(X)
+    if not return_code:
+        return estimator.components_
+    return estimator.transform(X), estimator.components_
 
 
 class OrthogonalMatchingPursuit(MultiOutputMixin, RegressorMixin, BaseEstimator):

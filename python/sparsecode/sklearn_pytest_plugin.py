@@ -7,9 +7,9 @@ Usage (scikit-learn ships its tests inside the wheel)::
 
 The plugin is imported before the test modules, so their
 ``from sklearn.decomposition import DictionaryLearning, ...`` picks up the replacements
-(``SWAPPED`` below). Names sparsecode does not provide yet stay scikit-learn's
-(``MiniBatchDictionaryLearning``, ``dict_learning_online``, ``OrthogonalMatchingPursuitCV``), as
-do the private helpers some tests call (``_update_dict``). Tests that meet a
+(``SWAPPED`` below). Names sparsecode does not provide stay scikit-learn's
+(``OrthogonalMatchingPursuitCV``), as do the private helpers some tests call
+(``_update_dict``). Tests that meet a
 deliberate deviation of sparsecode are marked ``xfail`` with the reason (``DEVIATIONS``).
 """
 
@@ -26,6 +26,8 @@ SWAPPED = {
     (sklearn.decomposition, "SparseCoder"): _drop_ins.SparseCoder,
     (sklearn.decomposition, "sparse_encode"): _drop_ins.sparse_encode,
     (sklearn.decomposition, "dict_learning"): _drop_ins.dict_learning,
+    (sklearn.decomposition, "MiniBatchDictionaryLearning"): _drop_ins.MiniBatchDictionaryLearning,
+    (sklearn.decomposition, "dict_learning_online"): _drop_ins.dict_learning_online,
     (sklearn.linear_model, "OrthogonalMatchingPursuit"): _drop_ins.OrthogonalMatchingPursuit,
     (sklearn.linear_model, "orthogonal_mp"): _drop_ins.orthogonal_mp,
     (sklearn.linear_model, "orthogonal_mp_gram"): _drop_ins.orthogonal_mp_gram,
@@ -48,6 +50,7 @@ _DEPENDENCE = (
 
 DEVIATIONS: dict[str, str] = {
     "test_dict_learning_lars_positive_parameter": _POSITIVE_LARS,
+    "test_dict_learning_online_lars_positive_parameter": _POSITIVE_LARS,
     "test_omp_path": _PATH,
     "test_omp_return_path_prop_with_gram": _PATH,
     "test_unreachable_accuracy": _DEPENDENCE,

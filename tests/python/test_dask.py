@@ -124,6 +124,45 @@ def test_distributed_online_learning_equals_single_process(client):
     assert codes.shape == (600, 12) and np.isfinite(codes).all()
 
 
+def _sparse_problem(n=400, p=16, k=10, seed=1, dtype=np.float64):
+    rng = np.random.default_rng(seed)
+    D = rng.standard_normal((k, p))
+    D /= np.linalg.norm(D, axis=1, keepdims=True)
+    A = rng.standard_normal((n, k)) * (rng.random((n, k)) < 0.3)
+    return (A @ D + 0.05 * rng.standard_normal((n, p))).astype(dtype)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_distributed_full_batch_learning_equals_single_process(client, dtype):
+    X = _sparse_problem(dtype=dtype)
+    kw = {"n_components": 8, "alpha": 0.5, "max_iter": 15, "random_state": 0}
+    want = sks.DictionaryLearning(**kw).fit(X)
+    got = scd.DictionaryLearning(**kw).fit(da.from_array(X, chunks=(55, 16)))
+    assert got.components_.dtype == dtype
+    tol = 1e-8 if dtype == np.float64 else 2e-3
+    np.testing.assert_allclose(got.components_, want.components_, rtol=0, atol=tol)
+    # the cost from the statistics equals the single-process cost from the residual
+    np.testing.assert_allclose(got.error_, want.error_, rtol=1e-7 if dtype == np.float64 else 1e-3)
+    assert got.n_iter_ == want.n_iter_
+    codes = got.transform(da.from_array(X, chunks=(100, 16)))
+    np.testing.assert_allclose(codes.compute(), want.transform(X), atol=100 * tol)
+
+
+def test_distributed_full_batch_learning_from_dict_init_with_unused_atoms(client):
+    X = _sparse_problem(n=200)
+    init = np.zeros((6, 16))
+    init[:3] = X[:3]
+    init[3:] = 1e-3 * X[3:6]  # almost unused: re-drawn from rows the driver samples
+    est = scd.DictionaryLearning(
+        n_components=6, alpha=0.5, max_iter=5, tol=0.0, dict_init=init, random_state=2
+    ).fit(da.from_array(X, chunks=(64, 16)))
+    assert est.components_.shape == (6, 16) and np.isfinite(est.components_).all()
+    assert np.all(np.linalg.norm(est.components_, axis=1) <= 1 + 1e-12)
+    assert np.all(np.diff(est.error_[1:]) <= 1e-9 * est.error_[1:-1])
+    with pytest.raises(ValueError, match="lasso-LARS only"):
+        scd.DictionaryLearning(n_components=4, fit_algorithm="cd").fit(da.from_array(X))
+
+
 def test_a_worker_killed_mid_fit_changes_nothing():
     """The same fit with and without a worker process killed in its middle gives the same
     dictionary, bit for bit (the lost tasks are recomputed), and equals the single-process

@@ -129,11 +129,6 @@ def test_dictionary_learning_float32(digits):
     assert est.transform(digits[:5].astype(np.float32)).dtype == np.float32
 
 
-def test_dictionary_learning_unsupported_init(digits):
-    with pytest.raises(NotImplementedError, match="dict_init"):
-        sc.DictionaryLearning(n_components=4, dict_init=np.ones((4, 64))).fit(digits)
-
-
 def test_dictionary_learning_callback_and_verbose(digits, capsys):
     seen = []
     sc.DictionaryLearning(

@@ -31,9 +31,7 @@ use sparsecode::encode::{
     Admm, AdmmVariant, Encoder, Fista, FistaVariant, Iht, Ista, IterativeEncoder, Lars, LassoLars,
     Lca, Omp, SolveReport, Threshold, ThresholdKind,
 };
-use sparsecode::learn::dictionary_learning::{
-    self as dl, DictionaryLearning, FitAlgorithm, TransformAlgorithm,
-};
+use sparsecode::learn::dictionary_learning::{self as dl, DictionaryLearning, TransformAlgorithm};
 use sparsecode::{Dictionary, Error, Float};
 
 create_exception!(
@@ -272,20 +270,25 @@ fn same_dtype(mats: Vec<Mat<'_>>) -> PyResult<Pair<'_>> {
 /// the matrices `$mats`.
 macro_rules! dispatch {
     ($mats:expr, |$v:ident: $T:ident| $body:expr) => {{
-        match same_dtype($mats)? {
-            Pair::F64(arrs) => {
+        match $crate::same_dtype($mats)? {
+            $crate::Pair::F64(arrs) => {
                 type $T = f64;
-                let $v: Vec<ArrayView2<'_, $T>> = arrs.iter().map(|a| a.as_array()).collect();
+                let $v: Vec<::ndarray::ArrayView2<'_, $T>> =
+                    arrs.iter().map(|a| a.as_array()).collect();
                 $body
             }
-            Pair::F32(arrs) => {
+            $crate::Pair::F32(arrs) => {
                 type $T = f32;
-                let $v: Vec<ArrayView2<'_, $T>> = arrs.iter().map(|a| a.as_array()).collect();
+                let $v: Vec<::ndarray::ArrayView2<'_, $T>> =
+                    arrs.iter().map(|a| a.as_array()).collect();
                 $body
             }
         }
     }};
 }
+
+/// scikit-learn's `MiniBatchDictionaryLearning` (after `dispatch!`, which it uses).
+mod minibatch;
 
 /// An owned matrix handed to numpy without a copy.
 fn out<T: Float + numpy::Element>(py: Python<'_>, a: Array2<T>) -> Py<PyAny> {
@@ -820,7 +823,7 @@ type FitOut = (Py<PyAny>, Py<PyAny>, Vec<f64>, usize);
 /// SVD start, lasso coding, block-coordinate atom updates. `callback(iteration, cost)` is
 /// called after every iteration (with the GIL); Ctrl-C stops the fit between iterations.
 #[pyfunction]
-#[pyo3(signature = (x, n_components, *, alpha, max_iter, tol, fit_algorithm, transform_max_iter, random_state, positive_code, positive_dict, callback=None, threads=None))]
+#[pyo3(signature = (x, n_components, *, alpha, max_iter, tol, fit_algorithm, transform_max_iter, random_state, positive_code, positive_dict, code_init=None, dict_init=None, callback=None, threads=None))]
 #[allow(clippy::too_many_arguments)]
 fn dict_learning<'py>(
     py: Python<'py>,
@@ -834,20 +837,29 @@ fn dict_learning<'py>(
     random_state: u64,
     positive_code: bool,
     positive_dict: bool,
+    code_init: Option<Mat<'py>>,
+    dict_init: Option<Mat<'py>>,
     callback: Option<Py<PyAny>>,
     threads: Option<usize>,
 ) -> PyResult<FitOut> {
-    let fit_algorithm = match fit_algorithm {
-        "lars" => FitAlgorithm::Lars,
-        "cd" => FitAlgorithm::Cd,
-        o => {
-            return Err(PyValueError::new_err(format!(
-                "invalid parameter fit_algorithm: expected 'lars' or 'cd', got {o:?}"
-            )))
+    let fit_algorithm = minibatch::parse_fit_algorithm(fit_algorithm)?;
+    let mut mats = vec![x];
+    match (code_init, dict_init) {
+        (Some(c), Some(d)) => mats.extend([c, d]),
+        (None, None) => {}
+        _ => {
+            return Err(PyValueError::new_err(
+                "code_init and dict_init are used together: give both or neither",
+            ))
         }
-    };
-    dispatch!(vec![x], |v: T| {
+    }
+    dispatch!(mats, |v: T| {
         let xv = v[0];
+        let init = if v.len() == 3 {
+            Some((v[1], v[2]))
+        } else {
+            None
+        };
         let params = DictionaryLearning::<T> {
             n_components,
             alpha: T::of(alpha),
@@ -866,7 +878,7 @@ fn dict_learning<'py>(
         };
         let callback_err: Mutex<Option<PyErr>> = Mutex::new(None);
         let model = run_interruptible(py, threads, |cancelled| {
-            params.fit_with(xv, |it, cost| {
+            params.fit_from(xv, init, |it, cost| {
                 stop_if_cancelled(cancelled);
                 if let Some(cb) = &callback {
                     let r = Python::attach(|py| cb.call1(py, (it, cost)).map(|_| ()));
@@ -944,6 +956,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(sk_sparse_encode, m)?)?;
     m.add_function(wrap_pyfunction!(dict_learning, m)?)?;
     m.add_function(wrap_pyfunction!(sk_cost, m)?)?;
+    minibatch::register(m)?;
     m.add_function(wrap_pyfunction!(_panic_for_test, m)?)?;
     toolkit::register(m)?;
     Ok(())

@@ -36,7 +36,7 @@
 //! `transform_alpha` (default `alpha`), as scikit-learn's `sparse_encode`; with `split_sign`
 //! the codes come back as `[max(A, 0), −min(A, 0)]` (2k columns).
 
-use crate::linalg::{largest_entry_is_negative, matmul, matmul_into, par_global, svd_thin};
+use crate::linalg::{largest_entry_is_negative, matmul, svd_thin};
 use crate::rng::{rng_from_seed, Rng};
 use crate::{validate, Error, Float, Result};
 use ndarray::{s, Array2, ArrayView2, Axis};
@@ -164,29 +164,64 @@ impl<T: Float> DictionaryLearning<T> {
     pub fn fit_with(
         &self,
         x: ArrayView2<'_, T>,
+        on_iter: impl FnMut(usize, f64),
+    ) -> Result<DictionaryLearningModel<T>> {
+        self.fit_from(x, None, on_iter)
+    }
+
+    /// [`DictionaryLearning::fit_with`] from given codes and atoms `(code_init, dict_init)`
+    /// (scikit-learn uses them only when both are given) instead of the SVD of `x`. Their
+    /// first `n_components` columns / rows are kept, zeros added up to `n_components`, as
+    /// scikit-learn's `_dict_learning`.
+    pub fn fit_from(
+        &self,
+        x: ArrayView2<'_, T>,
+        init: Option<(ArrayView2<'_, T>, ArrayView2<'_, T>)>,
         mut on_iter: impl FnMut(usize, f64),
     ) -> Result<DictionaryLearningModel<T>> {
         self.check(&x)?;
         let (n, p) = x.dim();
         let k = self.n_components;
         let mut rng = rng_from_seed(self.random_state);
-        // SVD initialisation, as scikit-learn, signs fixed by `svd_flip(u_based_decision=True)`:
-        // the largest |u| of each column made positive (matters for positive codes).
-        let (mut u, sv, mut vt) = svd_thin(x)?;
-        for j in 0..u.ncols() {
-            if largest_entry_is_negative(u.column(j)) {
-                u.column_mut(j).mapv_inplace(|v| -v);
-                vt.row_mut(j).mapv_inplace(|v| -v);
-            }
-        }
-        let r = sv.len();
         let mut codes = Array2::<T>::zeros((n, k));
         let mut dict = Array2::<T>::zeros((k, p));
-        let kk = k.min(r);
-        codes.slice_mut(s![.., ..kk]).assign(&u.slice(s![.., ..kk]));
-        for j in 0..kk {
-            let sj = sv[j];
-            dict.row_mut(j).assign(&vt.row(j).mapv(|v| v * sj));
+        match init {
+            Some((code_init, dict_init)) => {
+                if code_init.nrows() != n || dict_init.ncols() != p {
+                    return Err(Error::shape(
+                        "code_init and dict_init",
+                        format!("{n} rows and {p} columns"),
+                        format!("{:?} and {:?}", code_init.dim(), dict_init.dim()),
+                    ));
+                }
+                validate::finite(&code_init, "code_init")?;
+                validate::finite(&dict_init, "dict_init")?;
+                let kc = code_init.ncols().min(k);
+                codes
+                    .slice_mut(s![.., ..kc])
+                    .assign(&code_init.slice(s![.., ..kc]));
+                let kd = dict_init.nrows().min(k);
+                dict.slice_mut(s![..kd, ..])
+                    .assign(&dict_init.slice(s![..kd, ..]));
+            }
+            None => {
+                // SVD initialisation, as scikit-learn, signs fixed by
+                // `svd_flip(u_based_decision=True)`: the largest |u| of each column made
+                // positive (matters for positive codes).
+                let (mut u, sv, mut vt) = svd_thin(x)?;
+                for j in 0..u.ncols() {
+                    if largest_entry_is_negative(u.column(j)) {
+                        u.column_mut(j).mapv_inplace(|v| -v);
+                        vt.row_mut(j).mapv_inplace(|v| -v);
+                    }
+                }
+                let kk = k.min(sv.len());
+                codes.slice_mut(s![.., ..kk]).assign(&u.slice(s![.., ..kk]));
+                for j in 0..kk {
+                    let sj = sv[j];
+                    dict.row_mut(j).assign(&vt.row(j).mapv(|v| v * sj));
+                }
+            }
         }
         let method = match self.fit_algorithm {
             FitAlgorithm::Lars => TransformAlgorithm::LassoLars,
@@ -269,18 +304,14 @@ impl<T: Float> DictionaryLearningModel<T> {
     }
 }
 
-/// `½‖X − A·D‖²_F + α‖A‖₁` in f64.
+/// `½‖X − A·D‖²_F + α‖A‖₁` in f64 ([`super::lasso_value`]).
 pub fn cost<T: Float>(
     x: ArrayView2<'_, T>,
     a: ArrayView2<'_, T>,
     d: ArrayView2<'_, T>,
     alpha: T,
 ) -> f64 {
-    let mut r = x.to_owned();
-    matmul_into(r.view_mut(), a, d, -T::one(), true, par_global());
-    let fit: f64 = r.iter().map(|v| v.to_f64_lossy().powi(2)).sum::<f64>() * 0.5;
-    let l1: f64 = a.iter().map(|v| v.to_f64_lossy().abs()).sum();
-    fit + alpha.to_f64_lossy() * l1
+    super::lasso_value(x, a, d, alpha)
 }
 
 /// scikit-learn's `sparse_encode` on atoms `d` that need not be unit-norm (zero atoms get zero
@@ -445,8 +476,9 @@ fn omp_codes<T: Float>(
     crate::encode::batch_omp_gram(gram.view(), cov.view(), None, nnz, None)
 }
 
-/// scikit-learn's `_update_dict`: one block-coordinate pass over the atoms (see module doc),
-/// each atom clipped at 0 when `positive`.
+/// scikit-learn's `_update_dict` with the statistics of all signals: one block-coordinate
+/// pass over the atoms ([`super::atoms::block_coordinate_pass`]); the codes of re-drawn atoms
+/// are zeroed, as scikit-learn does.
 fn update_dict<T: Float>(
     dict: &mut Array2<T>,
     x: ArrayView2<'_, T>,
@@ -454,51 +486,12 @@ fn update_dict<T: Float>(
     positive: bool,
     rng: &mut Rng,
 ) -> Result<()> {
-    use rand::Rng as _;
-    use rand_distr::{Distribution, StandardNormal};
-    let (n, p) = x.dim();
-    let k = dict.nrows();
-    let a = matmul(codes.t(), codes.view()); // k × k
-    let b = matmul(x.t(), codes.view()); // p × k
-    for j in 0..k {
-        if a[[j, j]] > T::of(1e-6) {
-            // d_j += (B[:, j] − A[j]·D)/A[j, j]
-            let adot = matmul(a.slice(s![j..j + 1, ..]), dict.view()); // 1 × p
-            let inv = T::one() / a[[j, j]];
-            for f in 0..p {
-                dict[[j, f]] += (b[[f, j]] - adot[[0, f]]) * inv;
-            }
-        } else {
-            let pick = rng.random_range(0..n);
-            let newd = x.row(pick);
-            let mean = newd.iter().map(|v| v.to_f64_lossy()).sum::<f64>() / p as f64;
-            let std = (newd
-                .iter()
-                .map(|v| (v.to_f64_lossy() - mean).powi(2))
-                .sum::<f64>()
-                / p as f64)
-                .sqrt();
-            let level = 0.01 * if std > 0.0 { std } else { 1.0 };
-            for f in 0..p {
-                let z: f64 = StandardNormal.sample(rng);
-                dict[[j, f]] = newd[f] + T::of(level * z);
-            }
-            codes.column_mut(j).fill(T::zero());
-        }
-        if positive {
-            dict.row_mut(j)
-                .mapv_inplace(|v| num_traits::Float::max(v, T::zero()));
-        }
-        let norm = dict
-            .row(j)
-            .iter()
-            .map(|v| v.to_f64_lossy().powi(2))
-            .sum::<f64>()
-            .sqrt();
-        if norm > 1.0 {
-            let s = T::of(1.0 / norm);
-            dict.row_mut(j).mapv_inplace(|v| v * s);
-        }
+    let gram = matmul(codes.t(), codes.view());
+    let atx = matmul(codes.t(), x);
+    let redrawn =
+        super::atoms::block_coordinate_pass(dict, gram.view(), atx.view(), x, positive, rng)?;
+    for j in redrawn {
+        codes.column_mut(j).fill(T::zero());
     }
     Ok(())
 }

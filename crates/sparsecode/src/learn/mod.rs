@@ -10,7 +10,12 @@
 //! - [`online::OnlineDictionaryLearning`]: online learning with sufficient statistics
 //!   (Mairal, Bach, Ponce & Sapiro 2009/2010);
 //! - [`dictionary_learning::DictionaryLearning`]: scikit-learn's batch `DictionaryLearning`
-//!   (alternating lasso-LARS coding and block-coordinate atom updates), used by `sparsecode analyze`.
+//!   (alternating lasso-LARS coding and block-coordinate atom updates), used by `sparsecode analyze`;
+//! - [`minibatch::MiniBatchDictionaryLearning`]: scikit-learn's `MiniBatchDictionaryLearning`
+//!   (its schedule, early stopping and `partial_fit` steps).
+//!
+//! [`atoms`] holds the block-coordinate atom update from sufficient statistics and the
+//! unused-atom re-draw that the last three share.
 //!
 //! Each implements [`Learner`]: one call of [`Learner::epoch`] is one pass over the training
 //! data and returns that epoch's value of the learner's objective. [`fit`] runs epochs,
@@ -22,9 +27,11 @@
 //! The building blocks used elsewhere (the nn crate) are [`ksvd::ksvd_update`] and
 //! [`online::online_step`]; [`compressed`] holds the compressed-space flow of the seed.
 
+pub mod atoms;
 pub mod compressed;
 pub mod dictionary_learning;
 pub mod ksvd;
+pub mod minibatch;
 pub mod olshausen;
 pub mod online;
 pub mod optimal_directions;

@@ -7,12 +7,12 @@
 //! (b rows, in a random order per epoch):
 //! 1. codes `A_t = encoder(D, X_t)` (a lasso solver with weight λ); the batch cost
 //!    `(½‖X_t − A_t·D‖² + λ‖A_t‖₁)/b` is recorded (before the update, as scikit-learn);
-//! 2. sufficient statistics with the forgetting factor β_t (Mairal 2010 §3.4.3, scikit-learn's
-//!    schedule: θ = (t+1)·b for t < b − 1, else b² + t + 1 − b; β = (θ + 1 − b)/(θ + 1)):
+//! 2. sufficient statistics with the forgetting factor β_t of the batch's b rows (Mairal 2010
+//!    §3.4.3, scikit-learn's schedule, [`super::atoms::forgetting_factor`]):
 //!    `S_A ← β·S_A + A_tᵀA_t/b` (k×k), `S_B ← β·S_B + A_tᵀX_t/b` (k×f);
-//! 3. one pass of block-coordinate descent over the atoms:
+//! 3. one pass of block-coordinate descent over the atoms ([`super::atoms`]):
 //!    `d_k ← d_k + (S_B[k] − S_A[k]·D)/S_A[k,k]`, `d_k ← d_k / max(1, ‖d_k‖)`; an atom with
-//!    `S_A[k,k] < 1e-6` (unused) is re-drawn as a random training signal plus 1 % noise.
+//!    `S_A[k,k] ≤ 1e-6` (unused) is re-drawn as a random training signal plus 1 % noise.
 //!
 //! The epoch's objective is the mean batch cost.
 //!
@@ -31,8 +31,6 @@ use crate::learn::ksvd::check_triplet;
 use crate::rng::Rng;
 use crate::{linalg, validate, Dictionary, Error, Float, Result};
 use ndarray::{Array2, ArrayView2};
-use rand::Rng as _;
-use rand_distr::{Distribution, Normal};
 
 /// The sufficient statistics of a mini-batch (or of a worker's share of one) with codes `A`:
 /// `AᵀA` (k×k), `AᵀX` (k×f), the summed cost `Σ ½‖x − a·D‖² + λ‖a‖₁` and the number of
@@ -109,7 +107,7 @@ impl<T: Float> OnlineDictionaryLearning<T> {
         dict.check_signals(&x)?;
         let codes = self.encoder.encode(&dict, x)?;
         let cost = super::lasso_value(x, codes.view(), self.atoms.view(), self.lambda) / b as f64;
-        let beta = self.forgetting_factor();
+        let beta = self.forgetting_factor(b);
         let inv_b = T::one() / T::of(b as f64);
         self.stat_a.mapv_inplace(|v| v * beta);
         linalg::matmul_into(
@@ -134,16 +132,10 @@ impl<T: Float> OnlineDictionaryLearning<T> {
         Ok(cost)
     }
 
-    /// The forgetting factor β of the next mini-batch (scikit-learn's `_update_inner_stats`).
-    fn forgetting_factor(&self) -> T {
-        let bs = self.batch_size.max(1) as f64;
-        let t = self.iteration as f64;
-        let theta = if t < bs - 1.0 {
-            (t + 1.0) * bs
-        } else {
-            bs * bs + t + 1.0 - bs
-        };
-        T::of((theta + 1.0 - bs) / (theta + 1.0))
+    /// The forgetting factor β of the next mini-batch of `batch_rows` signals
+    /// ([`super::atoms::forgetting_factor`]).
+    fn forgetting_factor(&self, batch_rows: usize) -> T {
+        T::of(super::atoms::forgetting_factor(self.iteration, batch_rows))
     }
 
     /// Step 1 of a mini-batch on a share `x` of it, without changing the learner: the codes of
@@ -190,7 +182,7 @@ impl<T: Float> OnlineDictionaryLearning<T> {
         }
         validate::finite(&stats.ata, "AᵀA")?;
         validate::finite(&stats.atx, "AᵀX")?;
-        let beta = self.forgetting_factor();
+        let beta = self.forgetting_factor(stats.n_samples);
         let inv_b = T::one() / T::of(stats.n_samples as f64);
         self.stat_a
             .zip_mut_with(&stats.ata, |s, &g| *s = *s * beta + g * inv_b);
@@ -201,47 +193,16 @@ impl<T: Float> OnlineDictionaryLearning<T> {
         Ok(stats.cost / stats.n_samples as f64)
     }
 
-    /// One block-coordinate-descent pass over the atoms.
+    /// One block-coordinate-descent pass over the atoms ([`super::atoms`]).
     fn update_dict(&mut self, x: ArrayView2<'_, T>, rng: &mut Rng) -> Result<()> {
-        let k = self.atoms.nrows();
-        let thr = T::of(1e-6);
-        for j in 0..k {
-            let ajj = self.stat_a[[j, j]];
-            if ajj > thr {
-                // d_j += (S_B[j] − S_A[j]·D)/S_A[j,j]
-                let sa_d = self.stat_a.row(j).dot(&self.atoms);
-                let mut upd = self.stat_b.row(j).to_owned();
-                upd -= &sa_d;
-                self.atoms.row_mut(j).scaled_add(T::one() / ajj, &upd);
-            } else {
-                let i = rng.random_range(0..x.nrows());
-                let xi = x.row(i);
-                let mean = xi.sum() / T::of(xi.len() as f64);
-                let var =
-                    xi.iter().map(|&v| (v - mean) * (v - mean)).sum::<T>() / T::of(xi.len() as f64);
-                let sd = num_traits::Float::sqrt(var).to_f64_lossy();
-                let noise = 0.01 * if sd > 0.0 { sd } else { 1.0 };
-                let normal = Normal::new(0.0, noise)
-                    .map_err(|e| Error::numerical("noise", e.to_string()))?;
-                for (d, &v) in self.atoms.row_mut(j).iter_mut().zip(xi.iter()) {
-                    *d = v + T::of(normal.sample(rng));
-                }
-            }
-            let n = num_traits::Float::sqrt(self.atoms.row(j).dot(&self.atoms.row(j)));
-            if n > T::one() {
-                self.atoms.row_mut(j).mapv_inplace(|v| v / n);
-            }
-        }
-        validate::finite(&self.atoms, "dictionary after the update")?;
-        if crate::dictionary::row_norms(self.atoms.view())
-            .iter()
-            .any(|n| *n <= T::zero())
-        {
-            return Err(Error::numerical(
-                "online dictionary update",
-                "an atom became zero",
-            ));
-        }
+        super::atoms::block_coordinate_pass(
+            &mut self.atoms,
+            self.stat_a.view(),
+            self.stat_b.view(),
+            x,
+            false,
+            rng,
+        )?;
         Ok(())
     }
 }
