@@ -12,6 +12,7 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 from sparsecode.sklearn import (
     DictionaryLearning,
     LassoLars,
+    MiniBatchDictionaryLearning,
     OrthogonalMatchingPursuit,
     SparseCoder,
 )
@@ -22,6 +23,7 @@ _rng = np.random.RandomState(0)
 _SK_CLASS = {
     SparseCoder: skd.SparseCoder,
     DictionaryLearning: skd.DictionaryLearning,
+    MiniBatchDictionaryLearning: skd.MiniBatchDictionaryLearning,
     OrthogonalMatchingPursuit: skl.OrthogonalMatchingPursuit,
     LassoLars: skl.LassoLars,
 }
@@ -29,6 +31,8 @@ _SK_CLASS = {
 ESTIMATORS = [
     SparseCoder(dictionary=_rng.normal(size=(5, 3))),
     DictionaryLearning(max_iter=20, transform_algorithm="lasso_lars"),
+    # scikit-learn's own instance for the checks (instance_generator.py)
+    MiniBatchDictionaryLearning(batch_size=10, max_iter=5),
     OrthogonalMatchingPursuit(),
     LassoLars(),
 ]
@@ -60,6 +64,6 @@ def test_sklearn_estimator_checks(estimator, check):
 
 def test_checks_were_collected():
     # Guard against a silently empty parametrisation.
-    assert len(ESTIMATORS) == 4
+    assert len(ESTIMATORS) == 5
     assert skd.SparseCoder in PER_ESTIMATOR_CHECK_PARAMS
     pytest.importorskip("sklearn.utils.estimator_checks")
