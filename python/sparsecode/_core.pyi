@@ -228,6 +228,7 @@ def dict_learning(
     random_state: int,
     positive_code: bool,
     positive_dict: bool,
+    transform_n_nonzero_coefs: int | None = None,
     code_init: _F | None = None,
     dict_init: _F | None = None,
     callback: Callable[[int, float], object] | None = None,

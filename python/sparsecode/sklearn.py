@@ -58,6 +58,11 @@ __all__ = [
 
 _FLOAT_DTYPES = [np.float64, np.float32]
 
+#: ``fit_algorithm`` values beyond scikit-learn's ``'lars'``/``'cd'`` (sparsecode's extras):
+#: OMP coding with the block-coordinate update, K-SVD, MOD (``transform_n_nonzero_coefs`` atoms
+#: per signal in the fit).
+_EXTRA_FIT_ALGORITHMS = ("omp", "ksvd", "mod")
+
 
 def _threads(n_jobs: Any, threads: Any) -> int | None:
     """Worker threads from the ``threads`` extra or scikit-learn's ``n_jobs``."""
@@ -377,7 +382,14 @@ class DictionaryLearning(_BaseSparseCoding, BaseEstimator):
     dictionary_learning``). Same parameters, defaults and attributes as scikit-learn 1.9 plus
     the keyword-only ``threads``. Ctrl-C stops ``fit`` between iterations.
 
-    ``code_init`` and ``dict_init`` are used when both are given (as scikit-learn). Differences:
+    ``code_init`` and ``dict_init`` are used when both are given (as scikit-learn).
+
+    Extras: ``fit_algorithm='omp'`` (OMP codes with ``transform_n_nonzero_coefs`` atoms and the
+    same block-coordinate atom update; cost ``½‖X − U·V‖²``), ``'ksvd'`` (K-SVD, Aharon, Elad &
+    Bruckstein 2006) and ``'mod'`` (method of optimal directions, Engan et al. 1999): for these
+    two, ``max_iter`` epochs of the library's learner from ``dict_init`` (or seeded Gaussian
+    atoms), ``error_`` = ``½‖X − U·V‖²`` per epoch, no ``tol`` stop. ``positive_code`` is refused
+    with all three. Differences:
     ``positive_code`` is accepted with ``fit_algorithm='lars'``; ``callback`` receives a dict with ``ii``,
     ``current_cost`` and ``errors`` (scikit-learn passes its ``locals()``) every 5 iterations;
     ``score(X)`` is minus the mean objective of the transform's codes.
@@ -385,6 +397,7 @@ class DictionaryLearning(_BaseSparseCoding, BaseEstimator):
 
     _parameter_constraints: dict = {  # noqa: RUF012 (scikit-learn's convention)
         **_sk_dl.DictionaryLearning._parameter_constraints,
+        "fit_algorithm": [StrOptions({"lars", "cd", *_EXTRA_FIT_ALGORITHMS})],
         "threads": [Interval(numbers.Integral, 1, None, closed="left"), None],
     }
 
@@ -448,7 +461,15 @@ class DictionaryLearning(_BaseSparseCoding, BaseEstimator):
                 "dict_init": np.asarray(self.dict_init, dtype=X.dtype),
             }
         n_components = X.shape[1] if self.n_components is None else self.n_components
+        if self.positive_code and self.fit_algorithm in _EXTRA_FIT_ALGORITHMS:
+            raise ValueError(
+                f"positive_code=True is not supported with fit_algorithm={self.fit_algorithm!r}: "
+                "OMP codes have no sign constraint"
+            )
+        if self.fit_algorithm in ("ksvd", "mod"):
+            return self._fit_by_learner(X, int(n_components), seed)
         callback = _iteration_callback(self.callback, self.verbose, "dict_learning")
+        nnz = self.transform_n_nonzero_coefs
         components, code, errors, n_iter = _core.dict_learning(
             X,
             int(n_components),
@@ -460,6 +481,7 @@ class DictionaryLearning(_BaseSparseCoding, BaseEstimator):
             random_state=seed,
             positive_code=bool(self.positive_code),
             positive_dict=bool(self.positive_dict),
+            transform_n_nonzero_coefs=None if nnz is None else int(nnz),
             callback=callback,
             threads=_threads(self.n_jobs, self.threads),
             **init,
@@ -468,6 +490,35 @@ class DictionaryLearning(_BaseSparseCoding, BaseEstimator):
         self.components_ = components
         self.error_ = errors
         return code
+
+    def _fit_by_learner(self, X: np.ndarray, n_components: int, seed: int) -> np.ndarray:
+        """``fit_algorithm='ksvd'``/``'mod'``: ``max_iter`` epochs of the library's learner
+        (``sparsecode.learn.fit_dictionary``; OMP codes with ``transform_n_nonzero_coefs``
+        atoms, scikit-learn's OMP default when None), from ``dict_init`` or seeded Gaussian
+        atoms; ``error_`` is ``½‖X − A·D‖²`` after each epoch (no ``tol`` stop). Returns the
+        OMP codes of ``X`` on the final atoms."""
+        nnz = self.transform_n_nonzero_coefs
+        if nnz is None:
+            nnz = min(max(X.shape[1] // 10, 1), n_components)
+        init = None if self.dict_init is None else np.asarray(self.dict_init, dtype=X.dtype)
+        threads = _threads(self.n_jobs, self.threads)
+        components, losses = _core.fit_dictionary(
+            X,
+            n_components,
+            self.fit_algorithm,
+            n_epochs=int(self.max_iter),
+            seed=seed,
+            n_nonzero=int(nnz),
+            dict_init=init,
+            threads=threads,
+        )
+        self.n_iter_ = len(losses)
+        self.components_ = components
+        self.error_ = [float(v) * X.shape[0] for v in losses]
+        if self.verbose:
+            for ii, cost in enumerate(self.error_):
+                print(f"Iteration {ii:3d} (current cost {cost:7.3f})", flush=True)
+        return _encode(X, components, "omp", int(nnz), None, None, 1000, False, threads)
 
     def transform(self, X: Any) -> np.ndarray:
         """Codes of ``X`` on the learnt atoms by ``transform_algorithm``."""
@@ -583,6 +634,7 @@ class MiniBatchDictionaryLearning(_BaseSparseCoding, BaseEstimator):
 
     _parameter_constraints: dict = {  # noqa: RUF012 (scikit-learn's convention)
         **_sk_dl.MiniBatchDictionaryLearning._parameter_constraints,
+        "fit_algorithm": [StrOptions({"lars", "cd", "omp"})],
         "threads": [Interval(numbers.Integral, 1, None, closed="left"), None],
     }
 

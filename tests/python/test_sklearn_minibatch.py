@@ -163,3 +163,36 @@ def test_dictionary_learning_code_and_dict_init_match_scikit_learn(digits):
     svd = sc.DictionaryLearning(n_components=6, alpha=1.0, max_iter=8).fit(digits)
     one = sc.DictionaryLearning(n_components=6, alpha=1.0, max_iter=8, dict_init=dict_init)
     np.testing.assert_array_equal(one.fit(digits).components_, svd.components_)
+
+
+@pytest.mark.parametrize("fit_algorithm", ["omp", "ksvd", "mod"])
+def test_dictionary_learning_extra_fit_algorithms(digits, fit_algorithm):
+    est = sc.DictionaryLearning(
+        n_components=16,
+        fit_algorithm=fit_algorithm,
+        transform_n_nonzero_coefs=4,
+        max_iter=8,
+        random_state=0,
+    )
+    code = est.fit_transform(digits)
+    assert code.shape == (len(digits), 16)
+    assert np.all((code != 0).sum(axis=1) <= 4)
+    assert len(est.error_) == est.n_iter_ >= 2
+    # the ℓ0-constrained error falls and is the reconstruction error of the fit's codes
+    assert est.error_[-1] < est.error_[0]
+    residual = 0.5 * np.sum((digits - code @ est.components_) ** 2)
+    if fit_algorithm != "omp":  # omp: the codes before the last atom update
+        assert residual <= 1.05 * est.error_[-1]
+    with pytest.raises(ValueError, match="positive"):
+        sc.DictionaryLearning(n_components=4, fit_algorithm=fit_algorithm, positive_code=True).fit(
+            digits
+        )
+
+
+def test_minibatch_omp_extra(digits):
+    est = sc.MiniBatchDictionaryLearning(
+        n_components=12, fit_algorithm="omp", batch_size=100, max_iter=3, random_state=0
+    ).fit(digits)
+    assert est.components_.shape == (12, 64) and est.n_steps_ >= 6
+    with pytest.raises(ValueError):
+        sc.MiniBatchDictionaryLearning(fit_algorithm="ksvd").fit(digits)

@@ -823,7 +823,7 @@ type FitOut = (Py<PyAny>, Py<PyAny>, Vec<f64>, usize);
 /// SVD start, lasso coding, block-coordinate atom updates. `callback(iteration, cost)` is
 /// called after every iteration (with the GIL); Ctrl-C stops the fit between iterations.
 #[pyfunction]
-#[pyo3(signature = (x, n_components, *, alpha, max_iter, tol, fit_algorithm, transform_max_iter, random_state, positive_code, positive_dict, code_init=None, dict_init=None, callback=None, threads=None))]
+#[pyo3(signature = (x, n_components, *, alpha, max_iter, tol, fit_algorithm, transform_max_iter, random_state, positive_code, positive_dict, transform_n_nonzero_coefs=None, code_init=None, dict_init=None, callback=None, threads=None))]
 #[allow(clippy::too_many_arguments)]
 fn dict_learning<'py>(
     py: Python<'py>,
@@ -837,6 +837,7 @@ fn dict_learning<'py>(
     random_state: u64,
     positive_code: bool,
     positive_dict: bool,
+    transform_n_nonzero_coefs: Option<usize>,
     code_init: Option<Mat<'py>>,
     dict_init: Option<Mat<'py>>,
     callback: Option<Py<PyAny>>,
@@ -870,6 +871,7 @@ fn dict_learning<'py>(
             random_state,
             positive_code,
             positive_dict,
+            transform_n_nonzero_coefs,
             // The transform is done by `sk_sparse_encode` from Python; a lasso transform here
             // keeps the library from refusing `positive_code` for an OMP transform at fit
             // time (scikit-learn refuses it at transform time).

@@ -12,13 +12,14 @@ use sparsecode::{Error, Float};
 use std::sync::atomic::Ordering;
 use std::sync::Mutex;
 
-/// `'lars'` or `'cd'`, else a `ValueError` naming the parameter.
+/// `'lars'`, `'cd'` or `'omp'`, else a `ValueError` naming the parameter.
 pub(crate) fn parse_fit_algorithm(name: &str) -> PyResult<FitAlgorithm> {
     match name {
         "lars" => Ok(FitAlgorithm::Lars),
         "cd" => Ok(FitAlgorithm::Cd),
+        "omp" => Ok(FitAlgorithm::Omp),
         o => Err(PyValueError::new_err(format!(
-            "invalid parameter fit_algorithm: expected 'lars' or 'cd', got {o:?}"
+            "invalid parameter fit_algorithm: expected 'lars', 'cd' or 'omp', got {o:?}"
         ))),
     }
 }

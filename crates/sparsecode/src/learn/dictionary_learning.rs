@@ -49,6 +49,28 @@ pub enum FitAlgorithm {
     Lars,
     /// Lasso by coordinate descent (`'cd'`).
     Cd,
+    /// Orthogonal matching pursuit with `transform_n_nonzero_coefs` atoms (sparsecode's extra
+    /// `'omp'`): the objective becomes `½‖X − A·D‖²_F` with `‖a_i‖₀ ≤ s`, `alpha` unused.
+    Omp,
+}
+
+impl FitAlgorithm {
+    /// The coding of this fit algorithm.
+    pub fn coding(self) -> TransformAlgorithm {
+        match self {
+            FitAlgorithm::Lars => TransformAlgorithm::LassoLars,
+            FitAlgorithm::Cd => TransformAlgorithm::LassoCd,
+            FitAlgorithm::Omp => TransformAlgorithm::Omp,
+        }
+    }
+
+    /// The ℓ1 weight of the recorded cost: `alpha` for the lasso codings, 0 for OMP.
+    pub fn penalty<T: Float>(self, alpha: T) -> T {
+        match self {
+            FitAlgorithm::Omp => T::zero(),
+            _ => alpha,
+        }
+    }
 }
 
 /// Coding of [`DictionaryLearningModel::transform`] (scikit-learn's `transform_algorithm`).
@@ -145,7 +167,9 @@ impl<T: Float> DictionaryLearning<T> {
         if self.transform_max_iter == 0 {
             return Err(Error::param("transform_max_iter", "must be >= 1"));
         }
-        if self.positive_code && self.transform_algorithm == TransformAlgorithm::Omp {
+        let omp = self.transform_algorithm == TransformAlgorithm::Omp
+            || self.fit_algorithm == FitAlgorithm::Omp;
+        if self.positive_code && omp {
             return Err(Error::param(
                 "positive_code",
                 "OMP has no sign constraint: use the lasso_lars, lasso_cd or threshold transform",
@@ -223,10 +247,7 @@ impl<T: Float> DictionaryLearning<T> {
                 }
             }
         }
-        let method = match self.fit_algorithm {
-            FitAlgorithm::Lars => TransformAlgorithm::LassoLars,
-            FitAlgorithm::Cd => TransformAlgorithm::LassoCd,
-        };
+        let method = self.fit_algorithm.coding();
         let mut errors = Vec::new();
         let mut n_iter = 0;
         for it in 0..self.max_iter {
@@ -235,13 +256,14 @@ impl<T: Float> DictionaryLearning<T> {
                 dict.view(),
                 method,
                 self.alpha,
-                None,
+                self.transform_n_nonzero_coefs,
                 self.transform_max_iter,
                 Some(codes.view()),
                 self.positive_code,
             )?;
             update_dict(&mut dict, x, &mut codes, self.positive_dict, &mut rng)?;
-            let cost = cost(x, codes.view(), dict.view(), self.alpha);
+            let penalty = self.fit_algorithm.penalty(self.alpha);
+            let cost = cost(x, codes.view(), dict.view(), penalty);
             errors.push(cost);
             on_iter(it, cost);
             n_iter = it + 1;

@@ -25,7 +25,7 @@
 //! `partial_fit`) reproduce the steps of a fit on the same batches.
 
 use super::atoms::{block_coordinate_pass, forgetting_factor};
-use super::dictionary_learning::{sparse_encode, FitAlgorithm, TransformAlgorithm};
+use super::dictionary_learning::{sparse_encode, FitAlgorithm};
 use crate::linalg::{largest_entry_is_negative, matmul_into, par_global, svd_thin};
 use crate::rng::{rng_from_seed, stream_rng};
 use crate::{validate, Error, Float, Result};
@@ -41,7 +41,8 @@ pub struct MiniBatchDictionaryLearning<T> {
     pub alpha: T,
     /// Passes over the data (epochs; default 1000).
     pub max_iter: usize,
-    /// Code update of the steps (default lasso-LARS).
+    /// Code update of the steps (default lasso-LARS; OMP codes with `⌈n_features/10⌉` atoms,
+    /// scikit-learn's OMP default, and the cost without the ℓ1 term).
     pub fit_algorithm: FitAlgorithm,
     /// Rows per mini-batch (default 256; capped at n_samples by a fit).
     pub batch_size: usize,
@@ -290,14 +291,10 @@ impl<T: Float> MiniBatchDictionaryLearning<T> {
                 ),
             ));
         }
-        let method = match self.fit_algorithm {
-            FitAlgorithm::Lars => TransformAlgorithm::LassoLars,
-            FitAlgorithm::Cd => TransformAlgorithm::LassoCd,
-        };
         let codes = sparse_encode(
             batch,
             state.components.view(),
-            method,
+            self.fit_algorithm.coding(),
             self.alpha,
             None,
             self.transform_max_iter,
