@@ -500,28 +500,32 @@ class DictionaryBottleneck(_Bottleneck):
         atx = (a64.T @ x64).numpy()
         cost = 0.5 * float(((x64 - a64 @ dn.to("cpu", torch.float64)) ** 2).sum())
         learner.apply_stats(ata, atx, cost, tok.shape[0], x64.numpy(), threads=self.threads)
-        atoms = torch.from_numpy(learner.atoms)
-        self._learner_atoms = atoms
-        self.dictionary.copy_(atoms.to(self.dictionary))
+        self.dictionary.copy_(torch.from_numpy(learner.atoms).to(self.dictionary))
+        self._snapshot()
+
+    def _snapshot(self) -> None:
+        """Remembers the dictionary as the learner left it (in the module's dtype), to tell
+        later changes made outside the learner."""
+        self._learner_atoms = self.dictionary.detach().to("cpu", torch.float64, copy=True)
 
     def _online_learner(self, batch: int) -> Any:
-        """The library's learner, (re)started from the current atoms when they were changed
-        outside it (loaded, revived, edited)."""
+        """The library's learner: started from the current atoms, and told about atoms changed
+        outside it since its last step (revived, edited): those take the new values and their
+        statistics restart from zero; the other atoms keep the learner's (float64) values."""
         current = self.dictionary.detach().to("cpu", torch.float64)
-        if self._learner is None or not torch.equal(current, self._learner_atoms):
-            if self._learner is None:
-                self._learner = _core.OnlineLearner(
-                    current.numpy(), 0.0, batch_size=batch, seed=0, coder="lars"
-                )
-            else:
-                state = self._learner.__reduce__()[2]
-                changed = (current != self._learner_atoms).any(dim=1).numpy()
-                state["atoms"] = current.numpy().copy()
-                state["stat_a"][changed, :] = 0.0
-                state["stat_a"][:, changed] = 0.0
-                state["stat_b"][changed, :] = 0.0
-                self._learner.__setstate__(state)
-            self._learner_atoms = current
+        if self._learner is None:
+            self._learner = _core.OnlineLearner(
+                current.numpy(), 0.0, batch_size=batch, seed=0, coder="lars"
+            )
+        elif not torch.equal(current, self._learner_atoms):
+            state = self._learner.__reduce__()[2]
+            changed = (current != self._learner_atoms).any(dim=1).numpy()
+            state["atoms"][changed] = current.numpy()[changed]
+            state["stat_a"][changed, :] = 0.0
+            state["stat_a"][:, changed] = 0.0
+            state["stat_b"][changed, :] = 0.0
+            self._learner.__setstate__(state)
+        self._snapshot()
         return self._learner
 
     @torch.no_grad()
@@ -548,7 +552,7 @@ class DictionaryBottleneck(_Bottleneck):
         atoms = np.asarray(saved["atoms"], dtype=np.float64)
         self._learner = _core.OnlineLearner(atoms, 0.0, batch_size=1, seed=0, coder="lars")
         self._learner.__setstate__(saved)
-        self._learner_atoms = torch.from_numpy(self._learner.atoms)
+        self._snapshot()  # the dictionary buffer is loaded before the extra state
 
     def extra_repr(self) -> str:
         return (

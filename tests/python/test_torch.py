@@ -254,6 +254,44 @@ def test_dead_atoms_are_revived_in_training_only(name):
         torch.testing.assert_close(m.atoms.norm(dim=1), torch.ones(32))
 
 
+class Spy:
+    """Counts the __setstate__ calls of a wrapped OnlineLearner (a final class)."""
+
+    def __init__(self, inner):
+        self.inner, self.resets = inner, []
+
+    def __getattr__(self, name):
+        return getattr(self.inner, name)
+
+    def __reduce__(self):
+        return self.inner.__reduce__()
+
+    def __setstate__(self, state):
+        self.resets.append(state)
+        self.inner.__setstate__(state)
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+def test_the_online_learner_keeps_its_statistics_and_resets_only_revived_atoms(dtype):
+    m = DictionaryBottleneck(32, 8, 3).to(dtype)
+    z = torch.randn(2, 8, 4, 4, generator=torch.Generator().manual_seed(5), dtype=dtype)
+    m(z)
+    m._learner = spy = Spy(m._learner)
+    m(z)
+    assert spy.resets == [] and spy.iteration == 2  # an ordinary step touches no state
+    with torch.no_grad():
+        m.usage[[1, 7]] = 0.0
+    m(z)
+    assert m.revived == 2 and spy.iteration == 3 and len(spy.resets) == 1
+    state = spy.resets[0]
+    assert (state["stat_a"][[1, 7]] == 0).all() and (state["stat_b"][[1, 7]] == 0).all()
+    assert (state["stat_a"][0] != 0).any()  # the others keep theirs
+    # the learner's atoms are the module's dictionary after the step (in its dtype)
+    np.testing.assert_array_equal(
+        torch.from_numpy(spy.atoms).to(dtype).numpy(), m.dictionary.numpy()
+    )
+
+
 def test_online_learner_state_travels_in_the_state_dict():
     a = DictionaryBottleneck(32, 8, 3)
     z = [torch.randn(2, 8, 4, 4, generator=torch.Generator().manual_seed(i)) for i in range(3)]
