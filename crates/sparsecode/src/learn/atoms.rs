@@ -14,9 +14,14 @@
 //! [`forgetting_factor`] is the weight of the past statistics of the online learners.
 //! Used by [`super::dictionary_learning`] (full batch: `G`, `B` of all signals),
 //! [`super::online`] and [`super::minibatch`] (running, forgetting sums).
+//!
+//! The ℓ0 learners (MOD, K-SVD) share [`replace_dead_atoms`] (zero atoms become the
+//! worst-represented signals) and [`renormalize_with_codes`]; [`check_triplet`] validates a
+//! (signals, atoms, codes) triple for every learner step that takes codes.
 
+use crate::dictionary::{normalize_rows, row_norms};
 use crate::rng::Rng;
-use crate::{validate, Error, Float, Result};
+use crate::{linalg, validate, Error, Float, Result};
 use ndarray::{Array2, ArrayView2, ArrayViewMut1};
 use rand::Rng as _;
 use rand_distr::{Distribution, StandardNormal};
@@ -119,6 +124,99 @@ pub fn forgetting_factor(step: usize, batch_rows: usize) -> f64 {
         b * b + t + 1.0 - b
     };
     (theta + 1.0 - b) / (theta + 1.0)
+}
+
+/// Checks `x` (n×f), `atoms` (k×f), `codes` (n×k) for consistency and finiteness.
+pub(crate) fn check_triplet<T: Float>(
+    x: &ArrayView2<'_, T>,
+    atoms: &ArrayView2<'_, T>,
+    codes: &ArrayView2<'_, T>,
+) -> Result<()> {
+    validate::finite_non_empty(x, "signals")?;
+    validate::finite_non_empty(atoms, "dictionary")?;
+    validate::finite(codes, "codes")?;
+    if atoms.ncols() != x.ncols() {
+        return Err(Error::shape(
+            "dictionary vs signals",
+            format!("(n_atoms, {})", x.ncols()),
+            format!("({}, {})", atoms.nrows(), atoms.ncols()),
+        ));
+    }
+    if codes.dim() != (x.nrows(), atoms.nrows()) {
+        return Err(Error::shape(
+            "codes",
+            format!("({}, {})", x.nrows(), atoms.nrows()),
+            format!("({}, {})", codes.nrows(), codes.ncols()),
+        ));
+    }
+    Ok(())
+}
+
+/// Normalises every atom to unit norm and rescales the matching code column so that `A·D`
+/// is unchanged. Zero atoms are left alone.
+pub fn renormalize_with_codes<T: Float>(atoms: &mut Array2<T>, codes: &mut Array2<T>) {
+    let norms = row_norms(atoms.view());
+    for (j, &nj) in norms.iter().enumerate() {
+        if nj > T::zero() && nj != T::one() {
+            atoms.row_mut(j).mapv_inplace(|v| v / nj);
+            codes.column_mut(j).mapv_inplace(|v| v * nj);
+        }
+    }
+}
+
+/// Replaces every zero (or non-finite) row of `atoms` by the normalised signal with the
+/// largest residual `‖x_i − a_i·D‖` (each signal at most once); codes of those atoms are
+/// zeroed. Returns the replaced indices.
+pub(crate) fn replace_dead_atoms<T: Float>(
+    x: ArrayView2<'_, T>,
+    atoms: &mut Array2<T>,
+    codes: &mut Array2<T>,
+    rng: &mut Rng,
+) -> Vec<usize> {
+    let norms = row_norms(atoms.view());
+    let dead: Vec<usize> = norms
+        .iter()
+        .enumerate()
+        .filter(|(_, n)| !(num_traits::Float::is_finite(**n) && **n > T::of(1e-10)))
+        .map(|(j, _)| j)
+        .collect();
+    if dead.is_empty() {
+        return dead;
+    }
+    for &j in &dead {
+        atoms.row_mut(j).fill(T::zero());
+        codes.column_mut(j).fill(T::zero());
+    }
+    let mut resid = x.to_owned();
+    linalg::matmul_into(
+        resid.view_mut(),
+        codes.view(),
+        atoms.view(),
+        -T::one(),
+        true,
+        linalg::par_global(),
+    );
+    let rn = row_norms(resid.view());
+    let mut order: Vec<usize> = (0..x.nrows()).collect();
+    order.sort_by(|&a, &b| {
+        rn[b]
+            .partial_cmp(&rn[a])
+            .unwrap_or(std::cmp::Ordering::Equal)
+    });
+    let mut next = order.into_iter().filter(|&i| {
+        let xi = x.row(i);
+        xi.dot(&xi) > T::zero()
+    });
+    for &j in &dead {
+        match next.next() {
+            Some(i) => atoms.row_mut(j).assign(&x.row(i)),
+            None => atoms
+                .row_mut(j)
+                .assign(&crate::rng::randn::<T>(1, x.ncols(), rng).row(0)),
+        }
+    }
+    normalize_rows(atoms);
+    dead
 }
 
 #[cfg(test)]

@@ -13,36 +13,11 @@
 //! residual is left), as ksvdbox does. Rows are renormalised at the end (codes rescaled so
 //! `A·D` is unchanged).
 
+use super::atoms::{check_triplet, renormalize_with_codes};
 use crate::dictionary::row_norms;
 use crate::rng::{randn, Rng};
-use crate::{linalg, validate, Error, Float, Result};
+use crate::{linalg, Float, Result};
 use ndarray::{Array1, Array2, ArrayView2};
-
-/// Checks `x` (n×f), `atoms` (k×f), `codes` (n×k) for consistency and finiteness.
-pub(crate) fn check_triplet<T: Float>(
-    x: &ArrayView2<'_, T>,
-    atoms: &ArrayView2<'_, T>,
-    codes: &ArrayView2<'_, T>,
-) -> Result<()> {
-    validate::finite_non_empty(x, "signals")?;
-    validate::finite_non_empty(atoms, "dictionary")?;
-    validate::finite(codes, "codes")?;
-    if atoms.ncols() != x.ncols() {
-        return Err(Error::shape(
-            "dictionary vs signals",
-            format!("(n_atoms, {})", x.ncols()),
-            format!("({}, {})", atoms.nrows(), atoms.ncols()),
-        ));
-    }
-    if codes.dim() != (x.nrows(), atoms.nrows()) {
-        return Err(Error::shape(
-            "codes",
-            format!("({}, {})", x.nrows(), atoms.nrows()),
-            format!("({}, {})", codes.nrows(), codes.ncols()),
-        ));
-    }
-    Ok(())
-}
 
 /// How the rank-1 factor of the restricted residual is computed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -212,18 +187,6 @@ fn replace_unused<T: Float>(
     atoms.row_mut(j).assign(&v.row(0));
 }
 
-/// Normalises every atom to unit norm and rescales the matching code column so that `A·D`
-/// is unchanged. Zero atoms are left alone.
-pub fn renormalize_with_codes<T: Float>(atoms: &mut Array2<T>, codes: &mut Array2<T>) {
-    let norms = row_norms(atoms.view());
-    for (j, &nj) in norms.iter().enumerate() {
-        if nj > T::zero() && nj != T::one() {
-            atoms.row_mut(j).mapv_inplace(|v| v / nj);
-            codes.column_mut(j).mapv_inplace(|v| v * nj);
-        }
-    }
-}
-
 /// The K-SVD learner (Aharon, Elad & Bruckstein 2006), or approximate K-SVD (Rubinstein,
 /// Zibulevsky & Elad 2008) with [`Rank1::Approximate`].
 ///
@@ -328,13 +291,14 @@ pub fn clear_dictionary<T: Float>(
     for &j in &bad {
         atoms.row_mut(j).fill(T::zero());
     }
-    crate::learn::optimal_directions::replace_dead_atoms(x, atoms, codes, rng)
+    super::atoms::replace_dead_atoms(x, atoms, codes, rng)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::rng::rng_from_seed;
+    use crate::Error;
 
     fn frob<T: Float>(x: ArrayView2<'_, T>, a: &Array2<T>, d: &Array2<T>) -> f64 {
         let r = &x - &linalg::matmul(a.view(), d.view());

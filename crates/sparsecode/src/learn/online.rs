@@ -24,10 +24,10 @@
 //!
 //! then every atom is renormalised to unit norm.
 
+use super::atoms::check_triplet;
 use super::{gather_rows, permutation, to_state, Learner, LearnerState};
 use crate::dictionary::normalize_rows;
 use crate::encode::Encoder;
-use crate::learn::ksvd::check_triplet;
 use crate::rng::Rng;
 use crate::{linalg, validate, Dictionary, Error, Float, Result};
 use ndarray::{Array2, ArrayView2};

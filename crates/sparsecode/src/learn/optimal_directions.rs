@@ -11,9 +11,8 @@
 //!
 //! The recorded objective is `½‖X − A·D‖²_F / n` after the update.
 
-use super::ksvd::renormalize_with_codes;
+use super::atoms::{renormalize_with_codes, replace_dead_atoms};
 use super::{to_state, Learner, LearnerState};
-use crate::dictionary::{normalize_rows, row_norms};
 use crate::encode::Encoder;
 use crate::rng::Rng;
 use crate::{linalg, Dictionary, Error, Float, Result};
@@ -35,61 +34,6 @@ impl<T: Float> Mod<T> {
             encoder,
         })
     }
-}
-
-/// Replaces every zero (or non-finite) row of `atoms` by the normalised signal with the
-/// largest residual `‖x_i − a_i·D‖` (each signal at most once); codes of those atoms are
-/// zeroed. Returns the replaced indices.
-pub(crate) fn replace_dead_atoms<T: Float>(
-    x: ArrayView2<'_, T>,
-    atoms: &mut Array2<T>,
-    codes: &mut Array2<T>,
-    rng: &mut Rng,
-) -> Vec<usize> {
-    let norms = row_norms(atoms.view());
-    let dead: Vec<usize> = norms
-        .iter()
-        .enumerate()
-        .filter(|(_, n)| !(num_traits::Float::is_finite(**n) && **n > T::of(1e-10)))
-        .map(|(j, _)| j)
-        .collect();
-    if dead.is_empty() {
-        return dead;
-    }
-    for &j in &dead {
-        atoms.row_mut(j).fill(T::zero());
-        codes.column_mut(j).fill(T::zero());
-    }
-    let mut resid = x.to_owned();
-    linalg::matmul_into(
-        resid.view_mut(),
-        codes.view(),
-        atoms.view(),
-        -T::one(),
-        true,
-        linalg::par_global(),
-    );
-    let rn = row_norms(resid.view());
-    let mut order: Vec<usize> = (0..x.nrows()).collect();
-    order.sort_by(|&a, &b| {
-        rn[b]
-            .partial_cmp(&rn[a])
-            .unwrap_or(std::cmp::Ordering::Equal)
-    });
-    let mut next = order.into_iter().filter(|&i| {
-        let xi = x.row(i);
-        xi.dot(&xi) > T::zero()
-    });
-    for &j in &dead {
-        match next.next() {
-            Some(i) => atoms.row_mut(j).assign(&x.row(i)),
-            None => atoms
-                .row_mut(j)
-                .assign(&crate::rng::randn::<T>(1, x.ncols(), rng).row(0)),
-        }
-    }
-    normalize_rows(atoms);
-    dead
 }
 
 impl<T: Float> Learner<T> for Mod<T> {
