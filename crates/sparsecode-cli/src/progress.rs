@@ -37,6 +37,11 @@ impl BarObserver {
         }
     }
 
+    /// Clears the bar (the run is over).
+    pub fn finish(&self) {
+        self.bar.finish_and_clear();
+    }
+
     /// The same, with the notes (the results) printed to stdout, always.
     pub fn results_to_stdout(what: &str) -> Self {
         Self {

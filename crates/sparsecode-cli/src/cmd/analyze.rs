@@ -3,14 +3,14 @@
 //! dictionary learning against PCA. Every subcommand runs on shipped data when no `--input`
 //! is given, writes its numbers to an `.npz` and its figures as PNGs in `--out`.
 
-use crate::progress::bar;
+use crate::progress::{bar, BarObserver};
 use ndarray::{concatenate, Array1, Array2, ArrayD, Axis};
 use sparsecode::analysis::inputs::{
     digits_pixel_trace, digits_video, frames_as_rows, image_patches,
 };
 use sparsecode::analysis::measures::{per_column, per_row, Measure};
 use sparsecode::analysis::omp_analysis::{
-    default_cardinalities, omp_fit, sinusoid_dictionary, CardinalitySweep, OmpFit,
+    cardinality_sweep_observed, default_cardinalities, sinusoid_dictionary,
 };
 use sparsecode::analysis::pca::Pca;
 use sparsecode::analysis::sweeps::{self, Sweep};
@@ -672,19 +672,10 @@ fn omp(a: OmpArgs) -> Result<()> {
             what: "cardinalities".into(),
         });
     }
-    let pb = bar(ks.len() as u64, "omp sweep");
-    let mut fits: Vec<OmpFit> = Vec::new();
-    for &k in &ks {
-        fits.push(omp_fit(&dict, sig.view(), k)?);
-        pb.inc(1);
-    }
-    pb.finish_and_clear();
+    let mut progress = BarObserver::new("omp sweep", false);
+    let sw = cardinality_sweep_observed(&dict, sig.view(), &ks, &mut progress)?;
+    progress.finish();
     let x: Vec<f64> = ks.iter().map(|&k| k as f64).collect();
-    let knee = sparsecode::analysis::omp_analysis::knee_point(
-        &x,
-        &fits.iter().map(|f| f.r2).collect::<Vec<_>>(),
-    );
-    let sw = CardinalitySweep { fits, knee };
     println!("{what}: {} samples, {} atoms", sig.len(), dict.n_atoms());
     for f in &sw.fits {
         println!("  k = {:>3}: R² {:.4}  RMSE {:.4}", f.k, f.r2, f.rmse);

@@ -142,15 +142,32 @@ pub fn cardinality_sweep<T: Float>(
     signal: ArrayView1<'_, T>,
     ks: &[usize],
 ) -> Result<CardinalitySweep> {
+    cardinality_sweep_observed(dict, signal, ks, &mut crate::observe::Silent)
+}
+
+/// [`cardinality_sweep`] reporting each fit to `observer` (one step per k); a step the
+/// observer refuses stops the sweep with [`Error::Interrupted`].
+pub fn cardinality_sweep_observed<T: Float>(
+    dict: &Dictionary<T>,
+    signal: ArrayView1<'_, T>,
+    ks: &[usize],
+    observer: &mut dyn crate::observe::Observer,
+) -> Result<CardinalitySweep> {
     if ks.is_empty() {
         return Err(Error::Empty {
             what: "cardinalities".into(),
         });
     }
-    let fits = ks
-        .iter()
-        .map(|&k| omp_fit(dict, signal, k))
-        .collect::<Result<Vec<_>>>()?;
+    observer.start("omp sweep", 0, ks.len());
+    let mut fits = Vec::with_capacity(ks.len());
+    for (i, &k) in ks.iter().enumerate() {
+        fits.push(omp_fit(dict, signal, k)?);
+        if !observer.step(i + 1, &format!("k = {k}")) {
+            return Err(Error::Interrupted {
+                what: format!("OMP cardinality sweep after k = {k}"),
+            });
+        }
+    }
     let x: Vec<f64> = fits.iter().map(|f| f.k as f64).collect();
     let y: Vec<f64> = fits.iter().map(|f| f.r2).collect();
     let knee = knee_point(&x, &y);
