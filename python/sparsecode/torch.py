@@ -37,6 +37,8 @@ each is then faster.
 Needs ``torch`` (``pip install 'sparsecode[torch]'``).
 """
 
+# No `from __future__ import annotations` here: torch.library.custom_op reads the op's schema
+# from the kernel's annotations as objects.
 from typing import Any
 
 import numpy as np
