@@ -9,10 +9,17 @@ Workloads (natural-image patches of the shipped images, 16×16, per-patch mean r
            batch 1,024, one epoch: the single-process OnlineLearner, sparsecode.dask.MiniBatchDictionaryLearning
            on 1 and 2 worker processes, and scikit-learn's MiniBatchDictionaryLearning (same alpha, batch,
            epochs) — objectives recomputed on a common 20,000-patch sample by one function.
+  sklearn  --n-sklearn patches (default 100,000) of the learn data: sparsecode.sklearn's drop-in
+           MiniBatchDictionaryLearning against scikit-learn's (same parameters and start, one epoch, no
+           early stopping), objectives on the common sample.
+  full     --n-full patches (default 200,000): full-batch DictionaryLearning (lasso-LARS, 256 atoms,
+           3 iterations, from 256 random patches): sparsecode.sklearn in this process,
+           sparsecode.dask on 1 and 2 workers.
 Also measured: the communication per step (bytes of the statistics a worker returns) and the time of
 one step's round trip without work, for the scaling projection in docs/dask.md.
 
-Usage: python bench/dask/run.py [--n-encode 2000000] [--n-learn 1000000]
+Usage: python bench/dask/run.py [--n-encode 2000000] [--n-learn 1000000] [--n-sklearn 100000]
+       [--n-full 200000] [--skip-sklearn]
 Writes bench/results/dask.md and dask.json.
 """
 
@@ -60,6 +67,8 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--n-encode", type=int, default=2_000_000)
     ap.add_argument("--n-learn", type=int, default=1_000_000)
+    ap.add_argument("--n-sklearn", type=int, default=100_000)
+    ap.add_argument("--n-full", type=int, default=200_000)
     ap.add_argument("--skip-sklearn", action="store_true")
     args = ap.parse_args()
 
@@ -155,27 +164,92 @@ def main():
             )
         )
     if not args.skip_sklearn:
-        from sklearn.decomposition import MiniBatchDictionaryLearning
+        import sklearn.decomposition as skd
+        import sparsecode.sklearn as sks
 
-        skm = MiniBatchDictionaryLearning(
-            k,
-            alpha=alpha,
-            batch_size=batch,
-            max_iter=1,
-            random_state=0,
-            dict_init=init,
-            transform_algorithm="lasso_lars",
-        )
-        t = time.perf_counter()
-        skm.fit(x)
-        t_sk = time.perf_counter() - t
-        o_sk = objective(sample, skm.components_, alpha)
+        xs = x[: args.n_sklearn]
+        kw = {
+            "n_components": k,
+            "alpha": alpha,
+            "batch_size": batch,
+            "max_iter": 1,
+            "random_state": 0,
+            "dict_init": init,
+            "tol": 0.0,
+            "max_no_improvement": None,
+        }
+        timing = {}
+        for name, cls in (("sparsecode.sklearn", sks), ("scikit-learn", skd)):
+            est = cls.MiniBatchDictionaryLearning(**kw)
+            t = time.perf_counter()
+            est.fit(xs)
+            timing[name] = (time.perf_counter() - t, objective(sample, est.components_, alpha))
+        (t_ours, o_ours), (t_sk, o_sk) = timing["sparsecode.sklearn"], timing["scikit-learn"]
         rows.append(
             (
                 "learn",
-                "scikit-learn MiniBatchDictionaryLearning, same alpha/batch/epoch",
+                f"{len(xs):,} patches, 1 epoch: sparsecode.sklearn.MiniBatchDictionaryLearning",
+                t_ours,
+                f"objective {o_ours:.5f}",
+            )
+        )
+        rows.append(
+            (
+                "learn",
+                "the same with scikit-learn's MiniBatchDictionaryLearning",
                 t_sk,
-                f"objective {o_sk:.5f}; sparsecode one process {t_sk / t_single:.1f}× faster",
+                f"objective {o_sk:.5f}; the drop-in {t_sk / t_ours:.1f}× faster",
+            )
+        )
+    del x
+
+    # ------------------------------------------------------------ full batch
+    import sparsecode.sklearn as sks
+
+    x = patches(args.n_full, seed=4)
+    # One start for both (random patches; code_init only makes the single-process learner use
+    # dict_init, as scikit-learn): the SVD start's trailing singular vectors are not unique
+    # (near-equal singular values), so two SVD algorithms start apart.
+    start = x[np.random.default_rng(5).choice(len(x), k, replace=False)]
+    kw = {
+        "n_components": k,
+        "alpha": alpha,
+        "max_iter": 3,
+        "tol": 0.0,
+        "random_state": 0,
+        "dict_init": start,
+        "code_init": np.zeros((len(x), k)),
+    }
+    t = time.perf_counter()
+    want = sks.DictionaryLearning(**kw).fit(x)
+    t_single = time.perf_counter() - t
+    rows.append(
+        (
+            "full batch",
+            f"{len(x):,} × 256, DictionaryLearning (lasso-LARS) 3 iterations, one process",
+            t_single,
+            f"cost {want.error_[-1]:.2f}",
+        )
+    )
+    for workers in (1, 2):
+        with (
+            distributed.LocalCluster(
+                n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None
+            ) as cluster,
+            distributed.Client(cluster),
+        ):
+            xd = da.from_array(x, chunks=(65536, 256)).persist()
+            distributed.wait(xd)
+            t = time.perf_counter()
+            got = scd.DictionaryLearning(**kw).fit(xd)
+            t_dask = time.perf_counter() - t
+        diff = float(np.abs(got.components_ - want.components_).max())
+        rows.append(
+            (
+                "full batch",
+                f"Dask, {workers} worker process(es)",
+                t_dask,
+                f"{t_single / t_dask:.2f}× one process; max |ΔD| vs one process {diff:.1e}",
             )
         )
 
@@ -198,7 +272,10 @@ def main():
             f"- Date: {meta['date']}; machine: {meta['machine']}; 1-min load at the end "
             f"{meta['load_at_end'][0]:.2f}; LocalCluster of worker processes, 1 thread each."
         ),
-        f"- Command: `python bench/dask/run.py --n-encode {args.n_encode} --n-learn {args.n_learn}`.",
+        (
+            f"- Command: `python bench/dask/run.py --n-encode {args.n_encode} --n-learn "
+            f"{args.n_learn} --n-sklearn {args.n_sklearn} --n-full {args.n_full}`."
+        ),
         f"- Statistics a worker returns per step: k² + k·p = {k * k + k * 256:,} numbers ({per_step / 1e6:.2f} MB).",
         "",
         "| workload | run | seconds | note |",
