@@ -195,50 +195,26 @@ fn run_typed<T: Float>(args: &Args) -> Result<()> {
 
     let encoder = build_encoder::<T>(args, dict.n_features())?;
     let n = x.nrows();
-    // Progress steps start at multiples of the solvers' fixed block, inside which all their
-    // batch-joint work (stopping rules, the X·Dᵀ GEMM) happens: codes do not depend on it.
-    let block = sparsecode::encode::STOP_BLOCK_ROWS;
-    let chunk = if args.chunk == 0 {
-        n.max(1)
-    } else {
-        args.chunk
-            .div_ceil(block)
-            .saturating_mul(block)
-            .min(n.max(1))
-    };
-    let bar = progress::bar(n as u64, "encode");
-    if args.quiet {
-        bar.set_draw_target(indicatif::ProgressDrawTarget::hidden());
-    }
+    let mut progress = progress::BarObserver::new("encode", args.quiet);
     let t1 = Instant::now();
-    // Pages mapped in parallel, chunks copied in parallel: a serial first touch of a large
-    // output costs as much as the GEMM of a chunk.
-    let mut codes = sparsecode::linalg::zeros_prefaulted::<T>(n, dict.n_atoms());
-    let copy_rows = |codes: &mut Array2<T>, start: usize, a: &Array2<T>| {
-        ndarray::Zip::from(codes.slice_mut(s![start..start + a.nrows(), ..]))
-            .and(a)
-            .par_for_each(|c, &v| *c = v);
-    };
     let mut intercepts = Array1::<T>::zeros(n);
-    let mut start = 0;
-    while start < n {
-        let end = (start + chunk).min(n);
-        let xs = x.slice(s![start..end, ..]);
-        match &encoder {
+    let codes = sparsecode::encode::encode_chunked(
+        x.view(),
+        dict.n_atoms(),
+        args.chunk,
+        &mut progress,
+        |start, xs| match &encoder {
             Built::Omp(omp) if args.fit_intercept => {
                 let (a, b) = omp.encode_with_intercept(&dict, xs)?;
-                copy_rows(&mut codes, start, &a);
-                intercepts.slice_mut(s![start..end]).assign(&b);
+                intercepts
+                    .slice_mut(s![start..start + xs.nrows()])
+                    .assign(&b);
+                Ok(a)
             }
-            other => {
-                let a = other.as_encoder().encode(&dict, xs)?;
-                copy_rows(&mut codes, start, &a);
-            }
-        }
-        bar.set_position(end as u64);
-        start = end;
-    }
-    bar.finish_and_clear();
+            other => other.as_encoder().encode(&dict, xs),
+        },
+    )?;
+    progress.finish();
     let solve_seconds = t1.elapsed().as_secs_f64();
 
     let t2 = Instant::now();

@@ -19,6 +19,7 @@ use ndarray::{Array2, ArrayView2};
 // Iterative l1/l0 solvers (branch `prox`).
 mod admm;
 mod batch;
+mod chunked;
 mod fista;
 mod iht;
 mod ista;
@@ -28,6 +29,7 @@ mod report;
 mod threshold;
 pub use admm::{Admm, AdmmVariant};
 pub use batch::STOP_BLOCK_ROWS;
+pub use chunked::{chunk_rows, encode_chunked};
 pub use fista::{Fista, FistaVariant};
 pub use iht::Iht;
 pub use ista::Ista;
