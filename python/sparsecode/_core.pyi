@@ -97,6 +97,7 @@ def omp(
     tol: float | None = None,
     fit_intercept: bool | None = None,
     normalize: bool = True,
+    progress: Callable[[int, int], object] | None = None,
     threads: int | None = None,
 ) -> tuple[_F, _F]: ...
 def omp_gram(
@@ -116,6 +117,7 @@ def lars(
     fit_intercept: bool | None = None,
     eps: float | None = None,
     normalize: bool = True,
+    progress: Callable[[int, int], object] | None = None,
     threads: int | None = None,
 ) -> tuple[_F, _F]: ...
 def lasso_lars(
@@ -127,6 +129,7 @@ def lasso_lars(
     max_iter: int | None = None,
     fit_intercept: bool | None = None,
     normalize: bool = True,
+    progress: Callable[[int, int], object] | None = None,
     threads: int | None = None,
 ) -> tuple[_F, _F]: ...
 def threshold(
@@ -136,6 +139,7 @@ def threshold(
     alpha: float | None = None,
     kind: str | None = None,
     normalize: bool = True,
+    progress: Callable[[int, int], object] | None = None,
     threads: int | None = None,
 ) -> _F: ...
 def ista(
@@ -148,6 +152,7 @@ def ista(
     init: _F | None = None,
     record: bool = False,
     normalize: bool = True,
+    progress: Callable[[int, int], object] | None = None,
     threads: int | None = None,
 ) -> tuple[_F, int, bool, list[float]]: ...
 def fista(
@@ -161,6 +166,7 @@ def fista(
     init: _F | None = None,
     record: bool = False,
     normalize: bool = True,
+    progress: Callable[[int, int], object] | None = None,
     threads: int | None = None,
 ) -> tuple[_F, int, bool, list[float]]: ...
 def admm(
@@ -176,6 +182,7 @@ def admm(
     init: _F | None = None,
     record: bool = False,
     normalize: bool = True,
+    progress: Callable[[int, int], object] | None = None,
     threads: int | None = None,
 ) -> tuple[_F, int, bool, list[float]]: ...
 def lca(
@@ -190,6 +197,7 @@ def lca(
     init: _F | None = None,
     record: bool = False,
     normalize: bool = True,
+    progress: Callable[[int, int], object] | None = None,
     threads: int | None = None,
 ) -> tuple[_F, int, bool, list[float]]: ...
 def iht(
@@ -203,6 +211,7 @@ def iht(
     init: _F | None = None,
     record: bool = False,
     normalize: bool = True,
+    progress: Callable[[int, int], object] | None = None,
     threads: int | None = None,
 ) -> tuple[_F, int, bool, list[float]]: ...
 def sk_sparse_encode(

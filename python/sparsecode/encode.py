@@ -14,6 +14,11 @@ sparse_output : bool, default False
 threads : int or None
     Number of worker threads of this call (``None``: :func:`sparsecode.set_num_threads`, or
     one per core). Results do not depend on it.
+progress : callable or None
+    ``progress(done, total)`` is called after every chunk of 65,536 rows (the library's
+    ``encode::encode_chunked``; chunks start at multiples of the solvers' 4,096-row blocks, so
+    the codes do not depend on it); an exception it raises stops the call and is re-raised.
+    A call on more rows than one chunk can be stopped with Ctrl-C between chunks.
 
 The GIL is released while a solver runs, so Python threads can encode concurrently.
 Errors: ``ValueError`` for bad shapes, NaN/inf, empty input and invalid parameters.
@@ -92,6 +97,7 @@ def omp(
     normalize: bool = True,
     return_intercept: bool = False,
     sparse_output: bool = False,
+    progress: Any = None,
     threads: int | None = None,
 ) -> Any:
     """Orthogonal matching pursuit (Batch-OMP, Rubinstein, Zibulevsky & Elad 2008).
@@ -110,6 +116,7 @@ def omp(
         tol=_opt_float(tol, "tol"),
         fit_intercept=bool(fit_intercept),
         normalize=bool(normalize),
+        progress=progress,
         threads=check_threads(threads),
     )
     codes = _finish(codes, sparse_output)
@@ -126,6 +133,7 @@ def lars(
     normalize: bool = True,
     return_intercept: bool = False,
     sparse_output: bool = False,
+    progress: Any = None,
     threads: int | None = None,
 ) -> Any:
     """Least angle regression with at most ``n_nonzero`` steps (default 500, scikit-learn's
@@ -138,6 +146,7 @@ def lars(
         fit_intercept=bool(fit_intercept),
         eps=_opt_float(eps, "eps"),
         normalize=bool(normalize),
+        progress=progress,
         threads=check_threads(threads),
     )
     codes = _finish(codes, sparse_output)
@@ -155,6 +164,7 @@ def lasso_lars(
     normalize: bool = True,
     return_intercept: bool = False,
     sparse_output: bool = False,
+    progress: Any = None,
     threads: int | None = None,
 ) -> Any:
     """Lasso by LARS (scikit-learn's ``LassoLars`` with design ``D.T``): per signal minimises
@@ -169,6 +179,7 @@ def lasso_lars(
         max_iter=_opt_int(max_iter, "max_iter"),
         fit_intercept=bool(fit_intercept),
         normalize=bool(normalize),
+        progress=progress,
         threads=check_threads(threads),
     )
     codes = _finish(codes, sparse_output)
@@ -183,6 +194,7 @@ def threshold(
     kind: str | None = None,
     normalize: bool = True,
     sparse_output: bool = False,
+    progress: Any = None,
     threads: int | None = None,
 ) -> Any:
     """Thresholding of the correlations ``X @ D.T`` at ``alpha``, ``kind`` ``'soft'``
@@ -194,6 +206,7 @@ def threshold(
         alpha=_opt_float(alpha, "alpha"),
         kind=kind,
         normalize=bool(normalize),
+        progress=progress,
         threads=check_threads(threads),
     )
     return _finish(codes, sparse_output)
@@ -240,6 +253,7 @@ def ista(
     normalize: bool = True,
     return_report: bool = False,
     sparse_output: bool = False,
+    progress: Any = None,
     threads: int | None = None,
 ) -> Any:
     """ISTA (Daubechies, Defrise & De Mol 2004) on ``½‖x − a·D‖² + lam·‖a‖₁``, step ``1/L``
@@ -254,6 +268,7 @@ def ista(
         sparse_output,
         threads,
         normalize,
+        progress=progress,
         lam=_opt_float(lam, "lam"),
         max_iter=_opt_int(max_iter, "max_iter"),
         tol=_opt_float(tol, "tol"),
@@ -272,6 +287,7 @@ def fista(
     normalize: bool = True,
     return_report: bool = False,
     sparse_output: bool = False,
+    progress: Any = None,
     threads: int | None = None,
 ) -> Any:
     """FISTA (Beck & Teboulle 2009) on ``½‖x − a·D‖² + lam·‖a‖₁`` (defaults ``lam = 0.1``,
@@ -287,6 +303,7 @@ def fista(
         sparse_output,
         threads,
         normalize,
+        progress=progress,
         lam=_opt_float(lam, "lam"),
         max_iter=_opt_int(max_iter, "max_iter"),
         tol=_opt_float(tol, "tol"),
@@ -308,6 +325,7 @@ def admm(
     normalize: bool = True,
     return_report: bool = False,
     sparse_output: bool = False,
+    progress: Any = None,
     threads: int | None = None,
 ) -> Any:
     """ADMM (Boyd et al. 2011) on ``½‖x − a·D‖² + lam·‖a‖₁`` with penalty ``rho`` and the
@@ -324,6 +342,7 @@ def admm(
         sparse_output,
         threads,
         normalize,
+        progress=progress,
         lam=_opt_float(lam, "lam"),
         rho=_opt_float(rho, "rho"),
         max_iter=_opt_int(max_iter, "max_iter"),
@@ -346,6 +365,7 @@ def lca(
     normalize: bool = True,
     return_report: bool = False,
     sparse_output: bool = False,
+    progress: Any = None,
     threads: int | None = None,
 ) -> Any:
     """Locally competitive algorithm (Rozell et al. 2008) with threshold ``lam``, time step
@@ -359,6 +379,7 @@ def lca(
         sparse_output,
         threads,
         normalize,
+        progress=progress,
         lam=_opt_float(lam, "lam"),
         tau=_opt_float(tau, "tau"),
         max_iter=_opt_int(max_iter, "max_iter"),
@@ -379,6 +400,7 @@ def iht(
     normalize: bool = True,
     return_report: bool = False,
     sparse_output: bool = False,
+    progress: Any = None,
     threads: int | None = None,
 ) -> Any:
     """Iterative hard thresholding (Blumensath & Davies 2009): gradient steps on
@@ -392,6 +414,7 @@ def iht(
         sparse_output,
         threads,
         normalize,
+        progress=progress,
         n_nonzero=_opt_int(n_nonzero, "n_nonzero"),
         max_iter=_opt_int(max_iter, "max_iter"),
         step=_opt_float(step, "step"),

@@ -229,3 +229,43 @@ def test_float_inputs_are_not_copied_in_python(layout):
         tracemalloc.stop()
     assert a.shape == (32768, 16)
     assert peak < x.nbytes / 4, f"peak {peak} bytes for a {x.nbytes}-byte input"
+
+
+@pytest.mark.parametrize("method", ["omp", "lasso_lars", "fista", "threshold"])
+def test_progress_chunks_give_the_same_codes(method):
+    rng = np.random.default_rng(7)
+    d = rng.standard_normal((24, 16))
+    x = rng.standard_normal((70_000, 16))
+    params = {"omp": {"n_nonzero": 3}, "lasso_lars": {"alpha": 0.05}, "fista": {"lam": 0.1}}
+    kw = params.get(method, {"alpha": 0.3})
+    fn = getattr(encode, method)
+    whole = fn(x, d, **kw)
+    seen = []
+    chunked = fn(x, d, progress=lambda done, total: seen.append((done, total)), **kw)
+    np.testing.assert_array_equal(chunked, whole)
+    assert seen == [(65_536, 70_000), (70_000, 70_000)]
+
+
+def test_progress_exception_stops_the_call_and_is_raised():
+    rng = np.random.default_rng(8)
+    d = rng.standard_normal((8, 4))
+    x = rng.standard_normal((140_000, 4))
+
+    def boom(done, total):
+        raise RuntimeError(f"stop at {done}")
+
+    with pytest.raises(RuntimeError, match="stop at 65536"):
+        encode.omp(x, d, n_nonzero=2, progress=boom)
+    # intercepts and warm starts are cut with the rows
+    codes, b = encode.omp(x, d, n_nonzero=2, fit_intercept=True, return_intercept=True)
+    codes2, b2 = encode.omp(
+        x, d, n_nonzero=2, fit_intercept=True, return_intercept=True, progress=lambda *a: None
+    )
+    np.testing.assert_array_equal(codes, codes2)
+    np.testing.assert_array_equal(b, b2)
+    init = rng.standard_normal((140_000, 8))
+    a1, r1 = encode.ista(x, d, lam=0.1, init=init, return_report=True)
+    a2, r2 = encode.ista(x, d, lam=0.1, init=init, return_report=True, progress=lambda *a: None)
+    np.testing.assert_array_equal(a1, a2)
+    assert r1.iterations == r2.iterations and r1.converged == r2.converged
+    np.testing.assert_allclose(r1.objective, r2.objective, rtol=1e-12)

@@ -1,6 +1,6 @@
-"""Ctrl-C stops a long DictionaryLearning.fit within a second (the fit runs on a helper thread
-while the calling thread checks for signals every 50 ms; the library's per-iteration hook
-stops it)."""
+"""Ctrl-C stops a long DictionaryLearning.fit, MiniBatchDictionaryLearning.fit or encoding call
+within a second (the work runs on a helper thread while the calling thread checks for signals
+every 50 ms; the library's per-iteration, per-step or per-chunk hook stops it)."""
 
 import signal
 import subprocess
@@ -25,9 +25,54 @@ print("finished", flush=True)
 """
 
 
+MINIBATCH = r"""
+import sys
+import numpy as np
+from sparsecode.sklearn import MiniBatchDictionaryLearning
+
+X = np.random.default_rng(0).standard_normal((3000, 64))
+est = MiniBatchDictionaryLearning(n_components=48, alpha=0.1, max_iter=100000, tol=0.0,
+                                  max_no_improvement=None, batch_size=64)
+print("fitting", flush=True)
+try:
+    est.fit(X)
+except KeyboardInterrupt:
+    print("interrupted", flush=True)
+    sys.exit(3)
+print("finished", flush=True)
+"""
+
+ENCODE = r"""
+import sys
+import numpy as np
+from sparsecode import encode
+
+rng = np.random.default_rng(0)
+X = rng.standard_normal((2_000_000, 64)).astype(np.float32)
+D = rng.standard_normal((256, 64)).astype(np.float32)
+print("fitting", flush=True)
+try:
+    for _ in range(100):
+        encode.omp(X, D, n_nonzero=10)
+except KeyboardInterrupt:
+    print("interrupted", flush=True)
+    sys.exit(3)
+print("finished", flush=True)
+"""
+
+
+def test_ctrl_c_stops_minibatch_fit_and_encoding():
+    for child in (MINIBATCH, ENCODE):
+        _interrupt(child)
+
+
 def test_ctrl_c_stops_dictionary_learning_fit():
+    _interrupt(CHILD)
+
+
+def _interrupt(child):
     proc = subprocess.Popen(
-        [sys.executable, "-c", CHILD], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        [sys.executable, "-c", child], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
     )
     try:
         assert proc.stdout.readline().strip() == "fitting"

@@ -318,7 +318,7 @@ fn of<T: Float>(v: Option<f64>) -> Option<T> {
 
 /// Batch-OMP (`encode::Omp`). Returns `(codes, intercepts)`.
 #[pyfunction]
-#[pyo3(signature = (x, d, *, n_nonzero=None, tol=None, fit_intercept=None, normalize=true, threads=None))]
+#[pyo3(signature = (x, d, *, n_nonzero=None, tol=None, fit_intercept=None, normalize=true, progress=None, threads=None))]
 #[allow(clippy::too_many_arguments)]
 fn omp<'py>(
     py: Python<'py>,
@@ -328,11 +328,12 @@ fn omp<'py>(
     tol: Option<f64>,
     fit_intercept: Option<bool>,
     normalize: bool,
+    progress: Option<Py<PyAny>>,
     threads: Option<usize>,
 ) -> PyResult<(Py<PyAny>, Py<PyAny>)> {
     dispatch!(vec![x, d], |v: T| {
         let (xv, dv) = (v[0], v[1]);
-        let (a, b) = run(py, threads, move || {
+        let (a, b) = encode_rows(py, threads, xv, progress, move |xv, each| {
             let mut s = Omp::<T>::default();
             if n_nonzero.is_some() {
                 s.n_nonzero = n_nonzero;
@@ -344,7 +345,15 @@ fn omp<'py>(
                 s.fit_intercept = f;
             }
             let dict = dictionary(dv, normalize)?;
-            s.encode_with_intercept(&dict, xv)
+            let mut intercepts = ndarray::Array1::<T>::zeros(xv.nrows());
+            let codes = each(xv, dict.n_atoms(), &mut |start, xs| {
+                let (c, b) = s.encode_with_intercept(&dict, xs)?;
+                intercepts
+                    .slice_mut(ndarray::s![start..start + xs.nrows()])
+                    .assign(&b);
+                Ok(c)
+            })?;
+            Ok((codes, intercepts))
         })?;
         Ok((out(py, a), b.into_pyarray(py).into_any().unbind()))
     })
@@ -385,7 +394,7 @@ fn omp_gram<'py>(
 
 /// LARS with at most `n_nonzero` steps (`encode::Lars`). Returns `(codes, intercepts)`.
 #[pyfunction]
-#[pyo3(signature = (x, d, *, n_nonzero=None, fit_intercept=None, eps=None, normalize=true, threads=None))]
+#[pyo3(signature = (x, d, *, n_nonzero=None, fit_intercept=None, eps=None, normalize=true, progress=None, threads=None))]
 #[allow(clippy::too_many_arguments)]
 fn lars<'py>(
     py: Python<'py>,
@@ -395,11 +404,12 @@ fn lars<'py>(
     fit_intercept: Option<bool>,
     eps: Option<f64>,
     normalize: bool,
+    progress: Option<Py<PyAny>>,
     threads: Option<usize>,
 ) -> PyResult<(Py<PyAny>, Py<PyAny>)> {
     dispatch!(vec![x, d], |v: T| {
         let (xv, dv) = (v[0], v[1]);
-        let (a, b) = run(py, threads, move || {
+        let (a, b) = encode_rows(py, threads, xv, progress, move |xv, each| {
             let mut s = Lars::<T>::default();
             if let Some(k) = n_nonzero {
                 s.n_nonzero = k;
@@ -411,7 +421,15 @@ fn lars<'py>(
                 s.eps = e;
             }
             let dict = dictionary(dv, normalize)?;
-            s.encode_with_intercept(&dict, xv)
+            let mut intercepts = ndarray::Array1::<T>::zeros(xv.nrows());
+            let codes = each(xv, dict.n_atoms(), &mut |start, xs| {
+                let (c, b) = s.encode_with_intercept(&dict, xs)?;
+                intercepts
+                    .slice_mut(ndarray::s![start..start + xs.nrows()])
+                    .assign(&b);
+                Ok(c)
+            })?;
+            Ok((codes, intercepts))
         })?;
         Ok((out(py, a), b.into_pyarray(py).into_any().unbind()))
     })
@@ -419,7 +437,7 @@ fn lars<'py>(
 
 /// Lasso by LARS (`encode::LassoLars`, scikit-learn's `alpha` scale). Returns `(codes, intercepts)`.
 #[pyfunction]
-#[pyo3(signature = (x, d, *, alpha=None, positive=None, max_iter=None, fit_intercept=None, normalize=true, threads=None))]
+#[pyo3(signature = (x, d, *, alpha=None, positive=None, max_iter=None, fit_intercept=None, normalize=true, progress=None, threads=None))]
 #[allow(clippy::too_many_arguments)]
 fn lasso_lars<'py>(
     py: Python<'py>,
@@ -430,11 +448,12 @@ fn lasso_lars<'py>(
     max_iter: Option<usize>,
     fit_intercept: Option<bool>,
     normalize: bool,
+    progress: Option<Py<PyAny>>,
     threads: Option<usize>,
 ) -> PyResult<(Py<PyAny>, Py<PyAny>)> {
     dispatch!(vec![x, d], |v: T| {
         let (xv, dv) = (v[0], v[1]);
-        let (a, b) = run(py, threads, move || {
+        let (a, b) = encode_rows(py, threads, xv, progress, move |xv, each| {
             let mut s = LassoLars::<T>::default();
             if let Some(a) = of(alpha) {
                 s.alpha = a;
@@ -449,7 +468,15 @@ fn lasso_lars<'py>(
                 s.fit_intercept = f;
             }
             let dict = dictionary(dv, normalize)?;
-            s.encode_with_intercept(&dict, xv)
+            let mut intercepts = ndarray::Array1::<T>::zeros(xv.nrows());
+            let codes = each(xv, dict.n_atoms(), &mut |start, xs| {
+                let (c, b) = s.encode_with_intercept(&dict, xs)?;
+                intercepts
+                    .slice_mut(ndarray::s![start..start + xs.nrows()])
+                    .assign(&b);
+                Ok(c)
+            })?;
+            Ok((codes, intercepts))
         })?;
         Ok((out(py, a), b.into_pyarray(py).into_any().unbind()))
     })
@@ -468,7 +495,7 @@ fn threshold_kind(kind: Option<&str>) -> PyResult<Option<ThresholdKind>> {
 
 /// Thresholding of `X·Dᵀ` (`encode::Threshold`).
 #[pyfunction]
-#[pyo3(signature = (x, d, *, alpha=None, kind=None, normalize=true, threads=None))]
+#[pyo3(signature = (x, d, *, alpha=None, kind=None, normalize=true, progress=None, threads=None))]
 #[allow(clippy::too_many_arguments)]
 fn threshold<'py>(
     py: Python<'py>,
@@ -477,12 +504,13 @@ fn threshold<'py>(
     alpha: Option<f64>,
     kind: Option<&str>,
     normalize: bool,
+    progress: Option<Py<PyAny>>,
     threads: Option<usize>,
 ) -> PyResult<Py<PyAny>> {
     let kind = threshold_kind(kind)?;
     dispatch!(vec![x, d], |v: T| {
         let (xv, dv) = (v[0], v[1]);
-        let a = run(py, threads, move || {
+        let a = encode_rows(py, threads, xv, progress, move |xv, each| {
             let mut s = Threshold::<T>::default();
             if let Some(a) = of(alpha) {
                 s.alpha = a;
@@ -491,7 +519,7 @@ fn threshold<'py>(
                 s.kind = k;
             }
             let dict = dictionary(dv, normalize)?;
-            s.encode(&dict, xv)
+            each(xv, dict.n_atoms(), &mut |_, xs| s.encode(&dict, xs))
         })?;
         Ok(out(py, a))
     })
@@ -513,17 +541,112 @@ fn solve_iterative<'py, T, S>(
     init: Option<ArrayView2<'_, T>>,
     record: bool,
     normalize: bool,
+    progress: Option<Py<PyAny>>,
     threads: Option<usize>,
 ) -> PyResult<IterOut>
 where
     T: Float + numpy::Element,
     S: IterativeEncoder<T>,
 {
-    let (a, rep): (Array2<T>, SolveReport) = run(py, threads, move || {
+    if init.is_some_and(|i| i.nrows() != xv.nrows()) {
+        return Err(PyValueError::new_err(format!(
+            "init has {} rows, X has {}",
+            init.map_or(0, |i| i.nrows()),
+            xv.nrows()
+        )));
+    }
+    let (a, rep) = encode_rows(py, threads, xv, progress, move |xv, each| {
         let dict = dictionary(dv, normalize)?;
-        solver.solve(&dict, xv, init, record)
+        let mut reports = Vec::new();
+        let codes = each(xv, dict.n_atoms(), &mut |start, xs| {
+            let ib = init.map(|i| i.slice_move(ndarray::s![start..start + xs.nrows(), ..]));
+            let (c, r) = solver.solve(&dict, xs, ib, record)?;
+            reports.push(r);
+            Ok(c)
+        })?;
+        Ok((codes, SolveReport::merge(&reports)))
     })?;
     Ok((out(py, a), rep.iterations, rep.converged, rep.objective))
+}
+
+/// Rows per chunk of an encoding call (16 of the solvers' stopping blocks): the unit of
+/// `progress` and of Ctrl-C.
+const CHUNK_ROWS: usize = 16 * sparsecode::encode::STOP_BLOCK_ROWS;
+
+/// The chunk runner [`encode_rows`] hands to its body: `each(x, n_atoms, code)` codes `x` with
+/// `code(start, chunk)` chunk by chunk (`encode::encode_chunked`).
+type Each<'a, T> = dyn FnMut(
+        ArrayView2<'_, T>,
+        usize,
+        &mut dyn FnMut(usize, ArrayView2<'_, T>) -> sparsecode::Result<Array2<T>>,
+    ) -> sparsecode::Result<Array2<T>>
+    + 'a;
+
+/// An encoding call: `body(x, each)` builds the solver and codes `x` through `each`. A call
+/// that fits in one chunk and asks no progress runs at once (no thread hand-over, the small-
+/// call path); a larger one runs chunk by chunk in a worker thread while this thread watches
+/// for Ctrl-C, calling `progress(done, total)` (with the GIL) after each chunk; an exception
+/// in `progress` stops the call and is raised.
+fn encode_rows<'py, T, R, F>(
+    py: Python<'py>,
+    threads: Option<usize>,
+    x: ArrayView2<'_, T>,
+    progress: Option<Py<PyAny>>,
+    body: F,
+) -> PyResult<R>
+where
+    T: Float,
+    R: Send,
+    F: FnOnce(ArrayView2<'_, T>, &mut Each<'_, T>) -> sparsecode::Result<R> + Send,
+{
+    if progress.is_none() && x.nrows() <= CHUNK_ROWS {
+        return run(py, threads, move || body(x, &mut |xs, _, code| code(0, xs)));
+    }
+    let callback_err: Mutex<Option<PyErr>> = Mutex::new(None);
+    let r = run_interruptible(py, threads, |cancelled| {
+        let mut observer = PyProgress {
+            callback: progress.as_ref(),
+            cancelled,
+            error: &callback_err,
+            total: x.nrows(),
+        };
+        body(x, &mut |xs, n_atoms, code| {
+            sparsecode::encode::encode_chunked(xs, n_atoms, CHUNK_ROWS, &mut observer, code)
+        })
+    });
+    if let Some(e) = callback_err.into_inner().unwrap_or_else(|p| p.into_inner()) {
+        return Err(e);
+    }
+    r
+}
+
+/// The library's observer as a Python `progress(done, total)` callback; refuses the next step
+/// after Ctrl-C or an exception in the callback (kept in `error`).
+struct PyProgress<'a> {
+    callback: Option<&'a Py<PyAny>>,
+    cancelled: &'a AtomicBool,
+    error: &'a Mutex<Option<PyErr>>,
+    total: usize,
+}
+
+impl sparsecode::observe::Observer for PyProgress<'_> {
+    fn start(&mut self, _what: &str, _done: usize, total: usize) {
+        self.total = total;
+    }
+    fn step(&mut self, done: usize, _message: &str) -> bool {
+        if self.cancelled.load(Ordering::SeqCst) {
+            return false;
+        }
+        let Some(cb) = self.callback else { return true };
+        let total = self.total;
+        match Python::attach(|py| cb.call1(py, (done, total)).map(|_| ())) {
+            Ok(()) => true,
+            Err(e) => {
+                *self.error.lock().unwrap_or_else(|p| p.into_inner()) = Some(e);
+                false
+            }
+        }
+    }
 }
 
 /// The signals, the dictionary and the optional warm start of an iterative call.
@@ -538,7 +661,7 @@ fn iter_mats<'py>(x: Mat<'py>, d: Mat<'py>, init: Option<Mat<'py>>) -> (Vec<Mat<
 
 /// ISTA (`encode::Ista`): `½‖x − aD‖² + λ‖a‖₁`.
 #[pyfunction]
-#[pyo3(signature = (x, d, *, lam=None, max_iter=None, tol=None, init=None, record=false, normalize=true, threads=None))]
+#[pyo3(signature = (x, d, *, lam=None, max_iter=None, tol=None, init=None, record=false, normalize=true, progress=None, threads=None))]
 #[allow(clippy::too_many_arguments)]
 fn ista<'py>(
     py: Python<'py>,
@@ -550,6 +673,7 @@ fn ista<'py>(
     init: Option<Mat<'py>>,
     record: bool,
     normalize: bool,
+    progress: Option<Py<PyAny>>,
     threads: Option<usize>,
 ) -> PyResult<IterOut> {
     let (mats, has_init) = iter_mats(x, d, init);
@@ -565,7 +689,9 @@ fn ista<'py>(
             s.tol = t;
         }
         let init = has_init.then(|| v[2]);
-        solve_iterative(py, s, v[0], v[1], init, record, normalize, threads)
+        solve_iterative(
+            py, s, v[0], v[1], init, record, normalize, progress, threads,
+        )
     })
 }
 
@@ -593,7 +719,7 @@ fn parse_admm_variant(v: Option<&str>) -> PyResult<Option<AdmmVariant>> {
 
 /// FISTA (`encode::Fista`): `½‖x − aD‖² + λ‖a‖₁`.
 #[pyfunction]
-#[pyo3(signature = (x, d, *, lam=None, max_iter=None, tol=None, variant=None, init=None, record=false, normalize=true, threads=None))]
+#[pyo3(signature = (x, d, *, lam=None, max_iter=None, tol=None, variant=None, init=None, record=false, normalize=true, progress=None, threads=None))]
 #[allow(clippy::too_many_arguments)]
 fn fista<'py>(
     py: Python<'py>,
@@ -606,6 +732,7 @@ fn fista<'py>(
     init: Option<Mat<'py>>,
     record: bool,
     normalize: bool,
+    progress: Option<Py<PyAny>>,
     threads: Option<usize>,
 ) -> PyResult<IterOut> {
     let variant = parse_fista_variant(variant)?;
@@ -629,13 +756,15 @@ fn fista<'py>(
             s.variant = var;
         }
         let init = has_init.then(|| v[2]);
-        solve_iterative(py, s, v[0], v[1], init, record, normalize, threads)
+        solve_iterative(
+            py, s, v[0], v[1], init, record, normalize, progress, threads,
+        )
     })
 }
 
 /// ADMM (`encode::Admm`): `½‖x − aD‖² + λ‖a‖₁`.
 #[pyfunction]
-#[pyo3(signature = (x, d, *, lam=None, rho=None, max_iter=None, eps_abs=None, eps_rel=None, variant=None, init=None, record=false, normalize=true, threads=None))]
+#[pyo3(signature = (x, d, *, lam=None, rho=None, max_iter=None, eps_abs=None, eps_rel=None, variant=None, init=None, record=false, normalize=true, progress=None, threads=None))]
 #[allow(clippy::too_many_arguments)]
 fn admm<'py>(
     py: Python<'py>,
@@ -650,6 +779,7 @@ fn admm<'py>(
     init: Option<Mat<'py>>,
     record: bool,
     normalize: bool,
+    progress: Option<Py<PyAny>>,
     threads: Option<usize>,
 ) -> PyResult<IterOut> {
     let variant = parse_admm_variant(variant)?;
@@ -679,13 +809,15 @@ fn admm<'py>(
             s.variant = var;
         }
         let init = has_init.then(|| v[2]);
-        solve_iterative(py, s, v[0], v[1], init, record, normalize, threads)
+        solve_iterative(
+            py, s, v[0], v[1], init, record, normalize, progress, threads,
+        )
     })
 }
 
 /// LCA (`encode::Lca`), soft or hard threshold.
 #[pyfunction]
-#[pyo3(signature = (x, d, *, lam=None, tau=None, max_iter=None, tol=None, kind=None, init=None, record=false, normalize=true, threads=None))]
+#[pyo3(signature = (x, d, *, lam=None, tau=None, max_iter=None, tol=None, kind=None, init=None, record=false, normalize=true, progress=None, threads=None))]
 #[allow(clippy::too_many_arguments)]
 fn lca<'py>(
     py: Python<'py>,
@@ -699,6 +831,7 @@ fn lca<'py>(
     init: Option<Mat<'py>>,
     record: bool,
     normalize: bool,
+    progress: Option<Py<PyAny>>,
     threads: Option<usize>,
 ) -> PyResult<IterOut> {
     let kind = threshold_kind(kind)?;
@@ -721,13 +854,15 @@ fn lca<'py>(
             s.kind = k;
         }
         let init = has_init.then(|| v[2]);
-        solve_iterative(py, s, v[0], v[1], init, record, normalize, threads)
+        solve_iterative(
+            py, s, v[0], v[1], init, record, normalize, progress, threads,
+        )
     })
 }
 
 /// Iterative hard thresholding (`encode::Iht`) with `n_nonzero` atoms per signal.
 #[pyfunction]
-#[pyo3(signature = (x, d, *, n_nonzero=None, max_iter=None, step=None, tol=None, init=None, record=false, normalize=true, threads=None))]
+#[pyo3(signature = (x, d, *, n_nonzero=None, max_iter=None, step=None, tol=None, init=None, record=false, normalize=true, progress=None, threads=None))]
 #[allow(clippy::too_many_arguments)]
 fn iht<'py>(
     py: Python<'py>,
@@ -740,6 +875,7 @@ fn iht<'py>(
     init: Option<Mat<'py>>,
     record: bool,
     normalize: bool,
+    progress: Option<Py<PyAny>>,
     threads: Option<usize>,
 ) -> PyResult<IterOut> {
     let (mats, has_init) = iter_mats(x, d, init);
@@ -758,7 +894,9 @@ fn iht<'py>(
             s.tol = t;
         }
         let init = has_init.then(|| v[2]);
-        solve_iterative(py, s, v[0], v[1], init, record, normalize, threads)
+        solve_iterative(
+            py, s, v[0], v[1], init, record, normalize, progress, threads,
+        )
     })
 }
 

@@ -60,27 +60,7 @@ pub(crate) fn solve_in_blocks<T: Float>(
         codes.slice_mut(ndarray::s![start..end, ..]).assign(&cb);
         reports.push(rb);
     }
-    Ok((codes, merge_reports(&reports)))
-}
-
-/// The report of a batch solved in blocks (see [`solve_in_blocks`]).
-fn merge_reports(reports: &[SolveReport]) -> SolveReport {
-    let iterations = reports.iter().map(|r| r.iterations).max().unwrap_or(0);
-    let converged = reports.iter().all(|r| r.converged);
-    let longest = reports.iter().map(|r| r.objective.len()).max().unwrap_or(0);
-    let objective = (0..longest)
-        .map(|i| {
-            reports
-                .iter()
-                .filter_map(|r| r.objective.get(i).or(r.objective.last()))
-                .sum()
-        })
-        .collect();
-    SolveReport {
-        iterations,
-        converged,
-        objective,
-    }
+    Ok((codes, SolveReport::merge(&reports)))
 }
 
 /// `X·Dᵀ` (n_samples, n_atoms), in parallel over fixed row chunks.
