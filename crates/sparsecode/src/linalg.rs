@@ -333,6 +333,18 @@ fn check_square<T>(a: &ArrayView2<'_, T>, what: &str) -> Result<()> {
     Ok(())
 }
 
+/// The residual `X − A·D` of signals `x` (n×f) coded by `codes` (n×k) on atoms `atoms` (k×f),
+/// one GEMM on the global pool.
+pub fn residual<T: Float>(
+    x: ArrayView2<'_, T>,
+    codes: ArrayView2<'_, T>,
+    atoms: ArrayView2<'_, T>,
+) -> Array2<T> {
+    let mut r = x.to_owned();
+    matmul_into(r.view_mut(), codes, atoms, -T::one(), true, par_global());
+    r
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

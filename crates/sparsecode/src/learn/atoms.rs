@@ -187,15 +187,7 @@ pub(crate) fn replace_dead_atoms<T: Float>(
         atoms.row_mut(j).fill(T::zero());
         codes.column_mut(j).fill(T::zero());
     }
-    let mut resid = x.to_owned();
-    linalg::matmul_into(
-        resid.view_mut(),
-        codes.view(),
-        atoms.view(),
-        -T::one(),
-        true,
-        linalg::par_global(),
-    );
+    let resid = linalg::residual(x.view(), codes.view(), atoms.view());
     let rn = row_norms(resid.view());
     let mut order: Vec<usize> = (0..x.nrows()).collect();
     order.sort_by(|&a, &b| {

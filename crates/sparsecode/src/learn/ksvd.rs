@@ -57,15 +57,7 @@ pub fn ksvd_sweep<T: Float>(
     let (n, f) = x.dim();
     let k = atoms.nrows();
     // R = X − A·D
-    let mut resid = x.to_owned();
-    linalg::matmul_into(
-        resid.view_mut(),
-        codes.view(),
-        atoms.view(),
-        -T::one(),
-        true,
-        linalg::par_global(),
-    );
+    let mut resid = linalg::residual(x.view(), codes.view(), atoms.view());
     let mut taken = vec![false; n];
     let mut replaced = Vec::new();
     for j in 0..k {

@@ -146,15 +146,7 @@ pub fn lasso_value<T: Float>(
     atoms: ArrayView2<'_, T>,
     lambda: T,
 ) -> f64 {
-    let mut r = x.to_owned();
-    linalg::matmul_into(
-        r.view_mut(),
-        codes,
-        atoms,
-        -T::one(),
-        true,
-        linalg::par_global(),
-    );
+    let r = linalg::residual(x.view(), codes, atoms);
     let fit: f64 = r.iter().map(|v| v.to_f64_lossy().powi(2)).sum::<f64>() * 0.5;
     let l1: f64 = codes.iter().map(|v| v.to_f64_lossy().abs()).sum();
     fit + lambda.to_f64_lossy() * l1

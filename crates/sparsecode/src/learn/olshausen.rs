@@ -94,15 +94,7 @@ impl<T: Float> Olshausen<T> {
         dict.check_signals(&x)?;
         let codes = self.encoder.encode(&dict, x)?;
         let cost = super::lasso_value(x, codes.view(), self.basis.view(), self.lambda) / b as f64;
-        let mut resid = x.to_owned();
-        linalg::matmul_into(
-            resid.view_mut(),
-            codes.view(),
-            self.basis.view(),
-            -T::one(),
-            true,
-            linalg::par_global(),
-        );
+        let resid = linalg::residual(x.view(), codes.view(), self.basis.view());
         linalg::matmul_into(
             self.basis.view_mut(),
             codes.t(),

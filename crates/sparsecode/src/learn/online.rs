@@ -266,15 +266,7 @@ pub fn online_step<T: Float>(
     check_triplet(&x, &atoms.view(), &codes)?;
     validate::positive(lr, "lr", true)?;
     // R = X − A·D
-    let mut resid = x.to_owned();
-    linalg::matmul_into(
-        resid.view_mut(),
-        codes,
-        atoms.view(),
-        -T::one(),
-        true,
-        linalg::par_global(),
-    );
+    let resid = linalg::residual(x.view(), codes, atoms.view());
     // G = Aᵀ R (k×f)
     let grad = linalg::matmul(codes.t(), resid.view());
     let thr = T::of(1e-6);

@@ -86,15 +86,7 @@ impl<T: Float> SeedSgd<T> {
         let dict = Dictionary::new_unnormalized(self.atoms.clone())?;
         let codes = self.encoder.encode(&dict, y)?;
         // R = Y − B·D ; D += η·Bᵀ R
-        let mut resid = y.to_owned();
-        linalg::matmul_into(
-            resid.view_mut(),
-            codes.view(),
-            self.atoms.view(),
-            -T::one(),
-            true,
-            linalg::par_global(),
-        );
+        let resid = linalg::residual(y.view(), codes.view(), self.atoms.view());
         linalg::matmul_into(
             self.atoms.view_mut(),
             codes.t(),
