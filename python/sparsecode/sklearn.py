@@ -299,6 +299,36 @@ class _BaseSparseCoding(ClassNamePrefixFeaturesOutMixin, TransformerMixin):
         return total / X.shape[0]
 
 
+class _LearnedDictionary(_BaseSparseCoding):
+    """What the learners share once fitted: ``transform``, ``inverse_transform`` and ``score``
+    on ``components_``."""
+
+    def transform(self, X: Any) -> np.ndarray:
+        """Codes of ``X`` on the learnt atoms by ``transform_algorithm``."""
+        check_is_fitted(self)
+        return self._transform(X, self.components_)
+
+    def inverse_transform(self, X: Any) -> np.ndarray:
+        """Reconstruction ``X @ components_``."""
+        check_is_fitted(self)
+        return self._inverse_transform(X, self.components_)
+
+    def score(self, X: Any, y: Any = None) -> float:
+        """Minus the mean objective ``½‖x − a·D‖² + alpha·‖a‖₁`` of the transform's codes."""
+        check_is_fitted(self)
+        alpha = self.alpha if self.transform_alpha is None else self.transform_alpha
+        return -self._objective(X, self.components_, alpha)
+
+    @property
+    def _n_features_out(self) -> int:
+        return self.components_.shape[0]
+
+    def __sklearn_tags__(self):  # type: ignore[no-untyped-def]
+        tags = super().__sklearn_tags__()
+        tags.transformer_tags.preserves_dtype = ["float64", "float32"]
+        return tags
+
+
 class SparseCoder(_BaseSparseCoding, BaseEstimator):
     """scikit-learn's :class:`sklearn.decomposition.SparseCoder`, computed by sparsecode.
 
@@ -373,7 +403,7 @@ class SparseCoder(_BaseSparseCoding, BaseEstimator):
         return self.n_components_
 
 
-class DictionaryLearning(_BaseSparseCoding, BaseEstimator):
+class DictionaryLearning(_LearnedDictionary, BaseEstimator):
     """scikit-learn's :class:`sklearn.decomposition.DictionaryLearning`, computed by sparsecode.
 
     Minimises ``½‖X − U·V‖²_F + alpha·‖U‖₁`` over codes ``U`` and atoms ``V`` with
@@ -520,31 +550,6 @@ class DictionaryLearning(_BaseSparseCoding, BaseEstimator):
                 print(f"Iteration {ii:3d} (current cost {cost:7.3f})", flush=True)
         return _encode(X, components, "omp", int(nnz), None, None, 1000, False, threads)
 
-    def transform(self, X: Any) -> np.ndarray:
-        """Codes of ``X`` on the learnt atoms by ``transform_algorithm``."""
-        check_is_fitted(self)
-        return self._transform(X, self.components_)
-
-    def inverse_transform(self, X: Any) -> np.ndarray:
-        """Reconstruction ``X @ components_``."""
-        check_is_fitted(self)
-        return self._inverse_transform(X, self.components_)
-
-    def score(self, X: Any, y: Any = None) -> float:
-        """Minus the mean objective ``½‖x − a·D‖² + alpha·‖a‖₁`` of the transform's codes."""
-        check_is_fitted(self)
-        alpha = self.alpha if self.transform_alpha is None else self.transform_alpha
-        return -self._objective(X, self.components_, alpha)
-
-    @property
-    def _n_features_out(self) -> int:
-        return self.components_.shape[0]
-
-    def __sklearn_tags__(self):  # type: ignore[no-untyped-def]
-        tags = super().__sklearn_tags__()
-        tags.transformer_tags.preserves_dtype = ["float64", "float32"]
-        return tags
-
 
 def _iteration_callback(callback: Any, verbose: Any, name: str) -> Any:
     """The library's per-iteration hook ``(iteration, cost)`` calling scikit-learn's
@@ -611,7 +616,7 @@ def dict_learning(
     return code, estimator.components_, estimator.error_
 
 
-class MiniBatchDictionaryLearning(_BaseSparseCoding, BaseEstimator):
+class MiniBatchDictionaryLearning(_LearnedDictionary, BaseEstimator):
     """scikit-learn's :class:`sklearn.decomposition.MiniBatchDictionaryLearning`, computed by
     sparsecode.
 
@@ -780,31 +785,6 @@ class MiniBatchDictionaryLearning(_BaseSparseCoding, BaseEstimator):
         )
         self.n_steps_ += 1
         return self
-
-    def transform(self, X: Any) -> np.ndarray:
-        """Codes of ``X`` on the learnt atoms by ``transform_algorithm``."""
-        check_is_fitted(self)
-        return self._transform(X, self.components_)
-
-    def inverse_transform(self, X: Any) -> np.ndarray:
-        """Reconstruction ``X @ components_``."""
-        check_is_fitted(self)
-        return self._inverse_transform(X, self.components_)
-
-    def score(self, X: Any, y: Any = None) -> float:
-        """Minus the mean objective ``½‖x − a·D‖² + alpha·‖a‖₁`` of the transform's codes."""
-        check_is_fitted(self)
-        alpha = self.alpha if self.transform_alpha is None else self.transform_alpha
-        return -self._objective(X, self.components_, alpha)
-
-    @property
-    def _n_features_out(self) -> int:
-        return self.components_.shape[0]
-
-    def __sklearn_tags__(self):  # type: ignore[no-untyped-def]
-        tags = super().__sklearn_tags__()
-        tags.transformer_tags.preserves_dtype = ["float64", "float32"]
-        return tags
 
 
 def dict_learning_online(
