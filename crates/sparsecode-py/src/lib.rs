@@ -345,15 +345,9 @@ fn omp<'py>(
                 s.fit_intercept = f;
             }
             let dict = dictionary(dv, normalize)?;
-            let mut intercepts = ndarray::Array1::<T>::zeros(xv.nrows());
-            let codes = each(xv, dict.n_atoms(), &mut |start, xs| {
-                let (c, b) = s.encode_with_intercept(&dict, xs)?;
-                intercepts
-                    .slice_mut(ndarray::s![start..start + xs.nrows()])
-                    .assign(&b);
-                Ok(c)
-            })?;
-            Ok((codes, intercepts))
+            with_intercepts(each, xv, dict.n_atoms(), |xs| {
+                s.encode_with_intercept(&dict, xs)
+            })
         })?;
         Ok((out(py, a), b.into_pyarray(py).into_any().unbind()))
     })
@@ -421,15 +415,9 @@ fn lars<'py>(
                 s.eps = e;
             }
             let dict = dictionary(dv, normalize)?;
-            let mut intercepts = ndarray::Array1::<T>::zeros(xv.nrows());
-            let codes = each(xv, dict.n_atoms(), &mut |start, xs| {
-                let (c, b) = s.encode_with_intercept(&dict, xs)?;
-                intercepts
-                    .slice_mut(ndarray::s![start..start + xs.nrows()])
-                    .assign(&b);
-                Ok(c)
-            })?;
-            Ok((codes, intercepts))
+            with_intercepts(each, xv, dict.n_atoms(), |xs| {
+                s.encode_with_intercept(&dict, xs)
+            })
         })?;
         Ok((out(py, a), b.into_pyarray(py).into_any().unbind()))
     })
@@ -468,15 +456,9 @@ fn lasso_lars<'py>(
                 s.fit_intercept = f;
             }
             let dict = dictionary(dv, normalize)?;
-            let mut intercepts = ndarray::Array1::<T>::zeros(xv.nrows());
-            let codes = each(xv, dict.n_atoms(), &mut |start, xs| {
-                let (c, b) = s.encode_with_intercept(&dict, xs)?;
-                intercepts
-                    .slice_mut(ndarray::s![start..start + xs.nrows()])
-                    .assign(&b);
-                Ok(c)
-            })?;
-            Ok((codes, intercepts))
+            with_intercepts(each, xv, dict.n_atoms(), |xs| {
+                s.encode_with_intercept(&dict, xs)
+            })
         })?;
         Ok((out(py, a), b.into_pyarray(py).into_any().unbind()))
     })
@@ -618,6 +600,24 @@ where
         return Err(e);
     }
     r
+}
+
+/// Codes and intercepts of `x` through `each`, `code` giving both for a chunk.
+fn with_intercepts<T: Float>(
+    each: &mut Each<'_, T>,
+    x: ArrayView2<'_, T>,
+    n_atoms: usize,
+    code: impl Fn(ArrayView2<'_, T>) -> sparsecode::Result<(Array2<T>, ndarray::Array1<T>)>,
+) -> sparsecode::Result<(Array2<T>, ndarray::Array1<T>)> {
+    let mut intercepts = ndarray::Array1::<T>::zeros(x.nrows());
+    let codes = each(x, n_atoms, &mut |start, xs| {
+        let (c, b) = code(xs)?;
+        intercepts
+            .slice_mut(ndarray::s![start..start + xs.nrows()])
+            .assign(&b);
+        Ok(c)
+    })?;
+    Ok((codes, intercepts))
 }
 
 /// The library's observer as a Python `progress(done, total)` callback; refuses the next step
