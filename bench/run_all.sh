@@ -2,7 +2,7 @@
 # Runs every benchmark of bench/ and assembles bench/RESULTS.md.
 #   1. builds sparsecode in release (the CLI and the library examples the topics time),
 #   2. runs bench/setup.sh (idempotent: creates bench/.venv with the peers only when missing),
-#   3. runs bench/<topic>/run.py (with the venv's python) or bench/<topic>/run.sh for every topic,
+#   3. runs bench/<topic>/run.sh, else bench/<topic>/run.py (with the venv's python), for every topic,
 #      or only the topics named as arguments (bash bench/run_all.sh encode),
 #   4. concatenates bench/results/*.md into bench/RESULTS.md under a header with machine and date
 #      (`bash bench/run_all.sh --assemble` does only this step).
@@ -39,10 +39,12 @@ if ((!assemble_only)); then
     for name in "${topics[@]}"; do
         dir="bench/$name"
         say "== $name ($(uptime))"
-        if [[ -f "$dir/run.py" ]]; then
-            env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE "$py" "$dir/run.py" || failed+=("$name")
-        elif [[ -f "$dir/run.sh" ]]; then
+        # A topic's run.sh sets up what its run.py needs (a venv of its own, a package
+        # install), so it wins over a bare run.py.
+        if [[ -f "$dir/run.sh" ]]; then
             env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE PYTHON="$py" bash "$dir/run.sh" || failed+=("$name")
+        elif [[ -f "$dir/run.py" ]]; then
+            env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE "$py" "$dir/run.py" || failed+=("$name")
         else
             say "no run.py or run.sh in $dir"
             failed+=("$name")

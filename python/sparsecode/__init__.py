@@ -22,7 +22,11 @@ sparsecode.analysis
 sparsecode.data, sparsecode.io
     Shipped images, patches, whitening, digits, MNIST/CIFAR-10 loaders; .npy/.npz and run records.
 sparsecode.dask, sparsecode.ray
-    Encoding and online dictionary learning past one machine (optional: ``pip install '.[dask]'``).
+    Encoding and dictionary learning past one machine (optional: ``pip install '.[dask]'``).
+sparsecode.torch
+    The PyTorch custom op ``sparsecode::batch_omp`` and LASER's bottlenecks as ``nn.Module``s
+    (``DictionaryBottleneck``, ``KSVDBottleneck``, ``VectorQuantizer``; optional:
+    ``pip install '.[torch]'``).
 """
 
 from sparsecode._core import SparsecodeError, __version__, get_num_threads, set_num_threads
