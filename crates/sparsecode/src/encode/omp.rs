@@ -664,10 +664,8 @@ mod tests {
             let mut l = vec![vec![0.0f64; s]; s];
             for i in 0..s {
                 for j in 0..=i {
-                    let mut v = g[[trial[i], trial[j]]];
-                    for q in 0..j {
-                        v -= l[i][q] * l[j][q];
-                    }
+                    let dot: f64 = l[i][..j].iter().zip(&l[j][..j]).map(|(a, b)| a * b).sum();
+                    let v = g[[trial[i], trial[j]]] - dot;
                     l[i][j] = if i == j { v } else { v / l[j][j] };
                     if i == j {
                         if i == s - 1 && v <= eps_of(g[[lam, lam]]) {
@@ -718,12 +716,15 @@ mod tests {
         code
     }
 
+    /// One reference case: dictionary, signals, k, tol.
+    type Case<T> = (Array2<T>, Array2<T>, usize, Option<f64>);
+
     /// The kernel against [`reference_omp`] on random problems and on degenerate ones (exact
     /// ties, a duplicated atom, a signal equal to an atom, a zero signal), in f32 and f64:
     /// the same supports, codes equal to rounding.
     fn check_against_reference<T: Float>(rel: f64) {
         let mut rng = crate::rng::rng_from_seed(11);
-        let mut cases: Vec<(Array2<T>, Array2<T>, usize, Option<f64>)> = Vec::new();
+        let mut cases: Vec<Case<T>> = Vec::new();
         for &(n_atoms, n_feat, k) in &[(70usize, 20usize, 5usize), (300, 40, 12), (64, 32, 16)] {
             let d = Dictionary::<T>::random(n_atoms, n_feat, &mut rng).unwrap();
             let x = crate::rng::randn::<T>(40, n_feat, &mut rng);
