@@ -9,7 +9,11 @@ Files: D_f64.npy, X_f64.npy, D_f32.npy, X_f32.npy (the f32 ones are the f64 ones
 codes_true.npy (the generating codes, f64, for reference) and meta.json.
 Seeded: the same files on every machine (numpy's PCG64 generator, seed 20261124).
 
-Usage: python bench/encode/make_data.py [--out bench/out] [--n-signals 20000] [--force]
+The small-dictionary workload of issue 15 is `--n-features 64 --n-atoms 256 --n-signals 200000`
+(same recipe; written to its own --out folder).
+
+Usage: python bench/encode/make_data.py [--out bench/out] [--n-signals 20000] [--n-features 256]
+       [--n-atoms 1024] [--force]
 """
 
 import argparse
@@ -25,15 +29,15 @@ NOISE = 0.05
 SEED = 20261124
 
 
-def make(n_signals: int, seed: int = SEED):
+def make(n_signals: int, seed: int = SEED, n_features: int = N_FEATURES, n_atoms: int = N_ATOMS):
     rng = np.random.default_rng(seed)
-    d = rng.standard_normal((N_ATOMS, N_FEATURES))
+    d = rng.standard_normal((n_atoms, n_features))
     d /= np.linalg.norm(d, axis=1, keepdims=True)
-    codes = np.zeros((n_signals, N_ATOMS))
+    codes = np.zeros((n_signals, n_atoms))
     for i in range(n_signals):
-        support = rng.choice(N_ATOMS, size=N_NONZERO, replace=False)
+        support = rng.choice(n_atoms, size=N_NONZERO, replace=False)
         codes[i, support] = rng.choice([-1.0, 1.0], size=N_NONZERO) * rng.uniform(1.0, 2.0, N_NONZERO)
-    x = codes @ d + NOISE * rng.standard_normal((n_signals, N_FEATURES))
+    x = codes @ d + NOISE * rng.standard_normal((n_signals, n_features))
     return d, x, codes
 
 
@@ -42,16 +46,18 @@ def main():
     here = pathlib.Path(__file__).resolve().parent
     p.add_argument("--out", type=pathlib.Path, default=here.parent / "out")
     p.add_argument("--n-signals", type=int, default=20_000)
+    p.add_argument("--n-features", type=int, default=N_FEATURES)
+    p.add_argument("--n-atoms", type=int, default=N_ATOMS)
     p.add_argument("--force", action="store_true", help="rewrite even if meta.json matches")
     a = p.parse_args()
     a.out.mkdir(parents=True, exist_ok=True)
-    meta = dict(n_signals=a.n_signals, n_features=N_FEATURES, n_atoms=N_ATOMS, n_nonzero=N_NONZERO,
+    meta = dict(n_signals=a.n_signals, n_features=a.n_features, n_atoms=a.n_atoms, n_nonzero=N_NONZERO,
                 noise=NOISE, seed=SEED)
     meta_path = a.out / "meta.json"
     if not a.force and meta_path.exists() and json.loads(meta_path.read_text()) == meta:
         print(f"[make_data] {a.out} already holds this data (--force to rewrite)")
         return
-    d, x, codes = make(a.n_signals)
+    d, x, codes = make(a.n_signals, n_features=a.n_features, n_atoms=a.n_atoms)
     for dtype, tag in [(np.float64, "f64"), (np.float32, "f32")]:
         np.save(a.out / f"D_{tag}.npy", np.ascontiguousarray(d, dtype=dtype))
         np.save(a.out / f"X_{tag}.npy", np.ascontiguousarray(x, dtype=dtype))

@@ -17,6 +17,9 @@ best per signal, and sparsecode's codes identical at 1 and 2 threads.
 
 Usage: bench/.venv/bin/python bench/encode/run.py [--methods omp,lasso,fista] [--dtypes f64,f32]
        [--threads 1,2] [--rounds 2] [--fista-signals 2000] [--no-sparsecode]
+       [--n-features 256 --n-atoms 1024 --n-signals 20000 --data bench/out]
+The small-dictionary workload of issue 15: --n-features 64 --n-atoms 256 --n-signals 200000
+--data bench/out/small --results bench/results/encode_small.md.
 Writes bench/results/encode.md (and encode.json with the raw numbers).
 """
 
@@ -46,13 +49,13 @@ PEERS = {
 N_FEATURES = 256
 
 
-def sparsecode_args(method):
+def sparsecode_args(method, n_features=N_FEATURES):
     """CLI options of the sparsecode side for one benchmark method."""
     if method == "omp":
         return ["--method", "omp", "--n-nonzero", str(N_NONZERO)]
     if method == "lasso":
         # LassoLars uses scikit-learn's scaling 1/(2·n_features)‖x − aD‖² + α‖a‖₁, so α = λ / n_features.
-        return ["--method", "lasso-lars", "--alpha", repr(LAMBDA / N_FEATURES)]
+        return ["--method", "lasso-lars", "--alpha", repr(LAMBDA / n_features)]
     if method == "fista":
         return ["--method", "fista", "--alpha", repr(LAMBDA), "--max-iter", str(FISTA_ITERS), "--tol", "0"]
     raise ValueError(method)
@@ -94,11 +97,11 @@ def threads_is_encode_option(exe, _cache={}):
     return _cache[exe]
 
 
-def run_sparsecode(exe, method, dtype, threads, data, x_path, codes_path, timing_path):
+def run_sparsecode(exe, method, dtype, threads, data, x_path, codes_path, timing_path, n_features=N_FEATURES):
     thr = ["--threads", str(threads)]
     local = threads_is_encode_option(exe)
     cmd = [str(exe), *([] if local else thr), "encode", "--dictionary", str(data / f"D_{dtype}.npy"),
-           "--input", str(x_path), *sparsecode_args(method), "--dtype", dtype, *(thr if local else []),
+           "--input", str(x_path), *sparsecode_args(method, n_features), "--dtype", dtype, *(thr if local else []),
            "--output", str(codes_path), "--timing-json", str(timing_path), "--quiet"]
     t = time.perf_counter()
     p = subprocess.run(cmd, env=peer_env(threads), capture_output=True, text=True, timeout=3600)
@@ -171,10 +174,10 @@ def write_report(path, res, args):
     L.append("# Encode benchmark (issue 3)\n")
     L.append(f"- Date: {res['date']}; machine: {res['machine']}")
     L.append(f"- Load (`uptime`) at start: `{res['uptime_start']}`; at end: `{res['uptime_end']}`")
-    L.append(f"- Data: X {res['n_signals']} × 256, D 1024 × 256 unit-norm rows (bench/encode/make_data.py, "
+    L.append(f"- Data: X {res['n_signals']} × {res['n_features']}, D {res['n_atoms']} × {res['n_features']} unit-norm rows (bench/encode/make_data.py, "
              f"10-sparse signals + noise 0.05, seed 20261124); FISTA on the first {args.fista_signals} signals")
     L.append(f"- OMP k = {N_NONZERO}; lasso λ = {LAMBDA} in ½‖x − aD‖² + λ‖a‖₁ (sklearn alpha = λ, SPAMS lambda1 = λ, "
-             f"sparsecode lasso-lars alpha = λ/256); FISTA {FISTA_ITERS} iterations, step 1/‖D‖₂², start 0")
+             f"sparsecode lasso-lars alpha = λ/{res['n_features']}); FISTA {FISTA_ITERS} iterations, step 1/‖D‖₂², start 0")
     L.append(f"- Times: best of {args.rounds} rounds, tools alternating back to back; peers = solver call only "
              "(sklearn's includes its Gram and X·Dᵀ), sparsecode = `solve_seconds` of its timing JSON "
              "(reading/writing .npy excluded, Gram and X·Dᵀ included). Ratio = sparsecode / peer (< 1: sparsecode faster). "
@@ -225,7 +228,8 @@ def write_report(path, res, args):
                      f"max |diff| = {r['sparsecode_thread_invariance']:.3g}")
         L.append("")
     if res.get("gemm"):
-        L.append("## GEMM X·Dᵀ (20000×256 · 256×1024, 10.5 GFLOP)\n")
+        m, f, k = res["n_signals"], res["n_features"], res["n_atoms"]
+        L.append(f"## GEMM X·Dᵀ ({m}×{f} · {f}×{k}, {2 * m * f * k / 1e9:.1f} GFLOP)\n")
         L.append("| dtype | threads | faer peak GFLOP/s (gemm_peak) | numpy GFLOP/s | CLI gemm_seconds "
                  "| CLI X·Dᵀ GFLOP/s | fraction of faer peak | X·Dᵀ at peak / OMP solve |")
         L.append("|---|---|---|---|---|---|---|---|")
@@ -250,6 +254,8 @@ def main():
     ap.add_argument("--rounds", type=int, default=2)
     ap.add_argument("--fista-signals", type=int, default=2000)
     ap.add_argument("--n-signals", type=int, default=20_000, help="signals made by make_data.py")
+    ap.add_argument("--n-features", type=int, default=N_FEATURES, help="signal dimension made by make_data.py")
+    ap.add_argument("--n-atoms", type=int, default=1024, help="atoms made by make_data.py")
     ap.add_argument("--data", type=pathlib.Path, default=ROOT / "bench" / "out")
     ap.add_argument("--sparsecode", type=pathlib.Path, default=ROOT / "target" / "release" / "sparsecode")
     ap.add_argument("--gemm-peak", type=pathlib.Path, default=ROOT / "target" / "release" / "examples" / "gemm_peak")
@@ -267,8 +273,8 @@ def main():
     args.slow_threads = [int(t) for t in args.slow_threads.split(",")]
     py = sys.executable
     data = args.data
-    subprocess.run([py, str(HERE / "make_data.py"), "--out", str(data), "--n-signals", str(args.n_signals)],
-                   check=True)
+    subprocess.run([py, str(HERE / "make_data.py"), "--out", str(data), "--n-signals", str(args.n_signals),
+                    "--n-features", str(args.n_features), "--n-atoms", str(args.n_atoms)], check=True)
     meta = json.loads((data / "meta.json").read_text())
     use_sc = not args.no_sparsecode and args.sparsecode.exists()
     if not args.no_sparsecode and not use_sc:
@@ -279,7 +285,8 @@ def main():
     uptime = lambda: subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()  # noqa: E731
     res = {"date": datetime.datetime.now().strftime("%Y-%m-%d %H:%M %Z").strip(), "machine": machine(),
            "uptime_start": uptime(), "n_signals": meta["n_signals"], "configs": [], "kernels": set(),
-           "command": " ".join([pathlib.Path(py).name, *sys.argv])}
+           "command": " ".join([pathlib.Path(py).name, *sys.argv]),
+           "n_features": meta["n_features"], "n_atoms": meta["n_atoms"]}
     for dtype in args.dtypes:
         x_full = np.load(data / f"X_{dtype}.npy")
         xs = x_full[: args.fista_signals]
@@ -302,7 +309,7 @@ def main():
                         cp = codes_dir / f"{method}_{dtype}_t{threads}_{tool}.npy"
                         if tool == "sparsecode":
                             r = run_sparsecode(args.sparsecode, method, dtype, threads, data, x_path, cp,
-                                               codes_dir / "timing.json")
+                                               codes_dir / "timing.json", meta["n_features"])
                         else:
                             r = run_peer(py, tool, method, dtype, threads, data, n, cp)
                             for k in r.pop("threadpool", []):
@@ -337,7 +344,8 @@ def main():
     faer = {}
     if args.gemm_peak.exists():
         jp = codes_dir / "gemm_peak.json"
-        subprocess.run([str(args.gemm_peak), "--threads", ",".join(map(str, args.threads)), "--json", str(jp)],
+        subprocess.run([str(args.gemm_peak), "--threads", ",".join(map(str, args.threads)), "--json", str(jp),
+                        "--m", str(meta["n_signals"]), "--k", str(meta["n_features"]), "--n", str(meta["n_atoms"])],
                        check=True)
         for r in json.loads(jp.read_text())["results"]:
             faer[(r["dtype"], r["threads"])] = r["gflops"]
@@ -350,7 +358,7 @@ def main():
             sc = omp[0]["times"].get("sparsecode") if omp else None
             if sc and "timing" in sc and sc["timing"].get("gemm_seconds"):
                 gs = sc["timing"]["gemm_seconds"]
-                flops = 2.0 * meta["n_signals"] * 256 * 1024
+                flops = 2.0 * meta["n_signals"] * meta["n_features"] * meta["n_atoms"]
                 g["omp_gemm_seconds"] = gs
                 g["omp_gemm_gflops"] = flops / gs / 1e9
                 if g["faer_gflops"]:

@@ -10,10 +10,20 @@
 //! residual. With the Gram matrix `G = D·Dᵀ` and the initial correlations `α⁰ = D·x` (one big
 //! GEMM `X·Dᵀ` per block of
 //! [`STOP_BLOCK_ROWS`](super::STOP_BLOCK_ROWS) rows), the correlations of the residual are
-//! `α = α⁰ − G_{·,I}·γ`, the code on the support solves `G_{I,I}·γ = α⁰_I` by a Cholesky
-//! factor `L` of `G_{I,I}` that grows by one row per step (a forward substitution for the new
-//! row, the forward solution `z = L⁻¹α⁰_I` extended by one entry, one back substitution), and
-//! the residual energy is `‖r‖² = ‖x‖² − γ·α⁰_I`.
+//! `α = α⁰ − G_{·,I}·γ`, where the code on the support solves `G_{I,I}·γ = α⁰_I` through the
+//! Cholesky factor `L` of `G_{I,I}` (`z = L⁻¹α⁰_I`, `γ = L⁻ᵀz`), and the residual energy is
+//! `‖r‖² = ‖x‖² − γ·α⁰_I = ‖x‖² − ‖z‖²`.
+//!
+//! The kernel keeps that update in its orthogonalised form: with `U = G_{·,I}·L⁻ᵀ`
+//! (n_atoms × |I|), `α = α⁰ − U·z`. Adding atom `λ` at step `s`, the new row of `L` is
+//! `w = L⁻¹G_{I,λ} = U_{λ,·}` (read off, no triangular solve), the pivot is
+//! `l_ss = √(G_λλ − ‖w‖²)`, `z_s = α_λ / l_ss`, and one pass over the atoms forms the new
+//! column `u_s = (G_{·,λ} − U·w)/l_ss` and applies `α ← α − z_s·u_s`. A step thus reads one
+//! Gram row (the `u_j` are the signal's own and stay in cache) instead of `|I|` of them, and
+//! `γ = L⁻ᵀz` is solved once at the end. (The same algebra as the Cholesky-based OMP; the
+//! orthogonalised update is the "OMP-Cholesky/QR" bookkeeping of e.g. Sturm & Christensen
+//! 2012, "Comparison of orthogonal matching pursuit implementations", EUSIPCO.) Codes equal
+//! those of the direct update `α⁰ − G_{·,I}·γ` to rounding.
 //!
 //! The stopping rules follow scikit-learn's `orthogonal_mp_gram` (`_gram_omp`): stop when the
 //! best atom is already selected or its squared correlation is below machine epsilon, when the
@@ -268,18 +278,15 @@ where
         );
 }
 
-/// Per-thread buffers of Batch-OMP, reused across signals (no allocation per signal).
+/// Per-thread buffers of Batch-OMP, reused across signals (no allocation per signal once the
+/// buffers have grown to the largest support seen).
 struct Workspace<T> {
-    /// Initial correlations `α⁰ = D·x` of the current signal.
-    alpha0: Vec<T>,
-    /// Current correlations `α = α⁰ − G_{·,I}·γ`.
-    alpha: Vec<T>,
-    /// Cholesky factor of `G_{I,I}`, lower triangular, packed by rows (row `i` at `i(i+1)/2`).
+    /// Cholesky factor `L` of `G_{I,I}`, lower triangular, packed by rows (row `i` at `i(i+1)/2`).
     chol: Vec<T>,
+    /// Columns of `U = G_{·,I}·L⁻ᵀ`, one after the other (`n_atoms` values each).
+    u: Vec<T>,
     /// Selected atoms, in order.
     support: Vec<usize>,
-    /// `α⁰_I`.
-    alpha0_support: Vec<T>,
     /// Forward solution `z = L⁻¹·α⁰_I` (grows by one entry per step).
     z: Vec<T>,
     /// Code on the support, `γ = L⁻ᵀ·z`.
@@ -288,12 +295,12 @@ struct Workspace<T> {
 
 impl<T: Float> Workspace<T> {
     fn new(n_atoms: usize, max_atoms: usize) -> Self {
+        // `u` grows with the support; start with room for a typical k.
+        let first = max_atoms.min(16);
         Workspace {
-            alpha0: vec![T::zero(); n_atoms],
-            alpha: vec![T::zero(); n_atoms],
             chol: vec![T::zero(); max_atoms * (max_atoms + 1) / 2],
+            u: vec![T::zero(); first * n_atoms],
             support: Vec::with_capacity(max_atoms),
-            alpha0_support: vec![T::zero(); max_atoms],
             z: vec![T::zero(); max_atoms],
             gamma: vec![T::zero(); max_atoms],
         }
@@ -364,34 +371,31 @@ impl<T: Float> Workspace<T> {
         tol: Option<T>,
     ) {
         let eps = <T as num_traits::Float>::epsilon();
-        self.alpha0.copy_from_slice(row);
-        self.alpha.copy_from_slice(row);
+        // `row` holds the current correlations α, updated in place.
         self.support.clear();
         let mut s = 0usize;
-        let mut current_max = max_abs(&self.alpha);
+        let mut current_max = max_abs(row);
         // sklearn stops when α_λ² < ε in absolute terms; relative to the largest initial
         // correlation the rule is the same for unit-scale data and invariant to scaling.
         let floor = eps * current_max * current_max;
+        // ‖r‖² = ‖x‖² − ‖z‖², updated as z grows.
+        let mut energy = x_sq.unwrap_or(T::zero());
         loop {
-            let lam = first_abs_equal(&self.alpha, current_max);
-            let a = self.alpha[lam];
+            let lam = first_abs_equal(row, current_max);
+            let a = row[lam];
             if a == T::zero() || a * a < floor || self.support.contains(&lam) {
                 break;
             }
             let g_row = &g[lam * n..(lam + 1) * n];
             let g_ll = g_row[lam];
-            // New row of the Cholesky factor: solve L·w = G_{I,λ}, pivot √(G_λλ − ‖w‖²).
+            // New row of the Cholesky factor: w = L⁻¹·G_{I,λ} is row λ of U, read off;
+            // pivot √(G_λλ − ‖w‖²).
             let base = s * (s + 1) / 2;
             let mut w_sq = T::zero();
-            for i in 0..s {
-                let li = i * (i + 1) / 2;
-                let mut acc = g_row[self.support[i]];
-                for j in 0..i {
-                    acc -= self.chol[li + j] * self.chol[base + j];
-                }
-                let wi = acc / self.chol[li + i];
-                self.chol[base + i] = wi;
-                w_sq += wi * wi;
+            for j in 0..s {
+                let wj = self.u[j * n + lam];
+                self.chol[base + j] = wj;
+                w_sq += wj * wj;
             }
             let pivot = g_ll - w_sq;
             if pivot <= eps * g_ll {
@@ -399,46 +403,42 @@ impl<T: Float> Workspace<T> {
             }
             let l_ss = num_traits::Float::sqrt(pivot);
             self.chol[base + s] = l_ss;
-            // Extend the forward solution z = L⁻¹ α⁰_I by one entry.
-            let a0 = self.alpha0[lam];
-            let mut acc = a0;
-            for j in 0..s {
-                acc -= self.chol[base + j] * self.z[j];
-            }
-            self.z[s] = acc / l_ss;
+            // z_s = (α⁰_λ − w·z)/l_ss, and α_λ = α⁰_λ − w·z already.
+            let z_s = a / l_ss;
+            self.z[s] = z_s;
             self.support.push(lam);
-            self.alpha0_support[s] = a0;
-            s += 1;
-            // Back substitution Lᵀ γ = z.
-            for i in (0..s).rev() {
-                let mut acc = self.z[i];
-                for j in i + 1..s {
-                    acc -= self.chol[j * (j + 1) / 2 + i] * self.gamma[j];
-                }
-                self.gamma[i] = acc / self.chol[i * (i + 1) / 2 + i];
+            if self.u.len() < (s + 1) * n {
+                self.u.resize((s + 1) * n, T::zero());
             }
-            // α = α⁰ − Σ_j γ_j G_{I_j,·}  (G symmetric: rows instead of columns).
-            current_max = update_alpha(
-                &mut self.alpha,
-                &self.alpha0,
-                g,
-                n,
-                &self.support,
-                &self.gamma[..s],
+            let (prev, next) = self.u.split_at_mut(s * n);
+            // u_s = (G_{λ,·} − Σ_j w_j u_j)/l_ss and α ← α − z_s·u_s, in one pass.
+            current_max = orthogonal_step(
+                row,
+                &mut next[..n],
+                g_row,
+                prev,
+                &self.chol[base..base + s],
+                T::one() / l_ss,
+                z_s,
             );
-            if let (Some(tol), Some(x_sq)) = (tol, x_sq) {
-                // ‖r‖² = ‖x‖² − γ·β_I with β = G_{·,I} γ = α⁰ − α.
-                let mut delta = T::zero();
-                for (j, &idx) in self.support.iter().enumerate() {
-                    delta += self.gamma[j] * (self.alpha0[idx] - self.alpha[idx]);
-                }
-                if num_traits::Float::abs(x_sq - delta) <= tol {
+            s += 1;
+            if let Some(tol) = tol.filter(|_| x_sq.is_some()) {
+                energy -= z_s * z_s;
+                if num_traits::Float::abs(energy) <= tol {
                     break;
                 }
             }
             if s == max_atoms {
                 break;
             }
+        }
+        // Back substitution Lᵀ γ = z, once.
+        for i in (0..s).rev() {
+            let mut acc = self.z[i];
+            for j in i + 1..s {
+                acc -= self.chol[j * (j + 1) / 2 + i] * self.gamma[j];
+            }
+            self.gamma[i] = acc / self.chol[i * (i + 1) / 2 + i];
         }
         row.iter_mut().for_each(|v| *v = T::zero());
         for (j, &idx) in self.support.iter().enumerate() {
@@ -490,46 +490,93 @@ fn first_abs_equal<T: Float>(v: &[T], target: T) -> usize {
     0
 }
 
-/// `alpha = alpha0 − Σ_j gamma_j · G[support_j, ·]` in one pass over `alpha` (register
-/// accumulation over the support), returning `max |alpha|`.
+/// One block of [`orthogonal_step`]: `V` consecutive vectors of [`LANES`] entries from `o`,
+/// each accumulated in registers over the previous columns in order (`V` independent chains
+/// hide the latency of the dependent subtractions), folding `|α|` into the running maxima `m`.
 #[inline(always)]
-fn update_alpha<T: Float>(
+#[allow(clippy::too_many_arguments)]
+fn orthogonal_block<T: Float, const V: usize>(
     alpha: &mut [T],
-    alpha0: &[T],
-    g: &[T],
-    n: usize,
-    support: &[usize],
-    gamma: &[T],
-) -> T {
-    let mut m = [T::zero(); LANES];
-    let full = n / LANES * LANES;
-    for o in (0..full).step_by(LANES) {
-        let mut acc = [T::zero(); LANES];
-        acc.copy_from_slice(&alpha0[o..o + LANES]);
-        for (&idx, &gj) in support.iter().zip(gamma) {
-            let r = &g[idx * n + o..idx * n + o + LANES];
+    u_new: &mut [T],
+    g_row: &[T],
+    u_prev: &[T],
+    w: &[T],
+    inv_l: T,
+    z_s: T,
+    o: usize,
+    m: &mut [T; LANES],
+) {
+    let n = g_row.len();
+    let mut acc = [[T::zero(); LANES]; V];
+    for (v, a) in acc.iter_mut().enumerate() {
+        a.copy_from_slice(&g_row[o + v * LANES..o + (v + 1) * LANES]);
+    }
+    for (j, &wj) in w.iter().enumerate() {
+        let base = j * n + o;
+        for (v, a) in acc.iter_mut().enumerate() {
+            let r = &u_prev[base + v * LANES..base + (v + 1) * LANES];
             for l in 0..LANES {
-                acc[l] -= gj * r[l];
+                a[l] -= wj * r[l];
             }
         }
-        alpha[o..o + LANES].copy_from_slice(&acc);
+    }
+    for (v, a) in acc.iter().enumerate() {
+        let range = o + v * LANES..o + (v + 1) * LANES;
+        let un = &mut u_new[range.clone()];
+        let al = &mut alpha[range];
         for l in 0..LANES {
-            let a = num_traits::Float::abs(acc[l]);
-            m[l] = if a > m[l] { a } else { m[l] };
+            let uv = a[l] * inv_l;
+            un[l] = uv;
+            let x = al[l] - z_s * uv;
+            al[l] = x;
+            let x = num_traits::Float::abs(x);
+            m[l] = if x > m[l] { x } else { m[l] };
         }
+    }
+}
+
+/// One step of Batch-OMP in its orthogonalised form, fused into a single pass over the atoms:
+/// the new column of `U = G_{·,I}·L⁻ᵀ`, `u_s = (G_{λ,·} − Σ_{j<s} w_j·u_j)/l_ss` (`w` the new
+/// row of `L` without its diagonal, `inv_l = 1/l_ss`), and the correlation update
+/// `α ← α − z_s·u_s`, which keeps `α = α⁰ − U·z = α⁰ − G_{·,I}·γ`. Returns `max |α|`.
+///
+/// Only one Gram row is read per step; the `u_j` are the signal's own and stay in cache, where
+/// the direct update `α = α⁰ − G_{·,I}·γ` streams `|I|` Gram rows per step.
+#[inline(always)]
+fn orthogonal_step<T: Float>(
+    alpha: &mut [T],
+    u_new: &mut [T],
+    g_row: &[T],
+    u_prev: &[T],
+    w: &[T],
+    inv_l: T,
+    z_s: T,
+) -> T {
+    let n = g_row.len();
+    let mut m = [T::zero(); LANES];
+    let wide = n / (4 * LANES) * (4 * LANES);
+    for o in (0..wide).step_by(4 * LANES) {
+        orthogonal_block::<T, 4>(alpha, u_new, g_row, u_prev, w, inv_l, z_s, o, &mut m);
+    }
+    let full = n / LANES * LANES;
+    for o in (wide..full).step_by(LANES) {
+        orthogonal_block::<T, 1>(alpha, u_new, g_row, u_prev, w, inv_l, z_s, o, &mut m);
     }
     let mut best = T::zero();
     for &a in &m {
         best = if a > best { a } else { best };
     }
     for i in full..n {
-        let mut a = alpha0[i];
-        for (&idx, &gj) in support.iter().zip(gamma) {
-            a -= gj * g[idx * n + i];
+        let mut acc = g_row[i];
+        for (j, &wj) in w.iter().enumerate() {
+            acc -= wj * u_prev[j * n + i];
         }
-        alpha[i] = a;
-        let a = num_traits::Float::abs(a);
-        best = if a > best { a } else { best };
+        let uv = acc * inv_l;
+        u_new[i] = uv;
+        let x = alpha[i] - z_s * uv;
+        alpha[i] = x;
+        let x = num_traits::Float::abs(x);
+        best = if x > best { x } else { best };
     }
     best
 }
@@ -579,6 +626,164 @@ mod tests {
         let mut z = vec![0.0f32; 70];
         ws.solve(&g, 70, &mut z, None, 5, None);
         assert!(z.iter().all(|v| *v == 0.0));
+    }
+
+    /// Straightforward OMP in f64 for one signal, as a reference for the kernel: the residual
+    /// `r = x − a·D` formed explicitly, correlations `D·r`, the first atom of largest
+    /// `|correlation|`, the least-squares code on the support from the normal equations by a
+    /// dense Cholesky factor rebuilt every step; the kernel's stopping rules.
+    fn reference_omp(d: &Array2<f64>, x: &[f64], k: usize, tol: Option<f64>) -> Vec<f64> {
+        let (n_atoms, n_feat) = d.dim();
+        let eps_of = |v: f64| v * f64::EPSILON;
+        let g = d.dot(&d.t());
+        let c0: Vec<f64> = (0..n_atoms)
+            .map(|j| (0..n_feat).map(|f| d[[j, f]] * x[f]).sum())
+            .collect();
+        let max0 = c0.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+        let mut support: Vec<usize> = Vec::new();
+        let mut code = vec![0.0; n_atoms];
+        loop {
+            let mut r = x.to_vec();
+            for (j, &a) in code.iter().enumerate() {
+                for f in 0..n_feat {
+                    r[f] -= a * d[[j, f]];
+                }
+            }
+            let c: Vec<f64> = (0..n_atoms)
+                .map(|j| (0..n_feat).map(|f| d[[j, f]] * r[f]).sum())
+                .collect();
+            let best = c.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+            let lam = c.iter().position(|v| v.abs() == best).unwrap_or(0);
+            if c[lam] == 0.0 || c[lam] * c[lam] < eps_of(max0 * max0) || support.contains(&lam) {
+                break;
+            }
+            // Pivot of the enlarged Gram block, from a fresh Cholesky factor.
+            let mut trial = support.clone();
+            trial.push(lam);
+            let s = trial.len();
+            let mut l = vec![vec![0.0f64; s]; s];
+            for i in 0..s {
+                for j in 0..=i {
+                    let dot: f64 = l[i][..j].iter().zip(&l[j][..j]).map(|(a, b)| a * b).sum();
+                    let v = g[[trial[i], trial[j]]] - dot;
+                    l[i][j] = if i == j { v } else { v / l[j][j] };
+                    if i == j {
+                        if i == s - 1 && v <= eps_of(g[[lam, lam]]) {
+                            l[i][j] = f64::NAN;
+                        } else {
+                            l[i][j] = v.sqrt();
+                        }
+                    }
+                }
+            }
+            if l[s - 1][s - 1].is_nan() {
+                break;
+            }
+            support = trial;
+            // Normal equations G_II γ = c⁰_I.
+            let mut y: Vec<f64> = support.iter().map(|&j| c0[j]).collect();
+            for i in 0..s {
+                for q in 0..i {
+                    y[i] -= l[i][q] * y[q];
+                }
+                y[i] /= l[i][i];
+            }
+            for i in (0..s).rev() {
+                for q in i + 1..s {
+                    y[i] -= l[q][i] * y[q];
+                }
+                y[i] /= l[i][i];
+            }
+            code.iter_mut().for_each(|v| *v = 0.0);
+            for (&j, &v) in support.iter().zip(&y) {
+                code[j] = v;
+            }
+            if let Some(t) = tol {
+                let mut r = x.to_vec();
+                for (j, &a) in code.iter().enumerate() {
+                    for f in 0..n_feat {
+                        r[f] -= a * d[[j, f]];
+                    }
+                }
+                if r.iter().map(|v| v * v).sum::<f64>() <= t {
+                    break;
+                }
+            }
+            if s == k {
+                break;
+            }
+        }
+        code
+    }
+
+    /// One reference case: dictionary, signals, k, tol.
+    type Case<T> = (Array2<T>, Array2<T>, usize, Option<f64>);
+
+    /// The kernel against [`reference_omp`] on random problems and on degenerate ones (exact
+    /// ties, a duplicated atom, a signal equal to an atom, a zero signal), in f32 and f64:
+    /// the same supports, codes equal to rounding.
+    fn check_against_reference<T: Float>(rel: f64) {
+        let mut rng = crate::rng::rng_from_seed(11);
+        let mut cases: Vec<Case<T>> = Vec::new();
+        for &(n_atoms, n_feat, k) in &[(70usize, 20usize, 5usize), (300, 40, 12), (64, 32, 16)] {
+            let d = Dictionary::<T>::random(n_atoms, n_feat, &mut rng).unwrap();
+            let x = crate::rng::randn::<T>(40, n_feat, &mut rng);
+            cases.push((d.atoms().to_owned(), x.clone(), k, None));
+            cases.push((d.atoms().to_owned(), x, n_feat.min(n_atoms), Some(4.0)));
+        }
+        // Exact ties on an orthonormal dictionary: the first of the tied atoms goes first.
+        let eye = Array2::<T>::eye(5);
+        let x = array![[1.0, -1.0, 1.0, 0.5, -0.5], [0.0, 0.0, 0.0, 0.0, 0.0]].mapv(T::of);
+        cases.push((eye, x, 4, None));
+        // A duplicated atom, and signals made of the duplicated atom.
+        let mut d = Dictionary::<T>::random(12, 6, &mut rng)
+            .unwrap()
+            .atoms()
+            .to_owned();
+        let d0 = d.row(0).to_owned();
+        d.row_mut(7).assign(&d0);
+        let mut x = crate::rng::randn::<T>(6, 6, &mut rng);
+        x.row_mut(0).assign(&d0);
+        let two = d.row(0).mapv(|v| v * T::of(2.0)) + d.row(3);
+        x.row_mut(1).assign(&two);
+        cases.push((d, x, 6, None));
+        let mut worst = 0.0f64;
+        for (d, x, k, tol) in cases {
+            let dict = Dictionary::new(d.clone()).unwrap();
+            let omp = Omp {
+                n_nonzero: Some(k),
+                tol: tol.map(T::of),
+                fit_intercept: false,
+            };
+            let codes = omp.encode(&dict, x.view()).unwrap();
+            let d64 = d.mapv(|v| v.to_f64_lossy());
+            for (row, xr) in codes.rows().into_iter().zip(x.rows()) {
+                let xr: Vec<f64> = xr.iter().map(|v| v.to_f64_lossy()).collect();
+                let want = reference_omp(&d64, &xr, k, tol);
+                let scale = want.iter().fold(1.0f64, |m, v| m.max(v.abs()));
+                for (j, (&got, &w)) in row.iter().zip(&want).enumerate() {
+                    let got = got.to_f64_lossy();
+                    assert_eq!(
+                        got != 0.0,
+                        w != 0.0,
+                        "support differs at atom {j}: {got} vs {w}"
+                    );
+                    assert!((got - w).abs() <= rel * scale, "atom {j}: {got} vs {w}");
+                    worst = worst.max((got - w).abs() / scale);
+                }
+            }
+        }
+        println!("{}: worst relative difference {worst:.2e}", T::DTYPE);
+    }
+
+    #[test]
+    fn kernel_matches_reference_f64() {
+        check_against_reference::<f64>(1e-12);
+    }
+
+    #[test]
+    fn kernel_matches_reference_f32() {
+        check_against_reference::<f32>(2e-5);
     }
 
     #[test]
