@@ -33,6 +33,8 @@ pub mod convert;
 pub mod dataset;
 pub mod device;
 pub mod eval;
+pub mod fastconv;
+pub mod losses;
 pub mod metrics;
 pub mod model;
 pub mod sparse;
