@@ -387,7 +387,7 @@ pub fn conv_input_grad_t(dyt: &[f32], w: &[f32], bias: Option<&[f32]>, g: &Geom)
 }
 
 /// Convolution weight gradient `dyᵀ · colᵀ` (c_out × K), with `dyt` the output gradient as
-/// (c_out, B·N). The inner dimension B·N is cut into one slice per thread, each slice a
+/// (c_out, B·N). The inner dimension B·N is cut into two slices per thread, each slice a
 /// sequential GEMM, and the partial products are summed.
 pub fn conv_weight_grad(dyt: &[f32], col: &[f32], g: &Geom) -> Vec<f32> {
     let (o, k, bn) = (g.c_out, g.kdim(), g.ncols());
