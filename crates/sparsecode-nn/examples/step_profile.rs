@@ -82,7 +82,7 @@ fn profile(fast: bool) {
                     .with_padding(PaddingConfig2d::Explicit(p, p, p, p))
                     .init(d)
             },
-            |c, x| conv2d(c, x),
+            conv2d,
             |c| c.weight.val(),
         );
     }
@@ -99,7 +99,7 @@ fn profile(fast: bool) {
                     .with_padding([1, 1])
                     .init(d)
             },
-            |c, x| conv_transpose2d(c, x),
+            conv_transpose2d,
             |c| c.weight.val(),
         );
     }
