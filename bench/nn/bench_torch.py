@@ -141,22 +141,24 @@ def main():
         m.eval()
         with torch.no_grad():
             out[name + "_ms"] = timed(lambda: m(z))
-    # one training step of the autoencoder (DL bottleneck, online update) and of the VQ one
-    for name, bneck in {"ae_dl_step": lambda: DL(256, 64, 8), "ae_vq_step": lambda: VQ(256, 64)}.items():
-        model = AE(64, 2, 32, 64, bneck())
-        model.train()
-        opt = torch.optim.AdamW(model.parameters(), lr=5e-4, betas=(0.9, 0.999), weight_decay=1e-4)
-        x = torch.rand(8, 3, 64, 64) - 0.5
+    # one training step of the autoencoder (DL bottleneck, online update) and of the VQ one, at the
+    # benchmark shape (batch 8, 64×64) and at LASER's CIFAR-10 shape (batch 64, 32×32)
+    for suffix, (batch, side) in {"": (8, 64), "_cifar": (64, 32)}.items():
+        for name, bneck in {"ae_dl_step": lambda: DL(256, 64, 8), "ae_vq_step": lambda: VQ(256, 64)}.items():
+            model = AE(64, 2, 32, 64, bneck())
+            model.train()
+            opt = torch.optim.AdamW(model.parameters(), lr=5e-4, betas=(0.9, 0.999), weight_decay=1e-4)
+            x = torch.rand(batch, 3, side, side) - 0.5
 
-        def step():
-            rec, bl = model(x)
-            loss = F.mse_loss(rec, x) + bl
-            opt.zero_grad()
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-            opt.step()
+            def step():
+                rec, bl = model(x)
+                loss = F.mse_loss(rec, x) + bl
+                opt.zero_grad()
+                loss.backward()
+                torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+                opt.step()
 
-        out[name + "_ms"] = timed(step, warmup=2, runs=5)
+            out[name + suffix + "_ms"] = timed(step, warmup=2, runs=5)
     print(json.dumps(out))
 
 

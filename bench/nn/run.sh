@@ -1,22 +1,39 @@
 #!/usr/bin/env bash
-# Bottleneck forward and autoencoder training-step timings: sparsecode-nn (burn, flex CPU
-# backend) against the PyTorch re-implementation in bench_torch.py, same shapes, same threads.
-# Usage: bench/nn/run.sh [python]   (default: $PYTHON, else bench/.venv/bin/python; torch is installed
-# into bench/.venv from PyPI when that interpreter lacks it: a large download, used on the CPU only)
+# Bottleneck forward and autoencoder training-step timings: sparsecode-nn (burn, flex CPU backend,
+# its own convolution kernels) against the PyTorch re-implementation in bench_torch.py, same shapes,
+# same thread counts (1 and 2 by default), in one run. Training steps at the benchmark shape
+# (batch 8, 3×64×64) and at LASER's CIFAR-10 shape (batch 64, 3×32×32), VQ and DL bottleneck.
+#
+# Usage: bench/nn/run.sh [python]
+#   python: an interpreter with torch (default: $PYTHON, else bench/.venv-torch/bin/python, created
+#   here with `python3 -m venv` + `pip install torch numpy` from PyPI when missing: a large download,
+#   used on the CPU only). torch has its own venv so that it never upgrades the setuptools/numpy that
+#   SPAMS needs in bench/.venv.
+#   THREADS="1 2" (default) selects the thread counts.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-PY=${1:-${PYTHON:-bench/.venv/bin/python}}
+VENV=bench/.venv-torch
+PY=${1:-${PYTHON:-$VENV/bin/python}}
 if ! "$PY" -c 'import torch' 2>/dev/null; then
-    [[ -x bench/.venv/bin/python ]] || bash bench/setup.sh
-    PY=bench/.venv/bin/python
-    "$PY" -c 'import torch' 2>/dev/null || "$PY" -m pip install torch
+    if [[ ! -x $VENV/bin/python ]]; then
+        python3 -m venv "$VENV"
+        # Keep git away from the venv (as python ≥ 3.13's venv does by itself).
+        echo '*' > "$VENV/.gitignore"
+    fi
+    PY=$VENV/bin/python
+    "$PY" -c 'import torch' 2>/dev/null || "$PY" -m pip install -q torch numpy
 fi
-THREADS=${THREADS:-$(nproc)}
-export RAYON_NUM_THREADS=$THREADS
+THREADS=${THREADS:-"1 2"}
 load() { cut -d' ' -f1 /proc/loadavg; }
-cargo build -q -p sparsecode-nn --example bench
+cargo build -q --release -p sparsecode-nn --example bench
+BIN=${CARGO_TARGET_DIR:-target}/release/examples/bench
 BEFORE=$(load)
-RUST=$(cargo run -q -p sparsecode-nn --example bench)
-TORCH=$($PY bench/nn/bench_torch.py "{\"threads\": $THREADS}")
-$PY bench/nn/report.py "$RUST" "$TORCH" "$BEFORE" "$(load)" > bench/results/nn-torch.md
+RESULTS=()
+for t in $THREADS; do
+    RUST=$(RAYON_NUM_THREADS=$t "$BIN")
+    TORCH=$(OMP_NUM_THREADS=$t "$PY" bench/nn/bench_torch.py "{\"threads\": $t}")
+    RESULTS+=("{\"rust\": $RUST, \"torch\": $TORCH}")
+done
+JOINED=$(IFS=,; echo "[${RESULTS[*]}]")
+"$PY" bench/nn/report.py "$JOINED" "$BEFORE" "$(load)" > bench/results/nn-torch.md
 cat bench/results/nn-torch.md

@@ -1,5 +1,6 @@
 //! Timings of the bottlenecks (forward, evaluation mode) and of one autoencoder training step,
-//! on the shapes of `bench/nn/bench_torch.py`. Prints one JSON object.
+//! on the shapes of `bench/nn/bench_torch.py`. Prints one JSON object. Threads: `RAYON_NUM_THREADS`.
+//! `SPARSECODE_NN_FAST_CONV=0` uses burn's own convolutions instead of sparsecode-nn's kernels.
 //! Run: `cargo run -p sparsecode-nn --example bench` (dependencies are optimised in the dev
 //! profile; so is this crate, see the root Cargo.toml).
 
@@ -21,6 +22,9 @@ fn timed(warmup: usize, runs: usize, mut f: impl FnMut()) -> f64 {
 }
 
 fn main() -> sparsecode::Result<()> {
+    if std::env::var("SPARSECODE_NN_FAST_CONV").is_ok_and(|v| v == "0") {
+        sparsecode_nn::fastconv::set_enabled(false);
+    }
     let dev = sparsecode_nn::device::cpu();
     let mut out = serde_json::Map::new();
     out.insert("threads".into(), rayon::current_num_threads().into());
@@ -59,47 +63,54 @@ fn main() -> sparsecode::Result<()> {
         out.insert(format!("{name}_ms"), ms.into());
     }
     let ad = dev.clone().autodiff();
-    for (name, bneck) in [
-        (
-            "ae_dl_step",
-            BottleneckConfig::Dl(DlConfig {
-                num_atoms: 256,
-                embedding_dim: 64,
-                sparsity: 8,
-                update: DictionaryUpdate::Online { lr: 0.1 },
-                revive_dead_atoms: false,
-                ..DlConfig::default()
-            }),
-        ),
-        (
-            "ae_vq_step",
-            BottleneckConfig::Vq(VqConfig {
-                num_embeddings: 256,
-                embedding_dim: 64,
-                ..VqConfig::default()
-            }),
-        ),
-    ] {
-        let cfg = AutoencoderConfig {
-            bottleneck: bneck,
-            ..AutoencoderConfig::default()
-        };
-        let mut model = Some(cfg.init(&ad)?);
-        // Global-norm clipping at 1.0, as the PyTorch side's clip_grad_norm_.
-        let mut optim = AdamWConfig::new().init();
-        let x = Tensor::<4>::random([8, 3, 64, 64], Distribution::Uniform(-0.5, 0.5), &ad);
-        let ms = timed(2, 5, || {
-            let mut m = model.take().expect("model");
-            let o = m.forward(x.clone()).expect("forward");
-            let loss = (o.reconstruction - x.clone()).powi_scalar(2).mean() + o.bottleneck_loss;
-            let mut grads = GradientsParams::from_grads(loss.backward(), &m);
-            sparsecode_nn::clip::clip_global_norm(&m, &mut grads, 1.0).expect("clip");
-            let mut m = optim.step(5e-4, m, grads);
-            m.bottleneck.after_step().expect("renormalise");
-            let _ = m.pre.weight.val().into_data();
-            model = Some(m);
-        });
-        out.insert(format!("{name}_ms"), ms.into());
+    // The benchmark shape (batch 8, 64×64) and LASER's CIFAR-10 shape (batch 64, 32×32).
+    for (suffix, batch, side) in [("", 8, 64), ("_cifar", 64, 32)] {
+        for (name, bneck) in [
+            (
+                "ae_dl_step",
+                BottleneckConfig::Dl(DlConfig {
+                    num_atoms: 256,
+                    embedding_dim: 64,
+                    sparsity: 8,
+                    update: DictionaryUpdate::Online { lr: 0.1 },
+                    revive_dead_atoms: false,
+                    ..DlConfig::default()
+                }),
+            ),
+            (
+                "ae_vq_step",
+                BottleneckConfig::Vq(VqConfig {
+                    num_embeddings: 256,
+                    embedding_dim: 64,
+                    ..VqConfig::default()
+                }),
+            ),
+        ] {
+            let cfg = AutoencoderConfig {
+                bottleneck: bneck,
+                ..AutoencoderConfig::default()
+            };
+            let mut model = Some(cfg.init(&ad)?);
+            // Global-norm clipping at 1.0, as the PyTorch side's clip_grad_norm_.
+            let mut optim = AdamWConfig::new().init();
+            let x = Tensor::<4>::random(
+                [batch, 3, side, side],
+                Distribution::Uniform(-0.5, 0.5),
+                &ad,
+            );
+            let ms = timed(2, 5, || {
+                let mut m = model.take().expect("model");
+                let o = m.forward(x.clone()).expect("forward");
+                let loss = (o.reconstruction - x.clone()).powi_scalar(2).mean() + o.bottleneck_loss;
+                let mut grads = GradientsParams::from_grads(loss.backward(), &m);
+                sparsecode_nn::clip::clip_global_norm(&m, &mut grads, 1.0).expect("clip");
+                let mut m = optim.step(5e-4, m, grads);
+                m.bottleneck.after_step().expect("renormalise");
+                let _ = m.pre.weight.val().into_data();
+                model = Some(m);
+            });
+            out.insert(format!("{name}{suffix}_ms"), ms.into());
+        }
     }
     println!("{}", serde_json::Value::Object(out));
     Ok(())

@@ -1,6 +1,9 @@
 //! Where one autoencoder training step spends its time (burn flex backend): forward and
 //! forward + backward of every layer kind on the shapes of the `bench` example (batch 8,
-//! 3×64×64, 64 hidden channels). Run: `cargo run -p sparsecode-nn --example step_profile`.
+//! 3×64×64, 64 hidden channels), and the split of a whole VQ-autoencoder step, each twice:
+//! with burn's own convolutions (`burn`) and with sparsecode-nn's kernels (`fast`,
+//! [`sparsecode_nn::fastconv`]). Run: `cargo run --release -p sparsecode-nn --example step_profile`
+//! (threads: `RAYON_NUM_THREADS`).
 
 use burn::module::Module;
 use burn::nn::conv::{Conv2dConfig, ConvTranspose2dConfig};
@@ -47,6 +50,19 @@ fn report(name: &str, fwd: f64, fb: f64) {
 }
 
 fn main() {
+    for fast in [false, true] {
+        sparsecode_nn::fastconv::set_enabled(fast);
+        println!(
+            "--- {} convolutions, {} threads ---",
+            if fast { "fast" } else { "burn" },
+            rayon::current_num_threads()
+        );
+        profile(fast);
+    }
+}
+
+fn profile(fast: bool) {
+    use sparsecode_nn::fastconv::{conv2d, conv_transpose2d};
     let dev = sparsecode_nn::device::cpu();
     let ad = dev.clone().autodiff();
     let b = 8;
@@ -66,7 +82,7 @@ fn main() {
                     .with_padding(PaddingConfig2d::Explicit(p, p, p, p))
                     .init(d)
             },
-            |c, x| c.forward(x),
+            conv2d,
             |c| c.weight.val(),
         );
     }
@@ -83,7 +99,7 @@ fn main() {
                     .with_padding([1, 1])
                     .init(d)
             },
-            |c, x| c.forward(x),
+            conv_transpose2d,
             |c| c.weight.val(),
         );
     }
@@ -141,7 +157,8 @@ fn main() {
     }
     let ms = |t: f64| t * 1e3 / runs as f64;
     println!(
-        "VQ AE step: forward {:.1} ms, backward {:.1} ms, clip {:.1} ms, AdamW {:.1} ms",
+        "VQ AE step ({}): forward {:.1} ms, backward {:.1} ms, clip {:.1} ms, AdamW {:.1} ms",
+        if fast { "fast" } else { "burn" },
         ms(t_fwd),
         ms(t_bwd),
         ms(t_clip),

@@ -62,6 +62,14 @@ pub struct TrainConfig {
     pub out_dir: PathBuf,
     /// Device.
     pub device: DeviceKind,
+    /// Weight of LASER's multi-resolution DCT loss in the training loss (0 = off; LASER
+    /// logs it with 0.5 on validation). See [`crate::losses`].
+    pub dct_loss_weight: f64,
+    /// Weight of LASER's multi-resolution Sobel-gradient loss (0 = off; LASER: 0.5 on
+    /// validation). See [`crate::losses`].
+    pub grad_loss_weight: f64,
+    /// Pyramid levels of both losses (LASER: 3).
+    pub loss_levels: usize,
 }
 
 impl Default for TrainConfig {
@@ -78,6 +86,9 @@ impl Default for TrainConfig {
             seed: 42,
             out_dir: PathBuf::from("autoencoder-run"),
             device: DeviceKind::Cpu,
+            dct_loss_weight: 0.0,
+            grad_loss_weight: 0.0,
+            loss_levels: 3,
         }
     }
 }

@@ -12,8 +12,12 @@
 //! - [`model::Autoencoder`]: the VQ-VAE encoder/decoder of §3.1 around either bottleneck.
 //! - [`train`], [`eval`], [`metrics`] (MSE, PSNR, SSIM as torchmetrics), [`compare`] (the
 //!   VQ-vs-DL comparison of §3.7), [`dataset`] and the CLI in [`cli`].
+//! - [`losses`]: LASER's multi-resolution DCT and Sobel-gradient losses (LPIPS and FID need
+//!   pretrained networks that cannot be fetched here, so they are not provided).
 //!
 //! Backend: burn's pure-Rust `flex` CPU backend; `--features cuda` adds burn's CUDA backend.
+//! On the CPU the autoencoder's convolutions run on [`fastconv`]: our own im2col + faer GEMM
+//! kernels and gradients, plugged in as a burn backend extension.
 //! Tokens follow the library's convention: rows are samples, `X` (n_tokens, C·p²), dictionary
 //! (n_atoms, C·p²) with unit-norm rows, codes (n_tokens, n_atoms), `X ≈ A·D`.
 
@@ -33,6 +37,8 @@ pub mod convert;
 pub mod dataset;
 pub mod device;
 pub mod eval;
+pub mod fastconv;
+pub mod losses;
 pub mod metrics;
 pub mod model;
 pub mod sparse;

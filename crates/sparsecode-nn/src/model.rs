@@ -11,6 +11,7 @@
 //! ```
 
 use crate::bottleneck::{Bottleneck, CodeStats, DlConfig, VqConfig};
+use crate::fastconv::{conv2d, conv_transpose2d};
 use burn::module::Module;
 use burn::nn::conv::{Conv2d, Conv2dConfig, ConvTranspose2d, ConvTranspose2dConfig};
 use burn::nn::{BatchNorm, BatchNormConfig, PaddingConfig2d};
@@ -122,8 +123,8 @@ impl ResidualBlock {
         }
     }
     fn forward(&self, x: Tensor<4>) -> Tensor<4> {
-        let h = relu(self.bn1.forward(self.conv1.forward(x.clone())));
-        let h = self.bn2.forward(self.conv2.forward(h));
+        let h = relu(self.bn1.forward(conv2d(&self.conv1, x.clone())));
+        let h = self.bn2.forward(conv2d(&self.conv2, h));
         relu(x + h)
     }
 }
@@ -140,9 +141,9 @@ pub struct Encoder {
 impl Encoder {
     /// `(B, in, H, W)` → `(B, nh, H/4, W/4)`.
     pub fn forward(&self, x: Tensor<4>) -> Tensor<4> {
-        let mut h = relu(self.conv1.forward(x));
-        h = relu(self.conv2.forward(h));
-        h = relu(self.conv3.forward(h));
+        let mut h = relu(conv2d(&self.conv1, x));
+        h = relu(conv2d(&self.conv2, h));
+        h = relu(conv2d(&self.conv3, h));
         for r in &self.res {
             h = r.forward(h);
         }
@@ -162,12 +163,12 @@ pub struct Decoder {
 impl Decoder {
     /// `(B, nh, h, w)` → `(B, out, 4h, 4w)`.
     pub fn forward(&self, x: Tensor<4>) -> Tensor<4> {
-        let mut h = self.conv1.forward(x);
+        let mut h = conv2d(&self.conv1, x);
         for r in &self.res {
             h = r.forward(h);
         }
-        h = relu(self.up1.forward(h));
-        self.up2.forward(h)
+        h = relu(conv_transpose2d(&self.up1, h));
+        conv_transpose2d(&self.up2, h)
     }
 }
 
@@ -263,9 +264,9 @@ impl Autoencoder {
                 format!("{h}×{w} is not a multiple of 4"),
             ));
         }
-        let z = self.pre.forward(self.encoder.forward(x));
+        let z = conv2d(&self.pre, self.encoder.forward(x));
         let b = self.bottleneck.forward(z)?;
-        let reconstruction = self.decoder.forward(self.post.forward(b.output));
+        let reconstruction = self.decoder.forward(conv2d(&self.post, b.output));
         Ok(AutoencoderOutput {
             reconstruction,
             bottleneck_loss: b.loss,

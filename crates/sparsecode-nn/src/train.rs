@@ -1,6 +1,6 @@
 //! Training loop: AdamW (β = (β₁, 0.999), weight decay), gradient clipping (global norm by
 //! default, as PyTorch; see [`crate::clip`]), total loss
-//! `MSE(x̂, x) + w·L_bottleneck` on images shifted to `[−0.5, 0.5]` (LASER: mean 0.5, std 1),
+//! `MSE(x̂, x) + w·L_bottleneck (+ w_dct·MR-DCT + w_grad·MR-gradient, see [`crate::losses`])` on images shifted to `[−0.5, 0.5]` (LASER: mean 0.5, std 1),
 //! a checkpoint at the end of every epoch (`model.bpk`, `optimizer.bpk`, `state.json`) and
 //! `resume` from it, a progress bar with loss, PSNR and sparsity, held-out evaluation per epoch.
 
@@ -8,6 +8,7 @@ use crate::clip::clip_global_norm;
 use crate::config::{GradClipMode, RunConfig};
 use crate::convert::{from_array4, scalar, to_array4};
 use crate::eval::{evaluate, EvalReport};
+use crate::losses::{multi_resolution_dct_loss, multi_resolution_gradient_loss};
 use crate::model::Autoencoder;
 use burn::grad_clipping::GradientClippingConfig;
 use burn::module::Module;
@@ -108,6 +109,17 @@ pub fn train(
     if !(t.learning_rate > 0.0) {
         return Err(Error::param("learning_rate", "must be positive"));
     }
+    for (name, v) in [
+        ("dct_loss_weight", t.dct_loss_weight),
+        ("grad_loss_weight", t.grad_loss_weight),
+    ] {
+        if !(v >= 0.0 && v.is_finite()) {
+            return Err(Error::param(name, "must be a finite number ≥ 0"));
+        }
+    }
+    if t.loss_levels == 0 {
+        return Err(Error::param("loss_levels", "must be ≥ 1"));
+    }
     let (n, c, h, w) = train.dim();
     if n == 0 {
         return Err(Error::Empty {
@@ -186,8 +198,28 @@ pub fn train(
             let batch = train.select(Axis(0), idx);
             let x = to_input(&batch, &device);
             let out = model.forward(x.clone())?;
-            let rec = (out.reconstruction.clone() - x).powi_scalar(2).mean();
-            let loss = rec.clone() + out.bottleneck_loss.mul_scalar(cfg.model.bottleneck_weight);
+            let rec = (out.reconstruction.clone() - x.clone())
+                .powi_scalar(2)
+                .mean();
+            let mut loss =
+                rec.clone() + out.bottleneck_loss.mul_scalar(cfg.model.bottleneck_weight);
+            if t.dct_loss_weight > 0.0 {
+                let l = multi_resolution_dct_loss(
+                    out.reconstruction.clone(),
+                    x.clone(),
+                    t.loss_levels,
+                    1.0,
+                )?;
+                loss = loss + l.mul_scalar(t.dct_loss_weight);
+            }
+            if t.grad_loss_weight > 0.0 {
+                let l = multi_resolution_gradient_loss(
+                    out.reconstruction.clone(),
+                    x.clone(),
+                    t.loss_levels,
+                )?;
+                loss = loss + l.mul_scalar(t.grad_loss_weight);
+            }
             let loss_v = scalar(loss.clone())?;
             if !loss_v.is_finite() {
                 return Err(Error::NonFinite {
