@@ -3,7 +3,7 @@ SPORCO's `sporco.admm.cbpdn.ConvBPDN`, per iteration, f64 and f32, with the FFT 
 
 Usage: bench/.venv/bin/python bench/csc/bank.py [--cases 512:16 512:32 512:64 2048:16]
            [--dtypes f64 f32] [--iters 20] [--iters-large 6] [--lambda 0.05] [--rho 3.5]
-           [--out bench/results/csc-bank.json]
+           [--out bench/csc/results/csc-bank.json]
 
 Problem, the same on both sides (files written here, read by both):
 - image: 512²: `data/natural-images/camera.png`; 2048²: a 4×4 mosaic of the five shipped 512²
@@ -121,6 +121,19 @@ def run_sporco(x, d, lam, rho, iters, dtype):
                 total_s=wall, iters=int(b.k), objective_own=float(b.getitstat().ObjFun[-1])), y
 
 
+def table(rows):
+    print("| size | K | dtype | iters | ours ms/iter | SPORCO ms/iter | ratio | FFT floor ms | ours/floor | objective ours | objective SPORCO | load (1-min, start–end) |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
+    for r in rows:
+        s, p = r["sc"], r.get("sporco")
+        ratio = f"{p['per_iter_ms'] / s['per_iter_ms']:.1f}×" if p else "–"
+        sp = f"{p['per_iter_ms']:.1f}" if p else "–"
+        spo = f"{p['objective_check']:.6e}" if p else "–"
+        print(f"| {r['size']}² | {r['k']} | {r['dtype']} | {r['iters']} | {s['per_iter_ms']:.1f} | {sp} | {ratio} | "
+              f"{s['floor_ms']:.1f} | {s['per_iter_ms'] / s['floor_ms']:.2f} | {s['objective_check']:.6e} | "
+              f"{spo} | {r['load_start']:.1f}–{r['load_end']:.1f} |")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--cases", nargs="+", default=["512:16", "512:32", "512:64", "2048:16"])
@@ -130,8 +143,16 @@ def main():
     ap.add_argument("--lambda", dest="lam", type=float, default=0.05)
     ap.add_argument("--rho", type=float, default=3.5)
     ap.add_argument("--no-sporco", action="store_true")
-    ap.add_argument("--out", default=os.path.join(ROOT, "bench", "results", "csc-bank.json"))
+    ap.add_argument("--out", default=os.path.join(HERE, "results", "csc-bank.json"))
+    ap.add_argument("--render", nargs="+", metavar="JSON", help="only print the markdown table of earlier runs' JSON files")
     a = ap.parse_args()
+    if a.render:
+        for path in a.render:
+            with open(path) as f:
+                r = json.load(f)
+            print(f"{path}: {r['meta']}")
+            table(r["rows"])
+        return
     rows = []
     for case in a.cases:
         size, k = map(int, case.split(":"))
@@ -165,14 +186,7 @@ def main():
     os.makedirs(os.path.dirname(a.out), exist_ok=True)
     with open(a.out, "w") as f:
         json.dump(dict(meta=meta, rows=rows), f, indent=1)
-    print("| size | K | dtype | ours ms/iter | SPORCO ms/iter | ratio | FFT floor ms | ours/floor | objective ours | objective SPORCO | load |")
-    for r in rows:
-        s, p = r["sc"], r.get("sporco")
-        ratio = f"{p['per_iter_ms'] / s['per_iter_ms']:.1f}×" if p else "–"
-        print(f"| {r['size']}² | {r['k']} | {r['dtype']} | {s['per_iter_ms']:.1f} | {p['per_iter_ms'] if p else float('nan'):.1f} | {ratio} | "
-              f"{s['floor_ms']:.1f} | {s['per_iter_ms'] / s['floor_ms']:.2f} | {s['objective_check']:.6e} | "
-              f"{p['objective_check'] if p else float('nan'):.6e} | {r['load_start']:.1f}–{r['load_end']:.1f} |")
-
+    table(rows)
 
 if __name__ == "__main__":
     main()
