@@ -124,6 +124,43 @@ fn synth_encode_learn_write_their_outputs() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(d.join("e2/maps.npy").exists());
+    // The same ADMM in f64 and through `--f32`: the same objective to single precision.
+    let objective = |extra: &[&str], dir: &str| -> f64 {
+        let out = bin()
+            .args([
+                "csc", "encode", "--method", "admm", "--iters", "30", "--lambda", "0.05",
+            ])
+            .args(extra)
+            .arg("--image")
+            .arg(d.join("s/image.npy"))
+            .arg("--kernels")
+            .arg(d.join("l/kernels.npy"))
+            .arg("--out")
+            .arg(d.join(dir))
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&out.stdout).to_string();
+        assert!(
+            out.status.success(),
+            "{text}{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let line = text
+            .lines()
+            .find(|l| l.contains("ms/iter); objective "))
+            .unwrap_or_else(|| panic!("no objective line in {text}"));
+        if extra.contains(&"--f32") {
+            assert!(line.contains("admm (f32):"), "{line}");
+        }
+        let tail = line.split("objective ").nth(1).unwrap();
+        tail.split(',').next().unwrap().trim().parse().unwrap()
+    };
+    let o64 = objective(&[], "e64");
+    let o32 = objective(&["--f32"], "e32");
+    assert!(
+        o64 > 0.0 && ((o32 - o64) / o64).abs() < 1e-4,
+        "f64 {o64} vs f32 {o32}"
+    );
 }
 
 #[test]

@@ -301,6 +301,19 @@ impl<'a, T: FftFloat> Ctx<'a, T> {
             .with_min_len(MIN_LEN)
             .map(|v| v.to_f64_lossy().abs())
             .sum();
+        self.record_measured(it, y, fit, l1, monitor)
+    }
+
+    /// [`record`](Self::record) with the data fit `‖x − Ay‖²` and `‖y‖₁` already computed
+    /// (by a solver that fuses them into its own passes).
+    pub fn record_measured(
+        &mut self,
+        it: usize,
+        y: &Array3<T>,
+        fit: f64,
+        l1: f64,
+        monitor: &mut dyn FnMut(&IterStats),
+    ) -> f64 {
         let obj = 0.5 * fit + self.lambda * l1;
         let se_x = if self.x_energy > 0.0 {
             (fit / self.x_energy).sqrt()
