@@ -139,10 +139,10 @@ fn resume_without_a_run_is_an_error() {
         },
         data: DataSource::default(),
     };
-    let e = sparsecode_nn::train::train(&cfg, &train, &val, true, true)
-        .err()
-        .expect("an error")
-        .to_string();
+    let Err(e) = sparsecode_nn::train::train(&cfg, &train, &val, true, true) else {
+        panic!("a resume without a run must fail");
+    };
+    let e = e.to_string();
     assert!(e.contains("--resume needs a run"), "{e}");
     assert!(!dir.path().join("none").join("model.bpk").exists());
 }

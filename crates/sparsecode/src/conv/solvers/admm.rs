@@ -235,7 +235,7 @@ impl<T: FftFloat> ConvSolver<T> for ConvAdmm<T> {
                                 let o = k * n + i0;
                                 let (dk, vk) = (&d[o..o + len], &vn[o..o + len]);
                                 for j in 0..len {
-                                    uk[j] = uk[j] - vk[j];
+                                    uk[j] -= vk[j];
                                     r[j] += dk[j] * vk[j];
                                 }
                             }
