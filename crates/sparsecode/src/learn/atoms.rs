@@ -112,6 +112,38 @@ pub fn redraw_atom<T: Float>(
     Ok(())
 }
 
+/// Adds mini-batch `step`'s codes `codes` of `batch` (b rows) to the forgetting sums:
+/// `S_A ← β·S_A + AᵀA/b`, `S_B ← β·S_B + AᵀX/b`, with `β =` [`forgetting_factor`]`(step, b)`.
+pub fn accumulate_statistics<T: Float>(
+    stat_a: &mut Array2<T>,
+    stat_b: &mut Array2<T>,
+    codes: ArrayView2<'_, T>,
+    batch: ArrayView2<'_, T>,
+    step: usize,
+) {
+    let b = batch.nrows();
+    let beta = T::of(forgetting_factor(step, b));
+    let inv_b = T::one() / T::of(b as f64);
+    stat_a.mapv_inplace(|v| v * beta);
+    linalg::matmul_into(
+        stat_a.view_mut(),
+        codes.t(),
+        codes,
+        inv_b,
+        true,
+        linalg::par_global(),
+    );
+    stat_b.mapv_inplace(|v| v * beta);
+    linalg::matmul_into(
+        stat_b.view_mut(),
+        codes.t(),
+        batch,
+        inv_b,
+        true,
+        linalg::par_global(),
+    );
+}
+
 /// Weight β of the past statistics before mini-batch `step` (0-based) of `batch_rows` signals:
 /// `θ = (t+1)·b` for `t < b − 1`, else `b² + t + 1 − b`; `β = (θ + 1 − b)/(θ + 1)` (Mairal et
 /// al. 2010 §3.4.3, scikit-learn's `_update_inner_stats`).

@@ -229,16 +229,7 @@ impl<T: Float> DictionaryLearning<T> {
                     .assign(&dict_init.slice(s![..kd, ..]));
             }
             None => {
-                // SVD initialisation, as scikit-learn, signs fixed by
-                // `svd_flip(u_based_decision=True)`: the largest |u| of each column made
-                // positive (matters for positive codes).
-                let (mut u, sv, mut vt) = svd_thin(x)?;
-                for j in 0..u.ncols() {
-                    if largest_entry_is_negative(u.column(j)) {
-                        u.column_mut(j).mapv_inplace(|v| -v);
-                        vt.row_mut(j).mapv_inplace(|v| -v);
-                    }
-                }
+                let (u, sv, vt) = svd_flipped(x)?;
                 let kk = k.min(sv.len());
                 codes.slice_mut(s![.., ..kk]).assign(&u.slice(s![.., ..kk]));
                 for j in 0..kk {
@@ -324,6 +315,22 @@ impl<T: Float> DictionaryLearningModel<T> {
     pub fn objective(&self, x: ArrayView2<'_, T>, a: ArrayView2<'_, T>, alpha: T) -> f64 {
         cost(x, a, self.components.view(), alpha)
     }
+}
+
+/// The thin SVD `X = U·S·Vᵀ` that starts scikit-learn's learners, with the signs of
+/// `svd_flip(u_based_decision=True)`: the largest |u| of each column made positive (matters for
+/// positive codes).
+pub(crate) fn svd_flipped<T: Float>(
+    x: ArrayView2<'_, T>,
+) -> Result<(Array2<T>, ndarray::Array1<T>, Array2<T>)> {
+    let (mut u, sv, mut vt) = svd_thin(x)?;
+    for j in 0..u.ncols() {
+        if largest_entry_is_negative(u.column(j)) {
+            u.column_mut(j).mapv_inplace(|v| -v);
+            vt.row_mut(j).mapv_inplace(|v| -v);
+        }
+    }
+    Ok((u, sv, vt))
 }
 
 /// `½‖X − A·D‖²_F + α‖A‖₁` in f64 ([`super::lasso_value`]).

@@ -24,9 +24,8 @@
 //! and [`MiniBatchDictionaryLearning::step`] calls made one at a time (scikit-learn's
 //! `partial_fit`) reproduce the steps of a fit on the same batches.
 
-use super::atoms::{block_coordinate_pass, forgetting_factor};
-use super::dictionary_learning::{sparse_encode, FitAlgorithm};
-use crate::linalg::{largest_entry_is_negative, matmul_into, par_global, svd_thin};
+use super::atoms::{accumulate_statistics, block_coordinate_pass};
+use super::dictionary_learning::{sparse_encode, svd_flipped, FitAlgorithm};
 use crate::rng::{rng_from_seed, stream_rng};
 use crate::{validate, Error, Float, Result};
 use ndarray::{s, Array2, ArrayView2, Axis};
@@ -238,15 +237,10 @@ impl<T: Float> MiniBatchDictionaryLearning<T> {
                 dict.slice_mut(s![..r, ..]).assign(&d.slice(s![..r, ..]));
             }
             None => {
-                let (u, sv, vt) = svd_thin(x)?;
-                let r = sv.len().min(k);
-                for j in 0..r {
-                    let sign = if largest_entry_is_negative(u.column(j)) {
-                        -sv[j]
-                    } else {
-                        sv[j]
-                    };
-                    dict.row_mut(j).assign(&vt.row(j).mapv(|v| v * sign));
+                let (_, sv, vt) = svd_flipped(x)?;
+                for j in 0..sv.len().min(k) {
+                    let sj = sv[j];
+                    dict.row_mut(j).assign(&vt.row(j).mapv(|v| v * sj));
                 }
             }
         }
@@ -301,28 +295,15 @@ impl<T: Float> MiniBatchDictionaryLearning<T> {
             None,
             self.positive_code,
         )?;
-        let b = batch.nrows();
-        let cost =
-            super::lasso_value(batch, codes.view(), state.components.view(), self.alpha) / b as f64;
-        let beta = T::of(forgetting_factor(state.n_steps, b));
-        let inv_b = T::one() / T::of(b as f64);
-        state.stat_a.mapv_inplace(|v| v * beta);
-        matmul_into(
-            state.stat_a.view_mut(),
-            codes.t(),
+        let penalty = self.fit_algorithm.penalty(self.alpha);
+        let cost = super::lasso_value(batch, codes.view(), state.components.view(), penalty)
+            / batch.nrows() as f64;
+        accumulate_statistics(
+            &mut state.stat_a,
+            &mut state.stat_b,
             codes.view(),
-            inv_b,
-            true,
-            par_global(),
-        );
-        state.stat_b.mapv_inplace(|v| v * beta);
-        matmul_into(
-            state.stat_b.view_mut(),
-            codes.t(),
             batch,
-            inv_b,
-            true,
-            par_global(),
+            state.n_steps,
         );
         let mut rng = stream_rng(self.random_state, state.n_steps as u64);
         block_coordinate_pass(

@@ -107,25 +107,12 @@ impl<T: Float> OnlineDictionaryLearning<T> {
         dict.check_signals(&x)?;
         let codes = self.encoder.encode(&dict, x)?;
         let cost = super::lasso_value(x, codes.view(), self.atoms.view(), self.lambda) / b as f64;
-        let beta = self.forgetting_factor(b);
-        let inv_b = T::one() / T::of(b as f64);
-        self.stat_a.mapv_inplace(|v| v * beta);
-        linalg::matmul_into(
-            self.stat_a.view_mut(),
-            codes.t(),
+        super::atoms::accumulate_statistics(
+            &mut self.stat_a,
+            &mut self.stat_b,
             codes.view(),
-            inv_b,
-            true,
-            linalg::par_global(),
-        );
-        self.stat_b.mapv_inplace(|v| v * beta);
-        linalg::matmul_into(
-            self.stat_b.view_mut(),
-            codes.t(),
             x,
-            inv_b,
-            true,
-            linalg::par_global(),
+            self.iteration,
         );
         self.update_dict(x, rng)?;
         self.iteration += 1;
