@@ -63,6 +63,25 @@ def objective(x, d, alpha):
     return float((0.5 * np.einsum("ij,ij->i", r, r) + alpha * np.abs(a).sum(axis=1)).mean())
 
 
+def on_cluster(workers, x, run):
+    """``run(X)`` on a LocalCluster of ``workers`` worker processes (one thread each), ``X`` the
+    rows of ``x`` persisted there in chunks of 65,536; returns its result and its seconds."""
+    import dask.array as da
+    import distributed
+
+    with (
+        distributed.LocalCluster(
+            n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None
+        ) as cluster,
+        distributed.Client(cluster),
+    ):
+        xd = da.from_array(x, chunks=(65536, 256)).persist()
+        distributed.wait(xd)
+        t = time.perf_counter()
+        out = run(xd)
+        return out, time.perf_counter() - t
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--n-encode", type=int, default=2_000_000)
@@ -72,8 +91,6 @@ def main():
     ap.add_argument("--skip-sklearn", action="store_true")
     args = ap.parse_args()
 
-    import dask.array as da
-    import distributed
     import sparsecode
     import sparsecode.dask as scd
     from sparsecode import _core, encode
@@ -93,17 +110,9 @@ def main():
         ("encode", f"{len(x):,} × 256, OMP k=10, one process ({cores} threads)", t_single, "")
     )
     for workers in (1, 2):
-        with (
-            distributed.LocalCluster(
-                n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None
-            ) as cluster,
-            distributed.Client(cluster),
-        ):
-            xd = da.from_array(x, chunks=(65536, 256)).persist()
-            distributed.wait(xd)
-            t = time.perf_counter()
-            got = scd.sparse_encode(xd, d, "omp", n_nonzero=10).compute()
-            t_dask = time.perf_counter() - t
+        got, t_dask = on_cluster(
+            workers, x, lambda xd: scd.sparse_encode(xd, d, "omp", n_nonzero=10).compute()
+        )
         same = bool(np.array_equal(got, want))
         rows.append(
             (
@@ -140,17 +149,7 @@ def main():
     )
     steps = len(model.batches(len(x)))
     for workers in (1, 2):
-        with (
-            distributed.LocalCluster(
-                n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None
-            ) as cluster,
-            distributed.Client(cluster),
-        ):
-            xd = da.from_array(x, chunks=(65536, 256)).persist()
-            distributed.wait(xd)
-            t = time.perf_counter()
-            model.fit(xd)
-            t_dask = time.perf_counter() - t
+        _, t_dask = on_cluster(workers, x, lambda xd: model.fit(xd))
         diff = float(np.abs(model.components_ - d_single).max())
         rows.append(
             (
@@ -232,17 +231,7 @@ def main():
         )
     )
     for workers in (1, 2):
-        with (
-            distributed.LocalCluster(
-                n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None
-            ) as cluster,
-            distributed.Client(cluster),
-        ):
-            xd = da.from_array(x, chunks=(65536, 256)).persist()
-            distributed.wait(xd)
-            t = time.perf_counter()
-            got = scd.DictionaryLearning(**kw).fit(xd)
-            t_dask = time.perf_counter() - t
+        got, t_dask = on_cluster(workers, x, lambda xd: scd.DictionaryLearning(**kw).fit(xd))
         diff = float(np.abs(got.components_ - want.components_).max())
         rows.append(
             (

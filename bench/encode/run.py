@@ -39,7 +39,15 @@ import numpy as np
 HERE = pathlib.Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
 sys.path.insert(0, str(HERE))
-from common import FISTA_ITERS, LAMBDA, N_NONZERO, PEER_ENV_UNSET, lasso_objective, residual_norm, same_support  # noqa: E402
+from common import (
+    FISTA_ITERS,
+    LAMBDA,
+    N_NONZERO,
+    PEER_ENV_UNSET,
+    lasso_objective,
+    residual_norm,
+    same_support,
+)
 
 PEERS = {
     "omp": ["sklearn", "spams"],
@@ -282,7 +290,7 @@ def main():
     codes_dir = data / "codes"
     codes_dir.mkdir(exist_ok=True)
     true_codes = np.load(data / "codes_true.npy")
-    uptime = lambda: subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()  # noqa: E731
+    uptime = lambda: subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()
     res = {"date": datetime.datetime.now().strftime("%Y-%m-%d %H:%M %Z").strip(), "machine": machine(),
            "uptime_start": uptime(), "n_signals": meta["n_signals"], "configs": [], "kernels": set(),
            "command": " ".join([pathlib.Path(py).name, *sys.argv]),

@@ -5,10 +5,13 @@ The DL bottleneck follows LASER `cf4c237` (seed notes §3.3): unit-norm atoms, b
 a least-squares refit per step (torch.linalg.solve on the selected Gram + 1e-6 I), exactly S
 atoms, straight-through estimator; training adds LASER's online dictionary update.
 """
-import json, sys, time
+import json
+import sys
+import time
+
 import torch
-import torch.nn as nn
 import torch.nn.functional as F
+from torch import nn
 
 torch.manual_seed(0)
 

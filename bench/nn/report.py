@@ -1,7 +1,10 @@
 """Write bench/results/nn-torch.md from the timings of bench/nn/run.sh.
 Arguments: a JSON list of {"rust": {...}, "torch": {...}} (one per thread count, from the Rust
 `bench` example and bench_torch.py), load average before, load average after."""
-import json, subprocess, sys, datetime
+import datetime
+import json
+import subprocess
+import sys
 
 runs = json.loads(sys.argv[1])
 load = sys.argv[2:4] if len(sys.argv) >= 4 else ["?", "?"]
