@@ -261,7 +261,7 @@ def minibatch_dict_learning(
     dict_init: _F | None = None,
     callback: Callable[[int, int, float, float | None, str | None, _F], object] | None = None,
     threads: int | None = None,
-) -> tuple[_F, _F, _F, int, int]: ...
+) -> tuple[_F, _F, _F, int, int, list[tuple[int, float, float]]]: ...
 def minibatch_initial_dictionary(
     x: _F, n_components: int, dict_init: _F | None = None, threads: int | None = None
 ) -> _F: ...
@@ -279,7 +279,7 @@ def minibatch_step(
     positive_dict: bool,
     transform_max_iter: int,
     threads: int | None = None,
-) -> tuple[_F, _F, _F, float]: ...
+) -> tuple[_F, _F, _F, float, tuple[float, float] | None]: ...
 def block_coordinate_pass(
     atoms: _F,
     gram: _F,

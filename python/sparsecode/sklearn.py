@@ -144,12 +144,18 @@ def _warn_if_lasso_gap_large(
     gap = 0.5 * r2 * (1.0 + const**2) + alpha * np.abs(a).sum(axis=1) - const * (r * x).sum(axis=1)
     tol = 1e-4 * (x * x).sum(axis=1)
     if np.any(gap > tol):
-        warnings.warn(
-            "Objective did not converge. You might want to increase the number of "
-            f"iterations (max_iter). Duality gap: {gap.max():.3e}, tolerance: {tol.max():.3e}",
-            ConvergenceWarning,
-            stacklevel=3,
-        )
+        _warn_lasso_unconverged(gap.max(), tol.max(), stacklevel=4)
+
+
+def _warn_lasso_unconverged(gap: float, tol: float, stacklevel: int) -> None:
+    """scikit-learn's ``Lasso`` ``ConvergenceWarning`` (coordinate descent stopped with a
+    duality gap above its tolerance)."""
+    warnings.warn(
+        "Objective did not converge. You might want to increase the number of "
+        f"iterations (max_iter). Duality gap: {gap:.3e}, tolerance: {tol:.3e}",
+        ConvergenceWarning,
+        stacklevel=stacklevel,
+    )
 
 
 def sparse_encode(
@@ -739,7 +745,7 @@ class MiniBatchDictionaryLearning(_LearnedDictionary, BaseEstimator):
                 )
 
         hooked = self.callback is not None or bool(verbose)
-        components, stat_a, stat_b, n_steps, n_iter = _core.minibatch_dict_learning(
+        components, stat_a, stat_b, n_steps, n_iter, unconverged = _core.minibatch_dict_learning(
             X,
             n_components,
             max_iter=int(self.max_iter),
@@ -751,6 +757,9 @@ class MiniBatchDictionaryLearning(_LearnedDictionary, BaseEstimator):
             callback=hook if hooked else None,
             **params,
         )
+        # scikit-learn's coordinate descent warns in every step whose codes missed the tolerance.
+        for _, gap, tol in unconverged:
+            _warn_lasso_unconverged(gap, tol, stacklevel=3)
         self._n_components = n_components
         self._A, self._B = stat_a, stat_b
         self.n_steps_ = n_steps
@@ -775,7 +784,7 @@ class MiniBatchDictionaryLearning(_LearnedDictionary, BaseEstimator):
             self.n_steps_ = 0
         else:
             components = self.components_.astype(X.dtype, copy=False)
-        self.components_, self._A, self._B, _ = _core.minibatch_step(
+        self.components_, self._A, self._B, _, unconverged = _core.minibatch_step(
             X,
             components,
             self._A.astype(X.dtype, copy=False),
@@ -783,6 +792,8 @@ class MiniBatchDictionaryLearning(_LearnedDictionary, BaseEstimator):
             int(self.n_steps_),
             **self._step_params(),
         )
+        if unconverged is not None:
+            _warn_lasso_unconverged(*unconverged, stacklevel=2)
         self.n_steps_ += 1
         return self
 

@@ -187,6 +187,39 @@ def test_threads_do_not_change_results(problem):
         sparsecode.set_num_threads(0)
 
 
+def test_one_thread_calls_run_on_the_calling_thread_and_leave_the_default_alone(problem):
+    """A ``threads=1`` call runs on the calling thread (its own one-worker pool, no hand-over);
+    afterwards a default call on the same thread still gets one worker per core, also in a
+    fresh Python thread, and a long (interruptible) one-thread call still completes."""
+    import os
+    import threading
+
+    x, d = problem
+    cores = sparsecode._core.effective_num_threads(0)
+    assert cores == (os.cpu_count() or 1) or os.environ.get("RAYON_NUM_THREADS")
+    a1 = encode.omp(x[:3], d, n_nonzero=4, threads=1)
+    assert sparsecode._core.effective_num_threads(1) == 1
+    assert sparsecode._core.effective_num_threads() == cores
+    np.testing.assert_array_equal(a1, encode.omp(x[:3], d, n_nonzero=4))
+    seen = []
+
+    def other():
+        encode.omp(x[:3], d, n_nonzero=4, threads=1)
+        seen.append(sparsecode._core.effective_num_threads())
+
+    t = threading.Thread(target=other)
+    t.start()
+    t.join()
+    assert seen == [cores]
+    big = np.tile(x, (1 + 70_000 // len(x), 1))
+    calls = []
+    full = encode.omp(
+        big, d, n_nonzero=4, threads=1, progress=lambda done, total: calls.append(done)
+    )
+    np.testing.assert_array_equal(full[: len(x)], encode.omp(x, d, n_nonzero=4))
+    assert calls[-1] == len(big)
+
+
 def test_warm_start_and_report(problem):
     x, d = problem
     a, rep = encode.fista(x, d, lam=0.05, max_iter=2000, tol=1e-10, return_report=True)

@@ -196,3 +196,27 @@ def test_minibatch_omp_extra(digits):
     assert est.components_.shape == (12, 64) and est.n_steps_ >= 6
     with pytest.raises(ValueError):
         sc.MiniBatchDictionaryLearning(fit_algorithm="ksvd").fit(digits)
+
+
+def test_coordinate_descent_steps_warn_like_scikit_learn(digits, start):
+    """scikit-learn's lasso coordinate descent warns (ConvergenceWarning) in a mini-batch step
+    whose codes miss its tolerance; so do ours, in fit and partial_fit, and lars never does."""
+    import warnings
+
+    from sklearn.exceptions import ConvergenceWarning
+
+    kw = _deterministic(fit_algorithm="cd", dict_init=start, transform_max_iter=1, max_iter=1)
+
+    def caught(est, method):
+        with warnings.catch_warnings(record=True) as w:
+            warnings.simplefilter("always")
+            getattr(est, method)(digits)
+        return [x for x in w if issubclass(x.category, ConvergenceWarning)]
+
+    theirs = caught(skd.MiniBatchDictionaryLearning(**kw), "fit")
+    ours = caught(sc.MiniBatchDictionaryLearning(**kw), "fit")
+    assert theirs and ours
+    assert "Duality gap" in str(ours[0].message) and ours[0].filename == __file__
+    assert caught(sc.MiniBatchDictionaryLearning(**kw), "partial_fit")
+    kw.update(fit_algorithm="lars")
+    assert not caught(sc.MiniBatchDictionaryLearning(**kw), "fit")

@@ -70,28 +70,91 @@ thread_local! {
     /// `threads=1` calls from two threads run in parallel). Dropped when the thread ends.
     static POOLS: std::cell::RefCell<Vec<(usize, Arc<rayon::ThreadPool>)>> =
         const { std::cell::RefCell::new(Vec::new()) };
+
+    /// This thread's own one-worker pool whose only worker is this thread (rayon's
+    /// `use_current_thread`): a `threads=1` call runs here at once, without handing the work to
+    /// a pool thread and waiting for it (that hand-over and wake-up cost ~20 µs a call, more
+    /// than a small call's work). `None` when rayon refused (this thread already works for
+    /// another pool). rayon keeps such a pool's registry for the life of the process.
+    static HERE: std::cell::OnceCell<Option<Arc<rayon::ThreadPool>>> =
+        const { std::cell::OnceCell::new() };
 }
 
-/// The pool of `threads` workers (`None`: the `set_num_threads` default; 0: rayon's global pool,
-/// returned as `None`).
-fn pool_for(threads: Option<usize>) -> PyResult<Option<Arc<rayon::ThreadPool>>> {
+/// The process's pool of one worker per core, for a default-threads call made on a thread that
+/// is already the worker of its own [`HERE`] pool (there, rayon's global pool is out of reach:
+/// a parallel loop would run in the one-worker pool).
+static ALL_CORES: std::sync::OnceLock<Arc<rayon::ThreadPool>> = std::sync::OnceLock::new();
+
+/// Where a call's work runs.
+enum Workers {
+    /// On the calling thread, with rayon's global pool for its parallel loops.
+    Global,
+    /// Inside `pool.install`.
+    Pool(Arc<rayon::ThreadPool>),
+}
+
+impl Workers {
+    fn install<R: Send>(self, f: impl FnOnce() -> R + Send) -> R {
+        match self {
+            Workers::Global => f(),
+            Workers::Pool(p) => p.install(f),
+        }
+    }
+
+    fn count(&self) -> usize {
+        match self {
+            Workers::Global => rayon::current_num_threads(),
+            Workers::Pool(p) => p.current_num_threads(),
+        }
+    }
+}
+
+fn build_pool(n: usize) -> PyResult<rayon::ThreadPool> {
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(n)
+        .thread_name(|i| format!("sparsecode-{i}"))
+        .build()
+        .map_err(|e| SparsecodeError::new_err(format!("cannot start {n} threads: {e}")))
+}
+
+/// The workers of a call with `threads` (`None`: the `set_num_threads` default; 0: one per
+/// core). `on_this_thread`: the work will run on the calling thread (so a one-thread call may
+/// run right here, in [`HERE`]); otherwise on a helper thread this one spawns.
+fn pool_for(threads: Option<usize>, on_this_thread: bool) -> PyResult<Workers> {
     let n = threads.unwrap_or_else(|| DEFAULT_THREADS.load(Ordering::Relaxed));
     if n == 0 {
-        return Ok(None);
+        if !on_this_thread || rayon::current_thread_index().is_none() {
+            return Ok(Workers::Global);
+        }
+        if ALL_CORES.get().is_none() {
+            let _ = ALL_CORES.set(Arc::new(build_pool(0)?));
+        }
+        return Ok(Workers::Pool(ALL_CORES.get().expect("set above").clone()));
+    }
+    if n == 1 && on_this_thread {
+        let here = HERE.with(|h| {
+            h.get_or_init(|| {
+                rayon::ThreadPoolBuilder::new()
+                    .num_threads(1)
+                    .use_current_thread()
+                    .build()
+                    .ok()
+                    .map(Arc::new)
+            })
+            .clone()
+        });
+        if let Some(p) = here {
+            return Ok(Workers::Pool(p));
+        }
     }
     POOLS.with(|pools| {
         let mut pools = pools.borrow_mut();
         if let Some((_, p)) = pools.iter().find(|(k, _)| *k == n) {
-            return Ok(Some(p.clone()));
+            return Ok(Workers::Pool(p.clone()));
         }
-        let pool = rayon::ThreadPoolBuilder::new()
-            .num_threads(n)
-            .thread_name(|i| format!("sparsecode-{i}"))
-            .build()
-            .map_err(|e| SparsecodeError::new_err(format!("cannot start {n} threads: {e}")))?;
-        let pool = Arc::new(pool);
+        let pool = Arc::new(build_pool(n)?);
         pools.push((n, pool.clone()));
-        Ok(Some(pool))
+        Ok(Workers::Pool(pool))
     })
 }
 
@@ -112,13 +175,9 @@ where
     R: Send,
     F: FnOnce() -> sparsecode::Result<R> + Send,
 {
-    let pool = pool_for(threads)?;
-    let out = py.detach(move || {
-        std::panic::catch_unwind(AssertUnwindSafe(move || match pool {
-            Some(p) => p.install(f),
-            None => f(),
-        }))
-    });
+    let workers = pool_for(threads, true)?;
+    let out =
+        py.detach(move || std::panic::catch_unwind(AssertUnwindSafe(move || workers.install(f))));
     match out {
         Ok(r) => r.map_err(to_py_err),
         Err(payload) => Err(SparsecodeError::new_err(format!(
@@ -140,17 +199,15 @@ where
     R: Send,
     F: FnOnce(&AtomicBool) -> sparsecode::Result<R> + Send,
 {
-    let pool = pool_for(threads)?;
+    let workers = pool_for(threads, false)?;
     let cancelled = AtomicBool::new(false);
     let (result, signal_err) = py.detach(|| {
         std::thread::scope(|scope| {
             let (tx, rx) = std::sync::mpsc::channel::<()>();
             let flag = &cancelled;
             let handle = scope.spawn(move || {
-                let out = std::panic::catch_unwind(AssertUnwindSafe(move || match pool {
-                    Some(p) => p.install(|| f(flag)),
-                    None => f(flag),
-                }));
+                let out =
+                    std::panic::catch_unwind(AssertUnwindSafe(move || workers.install(|| f(flag))));
                 let _ = tx.send(());
                 out
             });
@@ -214,10 +271,7 @@ fn get_num_threads() -> usize {
 #[pyfunction]
 #[pyo3(signature = (threads=None))]
 fn effective_num_threads(threads: Option<usize>) -> PyResult<usize> {
-    Ok(match pool_for(threads)? {
-        Some(p) => p.current_num_threads(),
-        None => rayon::current_num_threads(),
-    })
+    Ok(pool_for(threads, true)?.count())
 }
 
 // ---------------------------------------------------------------------------------------------

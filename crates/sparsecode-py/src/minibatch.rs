@@ -47,8 +47,12 @@ fn params<T: Float>(
     }
 }
 
-/// Result of a fit: `(components, stat_a, stat_b, n_steps, n_iter)`.
-type FitOut = (Py<PyAny>, Py<PyAny>, Py<PyAny>, usize, usize);
+/// A step whose coordinate-descent codes missed the lasso's tolerance: `(step, largest duality
+/// gap, largest tolerance)` (scikit-learn's `Lasso` warns there).
+type Unconverged = (usize, f64, f64);
+
+/// Result of a fit: `(components, stat_a, stat_b, n_steps, n_iter, unconverged steps)`.
+type FitOut = (Py<PyAny>, Py<PyAny>, Py<PyAny>, usize, usize, Vec<Unconverged>);
 
 /// The fit (`MiniBatchDictionaryLearning::fit_with`). `callback(step, n_steps, batch_cost,
 /// ewa_cost, stop, components)` is called after every step with the GIL (`stop`: `None`,
@@ -99,8 +103,12 @@ pub(crate) fn minibatch_dict_learning<'py>(
             )
         };
         let callback_err: Mutex<Option<PyErr>> = Mutex::new(None);
+        let mut unconverged: Vec<Unconverged> = Vec::new();
         let fit = run_interruptible(py, threads, |cancelled| {
             p.fit_with(xv, init, |report, atoms| {
+                if let Some(g) = report.unconverged {
+                    unconverged.push((report.step, g.largest, g.tolerance));
+                }
                 if cancelled.load(Ordering::SeqCst) {
                     return Err(Error::Interrupted {
                         what: format!("mini-batch step {}", report.step + 1),
@@ -141,6 +149,7 @@ pub(crate) fn minibatch_dict_learning<'py>(
             out(py, fit.state.stat_b),
             n_steps,
             fit.n_iter,
+            unconverged,
         ))
     })
 }
@@ -170,8 +179,10 @@ pub(crate) fn minibatch_initial_dictionary<'py>(
     })
 }
 
-/// Result of a step: `(components, stat_a, stat_b, batch_cost)`.
-type StepOut = (Py<PyAny>, Py<PyAny>, Py<PyAny>, f64);
+/// Result of a step: `(components, stat_a, stat_b, batch_cost, unconverged)` with
+/// `unconverged = (largest duality gap, largest tolerance)` when coordinate-descent codes
+/// missed the lasso's tolerance.
+type StepOut = (Py<PyAny>, Py<PyAny>, Py<PyAny>, f64, Option<(f64, f64)>);
 
 /// One step (`MiniBatchDictionaryLearning::step`, scikit-learn's `_minibatch_step`) on `x` from
 /// the state `(components, stat_a, stat_b, n_steps)`; returns the new state's arrays and the
@@ -212,15 +223,16 @@ pub(crate) fn minibatch_step<'py>(
             stat_b: v[3].to_owned(),
             n_steps,
         };
-        let (state, cost) = run(py, threads, move || {
-            let cost = p.step(&mut state, xv)?;
-            Ok((state, cost))
+        let (state, outcome) = run(py, threads, move || {
+            let outcome = p.step(&mut state, xv)?;
+            Ok((state, outcome))
         })?;
         Ok((
             out(py, state.components),
             out(py, state.stat_a),
             out(py, state.stat_b),
-            cost,
+            outcome.cost,
+            outcome.unconverged.map(|g| (g.largest, g.tolerance)),
         ))
     })
 }

@@ -3,8 +3,9 @@
 use ndarray::{Array2, ArrayView2};
 use proptest::prelude::*;
 use sparsecode::encode::{
-    hard_threshold, lasso_objective, power_iteration, soft_threshold, Admm, AdmmVariant, Encoder,
-    Fista, FistaVariant, Iht, Ista, IterativeEncoder, Lca, Threshold, ThresholdKind,
+    hard_threshold, lasso_duality_gaps, lasso_objective, power_iteration, soft_threshold, Admm,
+    AdmmVariant, Encoder, Fista, FistaVariant, Iht, Ista, IterativeEncoder, Lca, Threshold,
+    ThresholdKind,
 };
 use sparsecode::io::read_npy;
 use sparsecode::rng::{randn, rng_from_seed};
@@ -460,4 +461,28 @@ fn results_do_not_depend_on_thread_count() {
     let a2 = fista.encode_report(&dict, x.view()).unwrap();
     assert_eq!(a1.0, a2.0);
     assert_eq!(a1.1, a2.1);
+}
+
+/// The lasso duality gap is ~0 at FISTA's solution, positive away from it, and at zero codes
+/// equals its closed form `½‖x‖²(1 + c²) − c‖x‖²` with `c = min(1, α/max|x·Dᵀ|)`.
+#[test]
+fn lasso_duality_gaps_vanish_at_the_solution_only() {
+    let (dict, x) = problem(3);
+    let a = tight_fista().encode(&dict, x.view()).unwrap();
+    let gaps = lasso_duality_gaps(x.view(), a.view(), dict.atoms(), LAMBDA, false).unwrap();
+    assert!(gaps.iter().all(|&g| g.abs() < 1e-9), "{gaps:?}");
+    let zero = Array2::<f64>::zeros(a.dim());
+    let at_zero = lasso_duality_gaps(x.view(), zero.view(), dict.atoms(), LAMBDA, false).unwrap();
+    let corr = linalg::matmul(x.view(), dict.atoms().t());
+    for (i, g) in at_zero.iter().enumerate() {
+        let nu = corr.row(i).iter().fold(0.0f64, |m, v| m.max(v.abs()));
+        let c = (LAMBDA / nu).min(1.0);
+        let x2 = x.row(i).dot(&x.row(i));
+        assert!((g - (0.5 * x2 * (1.0 + c * c) - c * x2)).abs() < 1e-12 * x2);
+        assert!(*g > 1e-3);
+    }
+    assert!(matches!(
+        lasso_duality_gaps(x.view(), a.t(), dict.atoms(), LAMBDA, false),
+        Err(Error::ShapeMismatch { .. })
+    ));
 }

@@ -13,7 +13,7 @@ mod omp;
 pub use lars::{Lars, LassoLars};
 pub use omp::{batch_omp_gram, Omp};
 
-use crate::{Dictionary, Float, Result};
+use crate::{Dictionary, Error, Float, Result};
 use ndarray::{Array2, ArrayView2};
 
 // Iterative l1/l0 solvers (branch `prox`).
@@ -95,6 +95,47 @@ macro_rules! encoder_from_solve {
     )*};
 }
 encoder_from_solve!(Ista, Fista, Admm, Lca, Iht);
+
+/// Duality gap of each row's lasso `½‖x − a·D‖² + α‖a‖₁` at the codes `a` (the stopping test
+/// of scikit-learn's `Lasso`, Friedman et al. 2010 / Kim et al. 2007). With the residual
+/// `r = x − a·D`, `ν = max_j |(r·Dᵀ)_j|` (`max_j (r·Dᵀ)_j` for sign-constrained codes) and the
+/// dual scaling `c = min(1, α/ν)`, the gap is `½‖r‖²(1 + c²) + α‖a‖₁ − c·⟨r, x⟩ ≥ 0`, zero
+/// exactly at a minimiser. In f64 whatever `T` is.
+pub fn lasso_duality_gaps<T: Float>(
+    x: ArrayView2<'_, T>,
+    codes: ArrayView2<'_, T>,
+    atoms: ArrayView2<'_, T>,
+    alpha: f64,
+    positive: bool,
+) -> Result<Vec<f64>> {
+    let (n, p) = x.dim();
+    let k = atoms.nrows();
+    if codes.dim() != (n, k) || atoms.ncols() != p {
+        return Err(Error::shape(
+            "codes and atoms",
+            format!("codes ({n}, k) and atoms (k, {p})"),
+            format!("codes {:?} and atoms {:?}", codes.dim(), atoms.dim()),
+        ));
+    }
+    let x = x.mapv(|v| v.to_f64_lossy());
+    let a = codes.mapv(|v| v.to_f64_lossy());
+    let d = atoms.mapv(|v| v.to_f64_lossy());
+    let r = &x - &crate::linalg::matmul(a.view(), d.view());
+    let corr = crate::linalg::matmul(r.view(), d.t());
+    Ok((0..n)
+        .map(|i| {
+            let nu = corr
+                .row(i)
+                .iter()
+                .fold(0.0f64, |m, &v| m.max(if positive { v } else { v.abs() }));
+            let c = if nu > alpha { alpha / nu } else { 1.0 };
+            let (ri, xi) = (r.row(i), x.row(i));
+            let r2 = ri.dot(&ri);
+            let l1: f64 = a.row(i).iter().map(|v| v.abs()).sum();
+            0.5 * r2 * (1.0 + c * c) + alpha * l1 - c * ri.dot(&xi)
+        })
+        .collect())
+}
 
 /// Lasso objective `Σ_i ½‖x_i − a_i·D‖² + λ‖a_i‖₁` summed over the rows.
 pub fn lasso_objective<T: Float>(

@@ -107,6 +107,31 @@ pub struct StepReport {
     pub ewa_cost: Option<f64>,
     /// Why the fit stops after this step, if it does.
     pub stop: Option<StopReason>,
+    /// Coordinate-descent codes of this batch that did not reach the lasso's tolerance.
+    pub unconverged: Option<DualityGap>,
+}
+
+/// What one step measured ([`MiniBatchDictionaryLearning::step`]).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct StepOutcome {
+    /// Mean cost of the batch, before the update.
+    pub cost: f64,
+    /// With coordinate-descent coding ([`FitAlgorithm::Cd`]): set when some row's lasso duality
+    /// gap exceeds `1e-4·‖x‖²`, the test after which scikit-learn's `Lasso` warns
+    /// (`ConvergenceWarning`).
+    pub unconverged: Option<DualityGap>,
+}
+
+/// Rows of a batch whose lasso codes did not converge: the largest duality gap
+/// ([`crate::encode::lasso_duality_gaps`]) and the largest tolerance `1e-4·‖x‖²` of the batch.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct DualityGap {
+    /// Largest duality gap of the batch.
+    pub largest: f64,
+    /// Largest tolerance of the batch.
+    pub tolerance: f64,
+    /// Rows over their tolerance.
+    pub rows: usize,
 }
 
 /// Why early stopping ended a fit.
@@ -268,8 +293,13 @@ impl<T: Float> MiniBatchDictionaryLearning<T> {
     }
 
     /// One step on `batch` (module doc, step 2; scikit-learn's `_minibatch_step`): returns the
-    /// batch's mean cost before the update.
-    pub fn step(&self, state: &mut MiniBatchState<T>, batch: ArrayView2<'_, T>) -> Result<f64> {
+    /// batch's mean cost before the update, and with coordinate-descent coding whether some
+    /// codes missed the lasso's tolerance.
+    pub fn step(
+        &self,
+        state: &mut MiniBatchState<T>,
+        batch: ArrayView2<'_, T>,
+    ) -> Result<StepOutcome> {
         self.check()?;
         validate::finite_non_empty(&batch, "mini-batch")?;
         let (k, p) = state.components.dim();
@@ -298,6 +328,16 @@ impl<T: Float> MiniBatchDictionaryLearning<T> {
         let penalty = self.fit_algorithm.penalty(self.alpha);
         let cost = super::lasso_value(batch, codes.view(), state.components.view(), penalty)
             / batch.nrows() as f64;
+        let unconverged = match self.fit_algorithm {
+            FitAlgorithm::Cd => unconverged_rows(
+                batch,
+                codes.view(),
+                state.components.view(),
+                self.alpha.to_f64_lossy(),
+                self.positive_code,
+            )?,
+            _ => None,
+        };
         accumulate_statistics(
             &mut state.stat_a,
             &mut state.stat_b,
@@ -315,7 +355,7 @@ impl<T: Float> MiniBatchDictionaryLearning<T> {
             &mut rng,
         )?;
         state.n_steps += 1;
-        Ok(cost)
+        Ok(StepOutcome { cost, unconverged })
     }
 
     /// Learns the dictionary from `x` (n_samples × n_features), starting from `dict_init` or the
@@ -343,7 +383,10 @@ impl<T: Float> MiniBatchDictionaryLearning<T> {
             let start = (step % per_epoch) * b;
             let rows = &order[start..(start + b).min(n)];
             let batch = x.select(Axis(0), rows);
-            let batch_cost = self.step(&mut state, batch.view())?;
+            let StepOutcome {
+                cost: batch_cost,
+                unconverged,
+            } = self.step(&mut state, batch.view())?;
             batch_costs.push(batch_cost);
             let change = (&state.components - &previous)
                 .iter()
@@ -358,6 +401,7 @@ impl<T: Float> MiniBatchDictionaryLearning<T> {
                 batch_cost,
                 ewa_cost: convergence.ewa_cost(),
                 stop,
+                unconverged,
             };
             on_step(&report, state.components.view())?;
             if stop.is_some() {
@@ -381,6 +425,37 @@ impl<T: Float> MiniBatchDictionaryLearning<T> {
     ) -> Result<MiniBatchFit<T>> {
         self.fit_with(x, dict_init, |_, _| Ok(()))
     }
+}
+
+/// The batch's rows whose lasso duality gap exceeds `1e-4·‖x‖²` (scikit-learn's `Lasso` test
+/// with its default `tol`), if any.
+fn unconverged_rows<T: Float>(
+    batch: ArrayView2<'_, T>,
+    codes: ArrayView2<'_, T>,
+    atoms: ArrayView2<'_, T>,
+    alpha: f64,
+    positive: bool,
+) -> Result<Option<DualityGap>> {
+    let gaps = crate::encode::lasso_duality_gaps(batch, codes, atoms, alpha, positive)?;
+    let mut out: Option<DualityGap> = None;
+    let mut largest_tol = 0.0f64;
+    for (gap, x) in gaps.iter().zip(batch.rows()) {
+        let tol = 1e-4 * x.iter().map(|v| v.to_f64_lossy().powi(2)).sum::<f64>();
+        largest_tol = largest_tol.max(tol);
+        if *gap > tol {
+            let o = out.get_or_insert(DualityGap {
+                largest: *gap,
+                tolerance: 0.0,
+                rows: 0,
+            });
+            o.largest = o.largest.max(*gap);
+            o.rows += 1;
+        }
+    }
+    Ok(out.map(|o| DualityGap {
+        tolerance: largest_tol,
+        ..o
+    }))
 }
 
 #[cfg(test)]
@@ -454,6 +529,32 @@ mod tests {
             }
         }
         assert_eq!(state, fit.state);
+    }
+
+    /// Coordinate descent cut short is reported (scikit-learn warns there), run to the end it
+    /// is not, and the lars codes are never checked.
+    #[test]
+    fn steps_report_unconverged_coordinate_descent() {
+        let (x, _) = sparse_data(5);
+        let params = |fit_algorithm, transform_max_iter| MiniBatchDictionaryLearning::<f64> {
+            n_components: 10,
+            alpha: 0.05,
+            batch_size: 60,
+            fit_algorithm,
+            transform_max_iter,
+            ..Default::default()
+        };
+        let first = |p: MiniBatchDictionaryLearning<f64>| {
+            // Random, correlated atoms: one coordinate sweep cannot solve the lasso there.
+            let mut state = p.start(randn::<f64>(10, 12, &mut rng_from_seed(8))).unwrap();
+            p.step(&mut state, x.slice(s![..60, ..])).unwrap()
+        };
+        let cut = first(params(FitAlgorithm::Cd, 1)).unconverged.unwrap();
+        assert!(cut.rows > 0 && cut.largest > cut.tolerance && cut.tolerance > 0.0);
+        assert_eq!(first(params(FitAlgorithm::Cd, 1000)).unconverged, None);
+        assert_eq!(first(params(FitAlgorithm::Lars, 1)).unconverged, None);
+        let fit = params(FitAlgorithm::Cd, 1).fit(x.view(), None);
+        assert!(fit.is_ok());
     }
 
     #[test]
