@@ -264,9 +264,9 @@ class SparseCoder(_sparse_coder_base()):
         return self.fit(X).transform(X)
 
 
-def _share_stats(atoms, alpha, batch_size, coder, rows, threads):
-    """A chunk's part of a mini-batch step (runs on a worker)."""
-    return share_stats(atoms, alpha, batch_size, coder, rows, _task_threads(threads))
+def _share_stats(block, local, atoms, alpha, batch_size, coder, threads):
+    """A chunk's part of a mini-batch step (runs on a worker): its rows ``local`` of the batch."""
+    return share_stats(atoms, alpha, batch_size, coder, block[local], _task_threads(threads))
 
 
 class MiniBatchDictionaryLearning(OnlineSchedule):
@@ -284,17 +284,27 @@ class MiniBatchDictionaryLearning(OnlineSchedule):
         X = _rows_chunked(X)
         learner = self._learner(X)
         bounds = np.cumsum((0, *X.chunks[0]))
+        # One graph node per chunk, made once; a step's task takes its chunk and picks the
+        # batch's rows on the worker. (Slicing the Dask array per chunk and step, as before,
+        # cost ~20 ms of graph work each: 0.3-0.4 s a step at 16 chunks, 5x the coding.)
+        blocks = X.to_delayed().ravel()
         cost = []
         for batch in self.batches(X.shape[0]):
-            atoms = learner.atoms
+            # The atoms: one graph node that every task of the step shares.
+            atoms = dask.delayed(learner.atoms, pure=True)
             parts, order = [], []
             chunk_of = np.searchsorted(bounds, batch, side="right") - 1
             for c in np.unique(chunk_of):
                 sel = batch[chunk_of == c]
-                rows = X.blocks[int(c)][sel - bounds[c]]
                 parts.append(
-                    dask.delayed(_share_stats)(
-                        atoms, float(self.alpha), self.batch_size, self.coder, rows, self.threads
+                    dask.delayed(_share_stats, pure=True)(
+                        blocks[int(c)],
+                        sel - bounds[c],
+                        atoms,
+                        float(self.alpha),
+                        self.batch_size,
+                        self.coder,
+                        self.threads,
                     )
                 )
                 order.append(sel)
