@@ -52,7 +52,14 @@ fn params<T: Float>(
 type Unconverged = (usize, f64, f64);
 
 /// Result of a fit: `(components, stat_a, stat_b, n_steps, n_iter, unconverged steps)`.
-type FitOut = (Py<PyAny>, Py<PyAny>, Py<PyAny>, usize, usize, Vec<Unconverged>);
+type FitOut = (
+    Py<PyAny>,
+    Py<PyAny>,
+    Py<PyAny>,
+    usize,
+    usize,
+    Vec<Unconverged>,
+);
 
 /// The fit (`MiniBatchDictionaryLearning::fit_with`). `callback(step, n_steps, batch_cost,
 /// ewa_cost, stop, components)` is called after every step with the GIL (`stop`: `None`,

@@ -11,7 +11,7 @@ mod lars;
 mod omp;
 
 pub use lars::{Lars, LassoLars};
-pub use omp::{batch_omp_gram, Omp};
+pub use omp::{batch_omp_gram, batch_omp_gram_in_place, Omp};
 
 use crate::{Dictionary, Error, Float, Result};
 use ndarray::{Array2, ArrayView2};

@@ -176,6 +176,21 @@ pub fn batch_omp_gram<T: Float>(
     n_nonzero: usize,
     tol: Option<T>,
 ) -> Result<Array2<T>> {
+    let mut codes = dx.to_owned();
+    batch_omp_gram_in_place(gram, codes.view_mut(), x_sq_norms, n_nonzero, tol)?;
+    Ok(codes)
+}
+
+/// [`batch_omp_gram`] on the correlations `dx` = `X·Dᵀ` in place: `dx` holds the codes on
+/// return (no copy of the n_samples × n_atoms array; nothing is written when an argument is
+/// refused).
+pub fn batch_omp_gram_in_place<T: Float>(
+    gram: ArrayView2<'_, T>,
+    mut dx: ArrayViewMut2<'_, T>,
+    x_sq_norms: Option<ArrayView1<'_, T>>,
+    n_nonzero: usize,
+    tol: Option<T>,
+) -> Result<()> {
     validate::finite_non_empty(&gram, "gram")?;
     validate::finite_non_empty(&dx, "dx")?;
     let n_atoms = gram.nrows();
@@ -218,9 +233,8 @@ pub fn batch_omp_gram<T: Float>(
             ));
         }
     }
-    let mut codes = dx.to_owned();
-    batch_omp_in_place(gram, codes.view_mut(), x_sq_norms, n_nonzero, tol);
-    Ok(codes)
+    batch_omp_in_place(gram, dx.view_mut(), x_sq_norms, n_nonzero, tol);
+    Ok(())
 }
 
 /// Squared Euclidean norm of every row.

@@ -476,9 +476,8 @@ fn lasso_lars_codes<T: Float>(
     let live: Vec<usize> = (0..k)
         .filter(|&j| d.row(j).iter().any(|v| *v != T::zero()))
         .collect();
-    let mut codes = Array2::zeros((n, k));
     if live.is_empty() {
-        return Ok(codes);
+        return Ok(Array2::zeros((n, k)));
     }
     let dict = crate::Dictionary::new_unnormalized(d.select(Axis(0), &live))?;
     let coder = LassoLars {
@@ -488,6 +487,10 @@ fn lasso_lars_codes<T: Float>(
         fit_intercept: false,
     };
     let c = coder.encode(&dict, x)?;
+    if live.len() == k {
+        return Ok(c);
+    }
+    let mut codes = Array2::zeros((n, k));
     for (src, &dst) in live.iter().enumerate() {
         codes.column_mut(dst).assign(&c.column(src));
     }
@@ -501,8 +504,19 @@ fn omp_codes<T: Float>(
     nnz: usize,
 ) -> Result<Array2<T>> {
     let gram = matmul(d, d.t());
-    let cov = matmul(x, d.t());
-    crate::encode::batch_omp_gram(gram.view(), cov.view(), None, nnz, None)
+    // The correlations X·Dᵀ go straight into the (pre-faulted) output, which Batch-OMP then
+    // overwrites with the codes, as `encode::Omp` does.
+    let mut codes = crate::linalg::zeros_prefaulted(x.nrows(), d.nrows());
+    crate::linalg::matmul_into(
+        codes.view_mut(),
+        x,
+        d.t(),
+        T::one(),
+        false,
+        crate::linalg::par_global(),
+    );
+    crate::encode::batch_omp_gram_in_place(gram.view(), codes.view_mut(), None, nnz, None)?;
+    Ok(codes)
 }
 
 /// scikit-learn's `_update_dict` with the statistics of all signals: one block-coordinate
