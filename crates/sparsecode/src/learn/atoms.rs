@@ -58,9 +58,12 @@ pub fn block_coordinate_pass<T: Float>(
     for j in 0..k {
         let gjj = gram[[j, j]];
         if gjj.to_f64_lossy() > UNUSED_ATOM {
-            // d_j += (B_j − G_j·D)/G_jj
+            // d_j += (B_j − G_j·D)/G_jj, with G_j·D = Σ_i G_ji·d_i summed over the (contiguous)
+            // atom rows: ndarray's vector × matrix product reads D by columns, 20× slower here.
             let mut step = atx.row(j).to_owned();
-            step -= &gram.row(j).dot(&*atoms);
+            for (i, d_i) in atoms.rows().into_iter().enumerate() {
+                step.scaled_add(-gram[[j, i]], &d_i);
+            }
             atoms.row_mut(j).scaled_add(T::one() / gjj, &step);
         } else {
             redraw_atom(atoms.row_mut(j), signals, rng)?;
