@@ -256,7 +256,7 @@ fn around<T: Float>(v: T, scale: T) -> T {
 /// `2^52` (f64) or `2^23` (f32): adding and subtracting it rounds a smaller magnitude to the
 /// nearest integer, ties to even, in the default rounding mode.
 fn rint_magic<T: Float>() -> T {
-    T::of(if T::DTYPE == "float32" {
+    T::of(if T::BITS == 32 {
         8_388_608.0
     } else {
         4_503_599_627_370_496.0
@@ -523,7 +523,7 @@ impl<T: Float> PathWorkspace<T> {
     ) {
         let tiny32 = T::of(f32::MIN_POSITIVE as f64);
         let equality_tolerance = T::of(f32::EPSILON as f64);
-        let cov_scale = T::of(10f64.powi(if T::DTYPE == "float32" { 6 } else { 15 }));
+        let cov_scale = T::of(10f64.powi(if T::BITS == 32 { 6 } else { 15 }));
         let magic = rint_magic::<T>();
         let degenerate = T::of(1e-7);
         self.xy.copy_from_slice(row);
