@@ -546,7 +546,9 @@ mod tests {
         };
         let first = |p: MiniBatchDictionaryLearning<f64>| {
             // Random, correlated atoms: one coordinate sweep cannot solve the lasso there.
-            let mut state = p.start(randn::<f64>(10, 12, &mut rng_from_seed(8))).unwrap();
+            let mut state = p
+                .start(randn::<f64>(10, 12, &mut rng_from_seed(8)))
+                .unwrap();
             p.step(&mut state, x.slice(s![..60, ..])).unwrap()
         };
         let cut = first(params(FitAlgorithm::Cd, 1)).unconverged.unwrap();
