@@ -97,7 +97,7 @@ impl<T: Float> Lars<T> {
         if self.n_nonzero == 0 {
             return Err(Error::param("n_nonzero", "must be at least 1"));
         }
-        validate::positive(self.eps, "eps", false)?;
+        validate::strictly_positive(self.eps, "eps")?;
         let path = PathParams {
             alpha_min: T::zero(),
             max_iter: self.n_nonzero,
@@ -116,7 +116,7 @@ impl<T: Float> LassoLars<T> {
         dict: &Dictionary<T>,
         x: ArrayView2<'_, T>,
     ) -> Result<(Array2<T>, Array1<T>)> {
-        validate::positive(self.alpha, "alpha", true)?;
+        validate::non_negative(self.alpha, "alpha")?;
         if self.max_iter == 0 {
             return Err(Error::param("max_iter", "must be at least 1"));
         }

@@ -86,7 +86,7 @@ impl<T: Float> Omp<T> {
     /// Number of atoms at most per signal, validated against the dictionary.
     fn max_atoms(&self, n_atoms: usize, n_features: usize) -> Result<usize> {
         if let Some(tol) = self.tol {
-            validate::positive(tol, "tol", true)?;
+            validate::non_negative(tol, "tol")?;
         }
         match self.n_nonzero {
             Some(k) => {
@@ -201,7 +201,7 @@ pub fn batch_omp_gram<T: Float>(
         ));
     }
     if let Some(t) = tol {
-        validate::positive(t, "tol", true)?;
+        validate::non_negative(t, "tol")?;
         if x_sq_norms.is_none() {
             return Err(Error::param(
                 "x_sq_norms",

@@ -158,9 +158,9 @@ impl<T: Float> Learner<T> for Olshausen<T> {
         if self.batch_size == 0 {
             return Err(Error::param("batch_size", "must be at least 1"));
         }
-        validate::positive(self.learning_rate, "learning_rate", true)?;
-        validate::positive(self.decay, "decay", false)?;
-        validate::positive(self.alpha, "alpha (gain exponent)", true)?;
+        validate::non_negative(self.learning_rate, "learning_rate")?;
+        validate::strictly_positive(self.decay, "decay")?;
+        validate::non_negative(self.alpha, "alpha (gain exponent)")?;
         let rate = self.learning_rate * num_traits::Float::powi(self.decay, epoch as i32);
         let order = permutation(x.nrows(), rng);
         let mut total = 0.0;

@@ -72,9 +72,9 @@ impl<T: Float> PaperSgd<T> {
         if self.batch_size == 0 {
             return Err(Error::param("batch_size", "must be at least 1"));
         }
-        validate::positive(self.lambda, "lambda", true)?;
-        validate::positive(self.learning_rate, "learning_rate", true)?;
-        validate::positive(self.decay, "decay", false)?;
+        validate::non_negative(self.lambda, "lambda")?;
+        validate::non_negative(self.learning_rate, "learning_rate")?;
+        validate::strictly_positive(self.decay, "decay")?;
         validate::finite_non_empty(x, "training signals")?;
         if x.ncols() != self.atoms.ncols() {
             return Err(Error::shape(
