@@ -6,14 +6,13 @@
 
 use crate::clip::clip_global_norm;
 use crate::config::{GradClipMode, RunConfig};
-use crate::convert::{from_array4, scalar, to_array4};
+use crate::convert::scalar;
 use crate::eval::{evaluate, EvalReport};
 use crate::losses::{multi_resolution_dct_loss, multi_resolution_gradient_loss};
 use crate::model::{to_input, Autoencoder};
 use burn::grad_clipping::GradientClippingConfig;
 use burn::module::Module;
 use burn::optim::{AdamWConfig, GradientsParams};
-use burn::tensor::Device;
 use indicatif::{ProgressBar, ProgressStyle};
 use ndarray::{Array4, Axis};
 use rand::seq::SliceRandom;
