@@ -6,7 +6,7 @@ use crate::bottleneck::{DictionaryUpdate, DlConfig, VqConfig};
 use crate::config::RunConfig;
 use crate::dataset::{self, DataSource};
 use crate::model::BottleneckConfig;
-use crate::{compare, eval, train};
+use crate::{compare, eval, model, train};
 use clap::{Args as ClapArgs, Subcommand};
 use sparsecode::{Error, Result};
 use std::path::PathBuf;
@@ -291,7 +291,7 @@ pub fn run(args: Args) -> Result<()> {
                 cfg.train.out_dir.display()
             );
             let (model, state) = train::train(&cfg, &tr, &val, a.resume, a.quiet)?;
-            let rec = train::reconstruct(&model, &val, cfg.train.batch_size)?;
+            let rec = model::reconstruct(&model, &val, cfg.train.batch_size)?;
             let path = cfg.train.out_dir.join("reconstructions.png");
             eval::save_reconstruction_grid(&path, &val, &rec, 8)?;
             if let Some(last) = state.history.last() {
@@ -310,7 +310,7 @@ pub fn run(args: Args) -> Result<()> {
             let model = burn::module::Module::try_load_file(cfg.model.init(&dev)?, &model_path)
                 .map_err(|e| Error::file(&model_path, format!("{e:?}")))?;
             let report = eval::evaluate(&model, &val, cfg.train.batch_size)?;
-            let rec = train::reconstruct(&model, &val, cfg.train.batch_size)?;
+            let rec = model::reconstruct(&model, &val, cfg.train.batch_size)?;
             eval::save_reconstruction_grid(&a.run.join("eval_reconstructions.png"), &val, &rec, 8)?;
             println!(
                 "{}",

@@ -2,8 +2,7 @@
 //! the reconstructions in `[0, 1]`, and the code statistics.
 
 use crate::metrics;
-use crate::model::Autoencoder;
-use crate::train::reconstruct;
+use crate::model::{reconstruct, Autoencoder};
 use ndarray::Array4;
 use sparsecode::Result;
 

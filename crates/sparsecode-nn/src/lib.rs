@@ -1,6 +1,6 @@
 //! # sparsecode-nn
 //!
-//! Sparse-coding bottlenecks and autoencoders on [burn](https://burn.dev) (the LASER seed,
+//! Sparse-coding bottlenecks and autoencoders on [burn](https://burn.dev) (the LASER paper's code,
 //! github.com/helloimlixin/laser @ `cf4c237`, see `docs/seed-notes.md` §3).
 //!
 //! - [`bottleneck::VectorQuantizer`]: nearest code, codebook + β·commitment loss,

@@ -11,12 +11,14 @@
 //! ```
 
 use crate::bottleneck::{Bottleneck, CodeStats, DlConfig, VqConfig};
+use crate::convert::{from_array4, to_array4};
 use crate::fastconv::{conv2d, conv_transpose2d};
 use burn::module::Module;
 use burn::nn::conv::{Conv2d, Conv2dConfig, ConvTranspose2d, ConvTranspose2dConfig};
 use burn::nn::{BatchNorm, BatchNormConfig, PaddingConfig2d};
 use burn::tensor::activation::relu;
 use burn::tensor::{Device, Tensor};
+use ndarray::{Array4, Axis};
 use sparsecode::{Error, Result};
 
 /// Which bottleneck the autoencoder uses.
@@ -273,4 +275,37 @@ impl Autoencoder {
             stats: b.stats,
         })
     }
+}
+
+/// Images `[0,1]` (B, C, H, W) → centred tensor on `device`.
+pub fn to_input(batch: &Array4<f32>, device: &Device) -> burn::tensor::Tensor<4> {
+    from_array4(&batch.mapv(|v| v - 0.5), device)
+}
+
+/// Reconstructions `[0,1]` of `images` by `model` in evaluation mode.
+pub fn reconstruct(
+    model: &Autoencoder,
+    images: &Array4<f32>,
+    batch_size: usize,
+) -> Result<Array4<f32>> {
+    let mut m = model.valid();
+    m.bottleneck.set_training(false);
+    let device = m.pre.weight.val().device();
+    let mut parts = Vec::new();
+    let n = images.len_of(Axis(0));
+    for start in (0..n).step_by(batch_size.max(1)) {
+        let b = images
+            .slice(ndarray::s![
+                start..(start + batch_size.max(1)).min(n),
+                ..,
+                ..,
+                ..
+            ])
+            .to_owned();
+        let out = m.forward(to_input(&b, &device))?;
+        parts.push(to_array4(out.reconstruction)?.mapv(|v| (v + 0.5).clamp(0.0, 1.0)));
+    }
+    let views: Vec<_> = parts.iter().map(|a| a.view()).collect();
+    ndarray::concatenate(Axis(0), &views)
+        .map_err(|e| Error::shape("reconstructions", "batches", e.to_string()))
 }

@@ -6,14 +6,13 @@
 
 use crate::clip::clip_global_norm;
 use crate::config::{GradClipMode, RunConfig};
-use crate::convert::{from_array4, scalar, to_array4};
+use crate::convert::scalar;
 use crate::eval::{evaluate, EvalReport};
 use crate::losses::{multi_resolution_dct_loss, multi_resolution_gradient_loss};
-use crate::model::Autoencoder;
+use crate::model::{to_input, Autoencoder};
 use burn::grad_clipping::GradientClippingConfig;
 use burn::module::Module;
 use burn::optim::{AdamWConfig, GradientsParams};
-use burn::tensor::Device;
 use indicatif::{ProgressBar, ProgressStyle};
 use ndarray::{Array4, Axis};
 use rand::seq::SliceRandom;
@@ -57,11 +56,6 @@ pub fn checkpoint_paths(
         dir.join("optimizer.bpk"),
         dir.join("state.json"),
     )
-}
-
-/// Images `[0,1]` (B, C, H, W) → centred tensor on `device`.
-pub fn to_input(batch: &Array4<f32>, device: &Device) -> burn::tensor::Tensor<4> {
-    from_array4(&batch.mapv(|v| v - 0.5), device)
 }
 
 fn bar(len: u64, prefix: String) -> ProgressBar {
@@ -276,32 +270,4 @@ pub fn train(
         sparsecode::io::write_bytes_atomically(&state_path, json.as_bytes())?;
     }
     Ok((model, state))
-}
-
-/// Reconstructions `[0,1]` of `images` by `model` in evaluation mode.
-pub fn reconstruct(
-    model: &Autoencoder,
-    images: &Array4<f32>,
-    batch_size: usize,
-) -> Result<Array4<f32>> {
-    let mut m = model.valid();
-    m.bottleneck.set_training(false);
-    let device = m.pre.weight.val().device();
-    let mut parts = Vec::new();
-    let n = images.len_of(Axis(0));
-    for start in (0..n).step_by(batch_size.max(1)) {
-        let b = images
-            .slice(ndarray::s![
-                start..(start + batch_size.max(1)).min(n),
-                ..,
-                ..,
-                ..
-            ])
-            .to_owned();
-        let out = m.forward(to_input(&b, &device))?;
-        parts.push(to_array4(out.reconstruction)?.mapv(|v| (v + 0.5).clamp(0.0, 1.0)));
-    }
-    let views: Vec<_> = parts.iter().map(|a| a.view()).collect();
-    ndarray::concatenate(Axis(0), &views)
-        .map_err(|e| Error::shape("reconstructions", "batches", e.to_string()))
 }

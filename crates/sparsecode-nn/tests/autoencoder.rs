@@ -8,8 +8,7 @@ use sparsecode_nn::config::{RunConfig, TrainConfig};
 use sparsecode_nn::convert::scalar;
 use sparsecode_nn::dataset::{self, DataSource};
 use sparsecode_nn::device::cpu;
-use sparsecode_nn::model::{AutoencoderConfig, BottleneckConfig};
-use sparsecode_nn::train::to_input;
+use sparsecode_nn::model::{to_input, AutoencoderConfig, BottleneckConfig};
 
 fn tiny(bottleneck: BottleneckConfig) -> AutoencoderConfig {
     AutoencoderConfig {

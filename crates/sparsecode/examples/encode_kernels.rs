@@ -72,7 +72,7 @@ fn save_or_compare<T: Float>(dir: &Path, name: &str, codes: &Array2<T>) {
 fn run<T: Float>(n: usize, f: usize, k: usize, which: &str, save: Option<&Path>) {
     let (dict, x) = problem::<T>(n, f, k);
     let _ = dict.gram();
-    let tag = if T::DTYPE == "float32" { "f32" } else { "f64" };
+    let tag = format!("f{}", T::BITS);
     let (gemm, _) = best_of(5, || linalg::matmul(x.view(), dict.atoms().t()));
     println!(
         "{tag}: {n}x{f} signals, {k} atoms, {} threads, load {}: GEMM X·Dᵀ {gemm:.4} s",

@@ -33,7 +33,7 @@ fn synthetic<T: Float>(n: usize) -> (Array2<T>, Array2<T>) {
 }
 
 fn load<T: Float>(dir: &Path, n: usize) -> (Array2<T>, Array2<T>) {
-    let tag = if T::DTYPE == "float32" { "f32" } else { "f64" };
+    let tag = format!("f{}", T::BITS);
     match (
         read_npy::<T, _>(dir.join(format!("D_{tag}.npy"))),
         read_npy::<T, _>(dir.join(format!("X_{tag}.npy"))),

@@ -29,7 +29,11 @@ pub trait Float:
     fn of(v: f64) -> Self;
     /// Converts to `f64` (reporting, losses).
     fn to_f64_lossy(self) -> f64;
-    /// The name numpy gives the dtype (`"float32"` or `"float64"`).
+    /// Width of the type in bits (32 for `f32`, 64 for `f64`): the typed way to branch on
+    /// the precision (tolerances, rounding constants).
+    const BITS: u32;
+    /// The name numpy gives the dtype (`"float32"` or `"float64"`), for file headers and
+    /// messages; branch on [`Float::BITS`] instead.
     const DTYPE: &'static str;
 }
 
@@ -42,6 +46,7 @@ impl Float for f32 {
     fn to_f64_lossy(self) -> f64 {
         self as f64
     }
+    const BITS: u32 = 32;
     const DTYPE: &'static str = "float32";
 }
 
@@ -54,5 +59,6 @@ impl Float for f64 {
     fn to_f64_lossy(self) -> f64 {
         self
     }
+    const BITS: u32 = 64;
     const DTYPE: &'static str = "float64";
 }

@@ -35,6 +35,7 @@ pub mod linalg;
 pub mod observe;
 pub mod pipeline;
 pub mod rng;
+mod simd;
 pub mod validate;
 pub mod viz;
 

@@ -37,18 +37,36 @@ pub fn finite_non_empty<T: Float, S: Data<Elem = T>, D: Dimension>(
     finite(a, what)
 }
 
-/// Fails unless `value` is finite and `> 0` (or `>= 0` when `allow_zero`).
-pub fn positive<T: Float>(value: T, name: &str, allow_zero: bool) -> Result<()> {
-    let ok = num_traits::Float::is_finite(value)
-        && (value > T::zero() || (allow_zero && value == T::zero()));
-    if !ok {
-        let bound = if allow_zero { ">= 0" } else { "> 0" };
-        return Err(Error::param(
-            name,
-            format!("must be finite and {bound}, got {value}"),
-        ));
+/// Fails with [`Error::InvalidParameter`] naming `name` unless `value` is finite and `> 0`.
+pub fn strictly_positive<T: Float>(value: T, name: &str) -> Result<()> {
+    if num_traits::Float::is_finite(value) && value > T::zero() {
+        return Ok(());
     }
-    Ok(())
+    Err(Error::param(
+        name,
+        format!("must be finite and > 0, got {value}"),
+    ))
+}
+
+/// Fails with [`Error::InvalidParameter`] naming `name` unless `value` is finite and `>= 0`.
+pub fn non_negative<T: Float>(value: T, name: &str) -> Result<()> {
+    if num_traits::Float::is_finite(value) && value >= T::zero() {
+        return Ok(());
+    }
+    Err(Error::param(
+        name,
+        format!("must be finite and >= 0, got {value}"),
+    ))
+}
+
+/// [`non_negative`] when `allow_zero`, else [`strictly_positive`]. Being migrated; use
+/// [`strictly_positive`] or [`non_negative`].
+pub fn positive<T: Float>(value: T, name: &str, allow_zero: bool) -> Result<()> {
+    if allow_zero {
+        non_negative(value, name)
+    } else {
+        strictly_positive(value, name)
+    }
 }
 
 /// Environment variable that sets the memory limit in bytes (see [`memory_limit`]).

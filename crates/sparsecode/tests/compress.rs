@@ -1,5 +1,5 @@
 //! Measurement matrices of localized sparse coding: shapes, block and band patterns (against
-//! the seed's PIL-built masks), variances, reproducibility.
+//! the paper code's PIL-built masks), variances, reproducibility.
 
 use ndarray::Array2;
 use sparsecode::compress::{
@@ -33,7 +33,7 @@ fn band_example_of_the_notes() {
 }
 
 #[test]
-fn band_masks_match_the_seed_pil_construction() {
+fn band_masks_match_the_paper_code_pil_construction() {
     let masks = read_npz::<f64>(fixture("band_masks.npz")).unwrap();
     assert_eq!(masks.len(), 8);
     for (name, want) in masks {

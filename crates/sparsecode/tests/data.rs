@@ -1,4 +1,4 @@
-//! Images, patches, whitening, the seed's split and the data-set loaders.
+//! Images, patches, whitening, the paper's split and the data-set loaders.
 
 use ndarray::{array, s, Array2, Array3, ArrayView2, Axis};
 use sparsecode::data::{
@@ -334,7 +334,7 @@ fn row_normalisations() {
     assert!(remove_row_mean(nan.view()).is_err());
 }
 
-// ---------------------------------------------------------------- the seed's split
+// ---------------------------------------------------------------- the paper's split
 
 fn test_images() -> (Vec<Array2<f64>>, Array2<f64>) {
     let train = (0..3)
@@ -354,7 +354,7 @@ fn unit(v: Vec<f64>) -> Vec<f64> {
 }
 
 #[test]
-fn patch_dataset_follows_the_seed_split() {
+fn patch_dataset_follows_the_paper_split() {
     let (train, val) = test_images();
     let views: Vec<ArrayView2<f64>> = train.iter().map(|a| a.view()).collect();
     let split = PatchSplit {

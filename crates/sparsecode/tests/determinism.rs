@@ -20,7 +20,7 @@ use sparsecode::learn::ksvd::{Ksvd, Rank1};
 use sparsecode::learn::olshausen::Olshausen;
 use sparsecode::learn::online::OnlineDictionaryLearning;
 use sparsecode::learn::optimal_directions::Mod;
-use sparsecode::learn::seed::SeedSgd;
+use sparsecode::learn::paper_sgd::PaperSgd;
 use sparsecode::learn::{fit, lasso_loss_batches, random_atoms, Learner};
 use sparsecode::rng::{randn, rng_from_seed};
 use sparsecode::{linalg, Dictionary};
@@ -155,24 +155,24 @@ fn aksvd_and_mod_are_thread_independent() {
 }
 
 #[test]
-fn seed_olshausen_online_are_thread_independent() {
+fn paper_sgd_olshausen_online_are_thread_independent() {
     let x = planted(K, F, 400, 3, 8);
     for variant in [FistaVariant::Seed, FistaVariant::Standard] {
-        assert_thread_independent(&format!("seed sgd, fista {variant:?}"), || {
-            let mut l = SeedSgd::new(init(K, F, 9), Box::new(fista(0.05, variant))).unwrap();
+        assert_thread_independent(&format!("paper sgd, fista {variant:?}"), || {
+            let mut l = PaperSgd::new(init(K, F, 9), Box::new(fista(0.05, variant))).unwrap();
             l.lambda = 0.05;
             l.batch_size = 100;
             train(l, &x, 2)
         });
     }
-    assert_thread_independent("seed sgd, admm", || {
+    assert_thread_independent("paper sgd, admm", || {
         let admm = Admm {
             lambda: 0.05,
             max_iter: 40,
             variant: AdmmVariant::Seed,
             ..Admm::default()
         };
-        let mut l = SeedSgd::new(init(K, F, 9), Box::new(admm)).unwrap();
+        let mut l = PaperSgd::new(init(K, F, 9), Box::new(admm)).unwrap();
         l.lambda = 0.05;
         l.batch_size = 100;
         train(l, &x, 2)
@@ -212,7 +212,7 @@ fn compressed_learning_is_thread_independent() {
             let y = compress_signals(train_x, phi.view(), true).unwrap();
             let q0 = compress_atoms(init(K, f, 14).view(), phi.view()).unwrap();
             let enc = fista(0.05, FistaVariant::Seed);
-            let mut l = SeedSgd::new(q0, Box::new(enc)).unwrap();
+            let mut l = PaperSgd::new(q0, Box::new(enc)).unwrap();
             l.lambda = 0.05;
             l.batch_size = 100;
             let mut out = train_keep(&mut l, &y, 2);

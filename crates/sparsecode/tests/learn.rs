@@ -9,7 +9,7 @@ use sparsecode::learn::ksvd::{Ksvd, Rank1};
 use sparsecode::learn::olshausen::Olshausen;
 use sparsecode::learn::online::OnlineDictionaryLearning;
 use sparsecode::learn::optimal_directions::Mod;
-use sparsecode::learn::seed::SeedSgd;
+use sparsecode::learn::paper_sgd::PaperSgd;
 use sparsecode::learn::{fit, random_atoms, Learner};
 use sparsecode::rng::{randn, rng_from_seed, Rng};
 use sparsecode::{linalg, Dictionary, Result};
@@ -134,17 +134,17 @@ fn online_recovers_planted_dictionary_and_cost_decreases() {
 }
 
 #[test]
-fn seed_learner_recovers_planted_dictionary_and_loss_decreases() {
+fn paper_learner_recovers_planted_dictionary_and_loss_decreases() {
     let (d, x) = planted(8, 16, 400, 2, 0.01, 10);
     let mut xs = x.clone();
     normalize_rows(&mut xs);
-    let mut l = SeedSgd::new(init(8, 16, 11), Box::new(lasso(0.05))).unwrap();
+    let mut l = PaperSgd::new(init(8, 16, 11), Box::new(lasso(0.05))).unwrap();
     l.lambda = 0.05;
     l.batch_size = 20;
     l.learning_rate = 0.3;
     l.decay = 0.95;
     let losses = run(&mut l, xs.view(), 15, 12);
-    assert_recovered(&d, &l.atoms(), 5.0, 0.9, "seed");
+    assert_recovered(&d, &l.atoms(), 5.0, 0.9, "paper sgd");
     assert!(losses.last().unwrap() < &(0.8 * losses[0]), "{losses:?}");
 }
 
@@ -179,8 +179,8 @@ fn olshausen_objective_decreases() {
     assert!(g.epoch(x.view(), 0, &mut rng_from_seed(1)).is_err());
 }
 
-fn seed_learner(q0: Array2<f64>) -> SeedSgd<f64> {
-    let mut l = SeedSgd::new(q0, Box::new(lasso(0.05))).unwrap();
+fn paper_learner(q0: Array2<f64>) -> PaperSgd<f64> {
+    let mut l = PaperSgd::new(q0, Box::new(lasso(0.05))).unwrap();
     l.lambda = 0.05;
     l.batch_size = 20;
     l.learning_rate = 0.3;
@@ -188,7 +188,7 @@ fn seed_learner(q0: Array2<f64>) -> SeedSgd<f64> {
     l
 }
 
-/// The seed's compressed flow (Φ = bdm with J = 2; `none`): shapes of every stage, and the
+/// The paper's compressed flow (Φ = bdm with J = 2; `none`): shapes of every stage, and the
 /// dictionary recovered by regression on hold-out signals close to the planted one.
 #[test]
 fn compressed_flow_recovers_uncompressed_dictionary() {
@@ -205,7 +205,7 @@ fn compressed_flow_recovers_uncompressed_dictionary() {
     assert_eq!(y.dim(), (800, m));
     let q0 = compress_atoms(init(k, f, 22).view(), phi.view()).unwrap();
     assert_eq!(q0.dim(), (k, m));
-    let mut l = seed_learner(q0);
+    let mut l = paper_learner(q0);
     run(&mut l, y.view(), 15, 23);
     let qt = compress_atoms(d.view(), phi.view()).unwrap();
     assert_recovered(&qt, &l.atoms(), 6.0, 0.8, "compressed-space dictionary");
@@ -215,7 +215,7 @@ fn compressed_flow_recovers_uncompressed_dictionary() {
     // `none`: learn on the unit-norm signals; regression on Φ = I gives back the atoms
     let mut xs = train.to_owned();
     normalize_rows(&mut xs);
-    let mut l = seed_learner(init(k, f, 24));
+    let mut l = paper_learner(init(k, f, 24));
     run(&mut l, xs.view(), 15, 25);
     assert_recovered(&d, &l.atoms(), 5.0, 0.8, "none");
     let eye = Array2::<f64>::eye(f);
@@ -260,7 +260,7 @@ fn resume_equals_uninterrupted<L: Learner<f64>>(make: impl Fn() -> L, x: ArrayVi
 fn resume_from_state_is_bit_identical() {
     let (_, x) = planted(6, 12, 200, 2, 0.01, 30);
     resume_equals_uninterrupted(
-        || SeedSgd::new(init(6, 12, 31), Box::new(lasso(0.05))).unwrap(),
+        || PaperSgd::new(init(6, 12, 31), Box::new(lasso(0.05))).unwrap(),
         x.view(),
     );
     resume_equals_uninterrupted(
@@ -289,13 +289,13 @@ fn resume_from_state_is_bit_identical() {
 #[test]
 fn learners_reject_bad_input() {
     let x = Array2::<f64>::zeros((10, 5));
-    let mut l = SeedSgd::new(init(4, 6, 1), Box::new(lasso(0.1))).unwrap();
+    let mut l = PaperSgd::new(init(4, 6, 1), Box::new(lasso(0.1))).unwrap();
     let mut rng = rng_from_seed(0);
     assert!(l.epoch(x.view(), 0, &mut rng).is_err());
     let mut x = Array2::<f64>::ones((10, 6));
     x[[3, 2]] = f64::NAN;
     assert!(l.epoch(x.view(), 0, &mut rng).is_err());
-    assert!(SeedSgd::new(Array2::<f64>::zeros((3, 4)), Box::new(lasso(0.1))).is_err());
+    assert!(PaperSgd::new(Array2::<f64>::zeros((3, 4)), Box::new(lasso(0.1))).is_err());
     let good: Result<Dictionary<f64>> = Dictionary::new(init(3, 4, 1));
     assert!(good.is_ok());
     let _ = lasso(0.1)
@@ -321,7 +321,7 @@ fn record_round_trip_keeps_keys_and_shapes() {
     rec.save(&path).unwrap();
     let back = TrainRecord::load(&path).unwrap();
     assert_eq!(back, rec);
-    // the seed's layout: phi[e] is (features, atoms)
+    // the paper code's layout: phi[e] is (features, atoms)
     let phi: ndarray::Array3<f64> = sparsecode::io::read_npz_array(&path, "phi").unwrap();
     assert_eq!(phi.dim(), (2, 9, 5));
     assert_eq!(phi[[1, 3, 2]], rec.dictionaries[1][[2, 3]]);

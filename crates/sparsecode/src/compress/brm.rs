@@ -5,7 +5,8 @@ use crate::rng::Rng;
 use crate::{Error, Float, Result};
 use ndarray::Array2;
 
-/// The 0/1 band of `brm_matrix(bands, m, n)` (seed `utils/sparse_mat.py`, `wrap=False`):
+/// The 0/1 band of `brm_matrix(bands, m, n)` (the paper code's `utils/sparse_mat.py`,
+/// `wrap=False`):
 ///
 /// 1. `S ∈ {0,1}^{m×m}`, `S[i, i+j] = 1` for `j ∈ [⌊−bands/2⌋, ⌊bands/2⌋ − 1]` when
 ///    `0 <= i+j < m` (no wrap);
@@ -39,12 +40,12 @@ pub fn band_mask(bands: usize, m: usize, n: usize) -> Result<Array2<u8>> {
     }))
 }
 
-/// `Φ = mask ⊙ G`, `G ∈ ℝ^{m×n}` i.i.d. `N(0, 1/m)` (drawn in full, row-major, as the seed
+/// `Φ = mask ⊙ G`, `G ∈ ℝ^{m×n}` i.i.d. `N(0, 1/m)` (drawn in full, row-major, as the paper's code
 /// does; entries are *not* rescaled for the band, so `E‖column‖² ≈ (m/J)/m = 1/J` with
 /// `bands = m/J`), `mask` = [`band_mask`]`(bands, m, n)`.
 ///
-/// The seed calls it with `bands = M // J`; `J = 1` (`bands = m`) is *not* dense (half a band
-/// each side).
+/// The paper's code calls it with `bands = M // J`; `J = 1` (`bands = m`) is *not* dense (half
+/// a band each side).
 pub fn brm_matrix<T: Float>(bands: usize, m: usize, n: usize, rng: &mut Rng) -> Result<Array2<T>> {
     let mask = band_mask(bands, m, n)?;
     let mut g = gaussian::<T>(m, n, 1.0 / m as f64, rng);

@@ -7,7 +7,7 @@ use ndarray::{s, Array2};
 
 /// `Φ = blockdiag(B₀, …, B_{J−1})`, `B_j` of shape `(m/J) × (n/J)` with i.i.d. entries
 /// `N(0, J/m)` (std `1/√(m/J)`), drawn block after block, each row-major — as
-/// `dbd_matrix(J, M, N)` of the seed (`utils/sparse_mat.py`).
+/// `dbd_matrix(J, M, N)` of the paper's code (`utils/sparse_mat.py`).
 ///
 /// Each compressed unit sees `n/J` consecutive (raster) pixels and each pixel feeds `m/J`
 /// units; `E‖column‖² = 1` for every `J`. `J = 1` is the dense Gaussian `N(0, 1/m)`.

@@ -76,7 +76,7 @@ impl fmt::Display for Compression {
 ///
 /// - `Dense`: [`dense_matrix`]`(m, n)` (localization ignored);
 /// - `Bdm`: [`dbd_matrix`]`(J, m, n)` (J must divide m and n);
-/// - `Brm`: [`brm_matrix`]`(bands = m / J, m, n)` (integer division as in the seed;
+/// - `Brm`: [`brm_matrix`]`(bands = m / J, m, n)` (integer division as in the paper's code;
 ///   requires `1 <= J <= m`).
 ///
 /// Errors: `localization == 0`, zero dimensions, the divisibility rules above.
@@ -111,7 +111,7 @@ pub fn measurement_matrix<T: Float>(
     }
 }
 
-/// The compressed dimension `⌊n·ratio⌋` of the seed (`int(256·0.5) = 128`).
+/// The compressed dimension `⌊n·ratio⌋` of the paper's code (`int(256·0.5) = 128`).
 ///
 /// Errors: `ratio` not in `(0, 1]` or a result of 0.
 pub fn compressed_dim(n: usize, ratio: f64) -> Result<usize> {
@@ -180,7 +180,7 @@ mod tests {
     }
 
     #[test]
-    fn compressed_dim_as_seed() {
+    fn compressed_dim_as_paper() {
         assert_eq!(compressed_dim(256, 0.5).unwrap(), 128);
         assert_eq!(compressed_dim(256, 1.0).unwrap(), 256);
         assert!(compressed_dim(256, 0.0).is_err());

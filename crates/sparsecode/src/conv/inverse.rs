@@ -9,7 +9,7 @@
 //!
 //! i.e. the exact inverse `1/E` inside the band `0.05 ≲ f ≲ 0.45` and an ε-regularised one
 //! outside it (where `E` vanishes at DC and is tiny at high frequency). This is the formula
-//! `envelope / (envelope**2 + eps*(1-mask))` of the post's seed text (for one real kernel);
+//! `envelope / (envelope**2 + eps*(1-mask))` of the post's text (for one real kernel);
 //! the post then divides by `mean(E·F)`, which rescales the estimate by the inverse of the
 //! band's area: that normalisation is optional here ([`InverseFilter::normalize_mean`], off),
 //! since without it the estimate has the right amplitude in the band.

@@ -1,4 +1,4 @@
-//! Patches as rows, the seed's evenly spaced subsampling, row normalisations.
+//! Patches as rows, the paper code's evenly spaced subsampling, row normalisations.
 
 use crate::{validate, Error, Float, Result};
 use ndarray::{s, Array2, ArrayView2, ArrayViewMut2, Axis};
@@ -99,7 +99,7 @@ pub fn extract_patches_all(
 
 /// `np.linspace(1, n - 1, k, dtype=int)` exactly: `⌊1 + i·(n − 2)/(k − 1)⌋` for
 /// `i < k − 1` (the step computed once, in f64, as numpy does) and `n − 1` last; `[1]` for
-/// `k = 1`, empty for `k = 0`. The localized-sparse-coding seed subsamples its patch pools
+/// `k = 1`, empty for `k = 0`. The localized-sparse-coding paper's code subsamples its patch pools
 /// with it (starting at 1, not 0).
 ///
 /// Values repeat when `k > n − 1`, as in numpy.
@@ -157,7 +157,7 @@ pub fn normalize_rows_unit_mut<T: Float>(mut x: ArrayViewMut2<'_, T>) -> Result<
     Ok(zero_rows)
 }
 
-/// A copy of `x` with unit-norm rows (zero rows stay zero), as the seed normalises every
+/// A copy of `x` with unit-norm rows (zero rows stay zero), as the paper's code normalises every
 /// patch by its own L2 norm.
 ///
 /// Errors: empty or non-finite input.

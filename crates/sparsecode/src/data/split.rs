@@ -8,7 +8,7 @@ use crate::{validate, Error, Result};
 use ndarray::{Array2, ArrayView2, Axis};
 use rayon::prelude::*;
 
-/// Sizes of the split. `Default` is the seed's: 16×16 patches, 60 000 / 15 000 / 8 000,
+/// Sizes of the split. `Default` is the paper code's: 16×16 patches, 60 000 / 15 000 / 8 000,
 /// stride 1, unit-norm patches.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PatchSplit {
@@ -19,11 +19,11 @@ pub struct PatchSplit {
     /// Validation patches (`-V`, 15 000).
     pub n_validation: usize,
     /// Hold-out ("correlation") patches for dictionary recovery (`-C`, 8 000); 0 for none
-    /// (the seed builds them only when compressing).
+    /// (the paper's code builds them only when compressing).
     pub n_correlation: usize,
-    /// Step between patch corners (the seed: 1, every window).
+    /// Step between patch corners (the paper's code: 1, every window).
     pub stride: usize,
-    /// Divide every patch by its L2 norm (the seed: yes; no mean removal).
+    /// Divide every patch by its L2 norm (the paper's code: yes; no mean removal).
     pub unit_norm: bool,
 }
 
@@ -45,14 +45,14 @@ impl Default for PatchSplit {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PoolOrder {
     /// Patch-position-major, image-minor (pool index = position·n_images + image), the order
-    /// the seed gets from `extract_patches_2d` on an H×W×n_images stack; needs images of one
-    /// shape.
+    /// the paper's code gets from `extract_patches_2d` on an H×W×n_images stack; needs images
+    /// of one shape.
     Interleaved,
     /// Image after image (any sizes).
     ByImage,
 }
 
-/// Patches of the seed's split, rows of length `p²` in raster order.
+/// Patches of the paper code's split, rows of length `p²` in raster order.
 #[derive(Debug, Clone)]
 pub struct PatchDataset {
     /// Training patches (n_train × p²).
@@ -146,10 +146,10 @@ impl<'a> Pool<'a> {
 }
 
 impl PatchDataset {
-    /// Builds the split of the seed from training images and one validation image:
+    /// Builds the split of the paper's code from training images and one validation image:
     ///
     /// - training pool: every `p×p` window (corners every `stride` pixels) of the training
-    ///   images, in [`PoolOrder::Interleaved`] order when they share one shape (the seed's
+    ///   images, in [`PoolOrder::Interleaved`] order when they share one shape (the paper code's
     ///   order), else [`PoolOrder::ByImage`]; `n_train` patches at
     ///   `evenly_spaced_indices(pool, n_train)` (`np.linspace(1, n−1, k, dtype=int)`);
     /// - validation: `n_validation` patches of the validation image's pool, same rule;
@@ -157,7 +157,7 @@ impl PatchDataset {
     ///   order, subsampled by `evenly_spaced_indices(remaining, n_correlation)`;
     /// - every patch divided by its L2 norm when `unit_norm` (zero patches stay zero).
     ///
-    /// Images are used as given (the seed uses images already whitened, see
+    /// Images are used as given (the paper's code uses images already whitened, see
     /// [`super::whiten_olshausen`]). Memory: only the selected patches are extracted.
     ///
     /// Errors: no training image, empty or non-finite images, patches that do not fit, more
@@ -248,7 +248,7 @@ impl PatchDataset {
     }
 
     /// [`PatchDataset::build`] with the last image for validation and the others for
-    /// training (the seed trains on images 0–7 of its ten and validates on image 8).
+    /// training (the paper's code trains on images 0–7 of its ten and validates on image 8).
     ///
     /// Errors: fewer than two images, or any error of `build`.
     pub fn from_images(images: &[ArrayView2<'_, f64>], split: &PatchSplit) -> Result<Self> {

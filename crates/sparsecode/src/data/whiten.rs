@@ -34,7 +34,7 @@ pub const OLSHAUSEN_F0: f64 = 0.4;
 /// left after filtering (constant).
 pub fn whiten_olshausen(img: ArrayView2<'_, f64>, f0_frac: f64) -> Result<Array2<f64>> {
     validate::finite_non_empty(&img, "image")?;
-    validate::positive(f0_frac, "f0_frac", false)?;
+    validate::strictly_positive(f0_frac, "f0_frac")?;
     let (h, w) = img.dim();
     let mean = img.mean().unwrap_or(0.0);
     let wc = w / 2 + 1;

@@ -25,6 +25,7 @@
 //! compiled for AVX2/AVX-512 and picked at run time; per-thread workspaces are reused, so no step
 //! allocates.
 
+use crate::simd::{self, LANES};
 use crate::{linalg, validate, Dictionary, Error, Float, Result};
 use ndarray::{Array1, Array2, ArrayView2, Axis};
 use rayon::prelude::*;
@@ -96,7 +97,7 @@ impl<T: Float> Lars<T> {
         if self.n_nonzero == 0 {
             return Err(Error::param("n_nonzero", "must be at least 1"));
         }
-        validate::positive(self.eps, "eps", false)?;
+        validate::strictly_positive(self.eps, "eps")?;
         let path = PathParams {
             alpha_min: T::zero(),
             max_iter: self.n_nonzero,
@@ -115,7 +116,7 @@ impl<T: Float> LassoLars<T> {
         dict: &Dictionary<T>,
         x: ArrayView2<'_, T>,
     ) -> Result<(Array2<T>, Array1<T>)> {
-        validate::positive(self.alpha, "alpha", true)?;
+        validate::non_negative(self.alpha, "alpha")?;
         if self.max_iter == 0 {
             return Err(Error::param("max_iter", "must be at least 1"));
         }
@@ -255,7 +256,7 @@ fn around<T: Float>(v: T, scale: T) -> T {
 /// `2^52` (f64) or `2^23` (f32): adding and subtracting it rounds a smaller magnitude to the
 /// nearest integer, ties to even, in the default rounding mode.
 fn rint_magic<T: Float>() -> T {
-    T::of(if T::DTYPE == "float32" {
+    T::of(if T::BITS == 32 {
         8_388_608.0
     } else {
         4_503_599_627_370_496.0
@@ -270,9 +271,6 @@ fn around_fast<T: Float>(v: T, scale: T, magic: T) -> T {
     let r = if a < magic { (a + magic) - magic } else { a };
     num_traits::Float::copysign(r, s) / scale
 }
-
-/// Lanes of the hand-unrolled vector loops (a multiple of every SIMD width of f32/f64).
-const LANES: usize = 16;
 
 /// Constants of one homotopy step shared by the vector kernels.
 #[derive(Clone, Copy)]
@@ -393,19 +391,14 @@ fn update_cov_pass<T: Float, const POSITIVE: bool>(
         for l in 0..LANES {
             let v = cv[l] - gamma * u[l];
             cv[l] = v;
-            let kv = key::<T, POSITIVE>(v, ai[l]);
-            m[l] = if kv > m[l] { kv } else { m[l] };
+            m[l] = simd::max_keep(m[l], key::<T, POSITIVE>(v, ai[l]));
         }
     }
-    let mut best = T::neg_infinity();
-    for &v in &m {
-        best = if v > best { v } else { best };
-    }
+    let mut best = simd::fold_lanes_max(&m, T::neg_infinity());
     for j in full..cov.len() {
         let v = cov[j] - gamma * ce[j];
         cov[j] = v;
-        let kv = key::<T, POSITIVE>(v, act_inf[j]);
-        best = if kv > best { kv } else { best };
+        best = simd::max_keep(best, key::<T, POSITIVE>(v, act_inf[j]));
     }
     best
 }
@@ -413,23 +406,7 @@ fn update_cov_pass<T: Float, const POSITIVE: bool>(
 /// Largest key over the atoms (see [`key`]).
 #[inline(always)]
 fn max_key<T: Float, const POSITIVE: bool>(cov: &[T], act_inf: &[T]) -> T {
-    let mut m = [T::neg_infinity(); LANES];
-    let full = cov.len() / LANES * LANES;
-    for o in (0..full).step_by(LANES) {
-        for l in 0..LANES {
-            let kv = key::<T, POSITIVE>(cov[o + l], act_inf[o + l]);
-            m[l] = if kv > m[l] { kv } else { m[l] };
-        }
-    }
-    let mut best = T::neg_infinity();
-    for &v in &m {
-        best = if v > best { v } else { best };
-    }
-    for j in full..cov.len() {
-        let kv = key::<T, POSITIVE>(cov[j], act_inf[j]);
-        best = if kv > best { kv } else { best };
-    }
-    best
+    simd::max_by_key2(cov, act_inf, T::neg_infinity(), key::<T, POSITIVE>)
 }
 
 /// First atom whose key equals `target` (numpy's `argmax`), `None` if the target is `−∞`.
@@ -442,21 +419,7 @@ fn first_key_equal<T: Float, const POSITIVE: bool>(
     if target == T::neg_infinity() {
         return None;
     }
-    for (c, (chunk, ai)) in cov.chunks(LANES).zip(act_inf.chunks(LANES)).enumerate() {
-        let mut hit = false;
-        for (&v, &a) in chunk.iter().zip(ai) {
-            hit |= key::<T, POSITIVE>(v, a) == target;
-        }
-        if hit {
-            let off = chunk
-                .iter()
-                .zip(ai)
-                .position(|(&v, &a)| key::<T, POSITIVE>(v, a) == target)
-                .unwrap_or(0);
-            return Some(c * LANES + off);
-        }
-    }
-    None
+    simd::first_where2(cov, act_inf, |v, a| key::<T, POSITIVE>(v, a) == target)
 }
 
 impl<T: Float> PathWorkspace<T> {
@@ -526,33 +489,18 @@ impl<T: Float> PathWorkspace<T> {
     }
 
     /// The lasso/LARS path for one signal: `row` holds `D·x` on entry and the code on exit.
-    /// Dispatches at run time to a copy of the kernel compiled for AVX-512 or AVX2 where the
-    /// CPU has them (the crate is built for the x86-64 baseline); the arithmetic is the same.
+    /// Runs the kernel compiled for AVX-512 or AVX2 where the CPU has them
+    /// ([`simd::dispatch`]; the crate is built for the x86-64 baseline); the arithmetic is the
+    /// same.
     fn solve(&mut self, g: &[T], n: usize, row: &mut [T], n_samples: T, p: &PathParams<T>) {
-        #[cfg(target_arch = "x86_64")]
-        {
-            if std::arch::is_x86_feature_detected!("avx512f") {
-                // SAFETY: the CPU supports AVX-512F (checked just above).
-                return unsafe { self.solve_avx512(g, n, row, n_samples, p) };
-            }
-            if std::arch::is_x86_feature_detected!("avx2") {
-                // SAFETY: the CPU supports AVX2 (checked just above).
-                return unsafe { self.solve_avx2(g, n, row, n_samples, p) };
-            }
-        }
-        self.solve_dispatch(g, n, row, n_samples, p)
-    }
-
-    #[cfg(target_arch = "x86_64")]
-    #[target_feature(enable = "avx512f")]
-    unsafe fn solve_avx512(&mut self, g: &[T], n: usize, row: &mut [T], ns: T, p: &PathParams<T>) {
-        self.solve_dispatch(g, n, row, ns, p)
-    }
-
-    #[cfg(target_arch = "x86_64")]
-    #[target_feature(enable = "avx2")]
-    unsafe fn solve_avx2(&mut self, g: &[T], n: usize, row: &mut [T], ns: T, p: &PathParams<T>) {
-        self.solve_dispatch(g, n, row, ns, p)
+        simd::dispatch(Solve {
+            ws: self,
+            g,
+            n,
+            row,
+            n_samples,
+            p,
+        })
     }
 
     #[inline(always)]
@@ -575,7 +523,7 @@ impl<T: Float> PathWorkspace<T> {
     ) {
         let tiny32 = T::of(f32::MIN_POSITIVE as f64);
         let equality_tolerance = T::of(f32::EPSILON as f64);
-        let cov_scale = T::of(10f64.powi(if T::DTYPE == "float32" { 6 } else { 15 }));
+        let cov_scale = T::of(10f64.powi(if T::BITS == 32 { 6 } else { 15 }));
         let magic = rint_magic::<T>();
         let degenerate = T::of(1e-7);
         self.xy.copy_from_slice(row);
@@ -781,6 +729,25 @@ impl<T: Float> PathWorkspace<T> {
             }
         }
         row.copy_from_slice(&self.coef);
+    }
+}
+
+/// The arguments of [`PathWorkspace::solve`], as the [`simd::Kernel`] it dispatches.
+struct Solve<'a, T> {
+    ws: &'a mut PathWorkspace<T>,
+    g: &'a [T],
+    n: usize,
+    row: &'a mut [T],
+    n_samples: T,
+    p: &'a PathParams<T>,
+}
+
+impl<T: Float> simd::Kernel for Solve<'_, T> {
+    type Output = ();
+    #[inline(always)]
+    fn run(self) {
+        self.ws
+            .solve_dispatch(self.g, self.n, self.row, self.n_samples, self.p)
     }
 }
 

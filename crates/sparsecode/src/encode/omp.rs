@@ -33,6 +33,7 @@
 //! where scikit-learn's absolute test stops at correlations below 3·10⁻⁴; on unit-norm atoms
 //! and unit-scale signals both rules agree.
 
+use crate::simd::{self, LANES};
 use crate::{linalg, validate, Dictionary, Error, Float, Result};
 use ndarray::{Array1, Array2, ArrayView1, ArrayView2, ArrayViewMut2, Axis};
 use rayon::prelude::*;
@@ -85,7 +86,7 @@ impl<T: Float> Omp<T> {
     /// Number of atoms at most per signal, validated against the dictionary.
     fn max_atoms(&self, n_atoms: usize, n_features: usize) -> Result<usize> {
         if let Some(tol) = self.tol {
-            validate::positive(tol, "tol", true)?;
+            validate::non_negative(tol, "tol")?;
         }
         match self.n_nonzero {
             Some(k) => {
@@ -215,7 +216,7 @@ pub fn batch_omp_gram_in_place<T: Float>(
         ));
     }
     if let Some(t) = tol {
-        validate::positive(t, "tol", true)?;
+        validate::non_negative(t, "tol")?;
         if x_sq_norms.is_none() {
             return Err(Error::param(
                 "x_sq_norms",
@@ -320,9 +321,9 @@ impl<T: Float> Workspace<T> {
         }
     }
 
-    /// OMP for one signal: `row` holds `D·x` on entry and the code on exit. Dispatches at
-    /// run time to a copy of the kernel compiled for AVX-512 or AVX2 where the CPU has them
-    /// (the crate is built for the x86-64 baseline, whose SSE2 is 4× narrower).
+    /// OMP for one signal: `row` holds `D·x` on entry and the code on exit. Runs the kernel
+    /// compiled for AVX-512 or AVX2 where the CPU has them ([`simd::dispatch`]; the crate is
+    /// built for the x86-64 baseline, whose SSE2 is 4× narrower).
     fn solve(
         &mut self,
         g: &[T],
@@ -332,46 +333,15 @@ impl<T: Float> Workspace<T> {
         max_atoms: usize,
         tol: Option<T>,
     ) {
-        #[cfg(target_arch = "x86_64")]
-        {
-            if std::arch::is_x86_feature_detected!("avx512f") {
-                // SAFETY: the CPU supports AVX-512F (checked just above).
-                return unsafe { self.solve_avx512(g, n, row, x_sq, max_atoms, tol) };
-            }
-            if std::arch::is_x86_feature_detected!("avx2") {
-                // SAFETY: the CPU supports AVX2 (checked just above).
-                return unsafe { self.solve_avx2(g, n, row, x_sq, max_atoms, tol) };
-            }
-        }
-        self.solve_impl(g, n, row, x_sq, max_atoms, tol)
-    }
-
-    #[cfg(target_arch = "x86_64")]
-    #[target_feature(enable = "avx512f")]
-    unsafe fn solve_avx512(
-        &mut self,
-        g: &[T],
-        n: usize,
-        row: &mut [T],
-        x_sq: Option<T>,
-        max_atoms: usize,
-        tol: Option<T>,
-    ) {
-        self.solve_impl(g, n, row, x_sq, max_atoms, tol)
-    }
-
-    #[cfg(target_arch = "x86_64")]
-    #[target_feature(enable = "avx2")]
-    unsafe fn solve_avx2(
-        &mut self,
-        g: &[T],
-        n: usize,
-        row: &mut [T],
-        x_sq: Option<T>,
-        max_atoms: usize,
-        tol: Option<T>,
-    ) {
-        self.solve_impl(g, n, row, x_sq, max_atoms, tol)
+        simd::dispatch(Solve {
+            ws: self,
+            g,
+            n,
+            row,
+            x_sq,
+            max_atoms,
+            tol,
+        })
     }
 
     #[inline(always)]
@@ -388,14 +358,16 @@ impl<T: Float> Workspace<T> {
         // `row` holds the current correlations α, updated in place.
         self.support.clear();
         let mut s = 0usize;
-        let mut current_max = max_abs(row);
+        let mut current_max = simd::max_by_key(row, T::zero(), num_traits::Float::abs);
         // sklearn stops when α_λ² < ε in absolute terms; relative to the largest initial
         // correlation the rule is the same for unit-scale data and invariant to scaling.
         let floor = eps * current_max * current_max;
         // ‖r‖² = ‖x‖² − ‖z‖², updated as z grows.
         let mut energy = x_sq.unwrap_or(T::zero());
         loop {
-            let lam = first_abs_equal(row, current_max);
+            // numpy's argmax(abs(α)): the first entry at the maximum (0 if none is).
+            let lam =
+                simd::first_where(row, |v| num_traits::Float::abs(v) == current_max).unwrap_or(0);
             let a = row[lam];
             if a == T::zero() || a * a < floor || self.support.contains(&lam) {
                 break;
@@ -461,47 +433,30 @@ impl<T: Float> Workspace<T> {
     }
 }
 
-/// Lanes of the hand-unrolled vector loops (a multiple of every SIMD width of f32/f64).
-const LANES: usize = 16;
-
-/// Largest absolute value of `v` (0 for an empty slice), vectorisable.
-#[inline(always)]
-fn max_abs<T: Float>(v: &[T]) -> T {
-    let mut m = [T::zero(); LANES];
-    let chunks = v.chunks_exact(LANES);
-    let rem = chunks.remainder();
-    for c in chunks {
-        for l in 0..LANES {
-            let a = num_traits::Float::abs(c[l]);
-            m[l] = if a > m[l] { a } else { m[l] };
-        }
-    }
-    let mut best = T::zero();
-    for &a in m.iter().chain(rem) {
-        let a = num_traits::Float::abs(a);
-        best = if a > best { a } else { best };
-    }
-    best
+/// The arguments of [`Workspace::solve`], as the [`simd::Kernel`] it dispatches.
+struct Solve<'a, T> {
+    ws: &'a mut Workspace<T>,
+    g: &'a [T],
+    n: usize,
+    row: &'a mut [T],
+    x_sq: Option<T>,
+    max_atoms: usize,
+    tol: Option<T>,
 }
 
-/// Index of the first entry whose absolute value equals `target` (the maximum, so numpy's
-/// `argmax(abs(v))`); 0 if none.
-#[inline(always)]
-fn first_abs_equal<T: Float>(v: &[T], target: T) -> usize {
-    for (c, chunk) in v.chunks(LANES).enumerate() {
-        let mut hit = false;
-        for &x in chunk {
-            hit |= num_traits::Float::abs(x) == target;
-        }
-        if hit {
-            let off = chunk
-                .iter()
-                .position(|&x| num_traits::Float::abs(x) == target)
-                .unwrap_or(0);
-            return c * LANES + off;
-        }
+impl<T: Float> simd::Kernel for Solve<'_, T> {
+    type Output = ();
+    #[inline(always)]
+    fn run(self) {
+        self.ws.solve_impl(
+            self.g,
+            self.n,
+            self.row,
+            self.x_sq,
+            self.max_atoms,
+            self.tol,
+        )
     }
-    0
 }
 
 /// One block of [`orthogonal_step`]: `V` consecutive vectors of [`LANES`] entries from `o`,
@@ -543,8 +498,7 @@ fn orthogonal_block<T: Float, const V: usize>(
             un[l] = uv;
             let x = al[l] - z_s * uv;
             al[l] = x;
-            let x = num_traits::Float::abs(x);
-            m[l] = if x > m[l] { x } else { m[l] };
+            m[l] = simd::max_keep(m[l], num_traits::Float::abs(x));
         }
     }
 }
@@ -576,10 +530,7 @@ fn orthogonal_step<T: Float>(
     for o in (wide..full).step_by(LANES) {
         orthogonal_block::<T, 1>(alpha, u_new, g_row, u_prev, w, inv_l, z_s, o, &mut m);
     }
-    let mut best = T::zero();
-    for &a in &m {
-        best = if a > best { a } else { best };
-    }
+    let mut best = simd::fold_lanes_max(&m, T::zero());
     for i in full..n {
         let mut acc = g_row[i];
         for (j, &wj) in w.iter().enumerate() {
@@ -589,8 +540,7 @@ fn orthogonal_step<T: Float>(
         u_new[i] = uv;
         let x = alpha[i] - z_s * uv;
         alpha[i] = x;
-        let x = num_traits::Float::abs(x);
-        best = if x > best { x } else { best };
+        best = simd::max_keep(best, num_traits::Float::abs(x));
     }
     best
 }

@@ -415,7 +415,7 @@ fn read_values<T: Float, R: Read>(
     let size = header.dtype.size;
     let mut out: Vec<T> = Vec::with_capacity(n.min(BLOCK));
     let mut buf = vec![0u8; BLOCK.min(n) * size];
-    let narrowing = std::mem::size_of::<T>() < std::mem::size_of::<f64>();
+    let narrowing = T::BITS < 64;
     let mut done = 0usize;
     while done < n {
         let take = (n - done).min(BLOCK);

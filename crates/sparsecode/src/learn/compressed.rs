@@ -8,7 +8,7 @@
 //!   [`compress_atoms`]) and any [`super::Learner`] learns `Q` on the `y_i`;
 //! - the uncompressed dictionary is recovered by linear regression of hold-out signals on
 //!   their compressed-space codes ([`recover_dictionary`]): with `B_i = encoder(Q, Φx_i)`
-//!   (hold-out `Φx` **not** renormalised, as the seed), `Ψ = (BᵀB)⁺·BᵀX` (the seed's
+//!   (hold-out `Φx` **not** renormalised, as the paper's code), `Ψ = (BᵀB)⁺·BᵀX` (the paper code's
 //!   `(X Bᵀ)(B Bᵀ)⁺` in its column convention), rows renormalised.
 
 use crate::dictionary::row_norms;
@@ -50,11 +50,11 @@ pub fn compress_atoms<T: Float>(d: ArrayView2<'_, T>, phi: ArrayView2<'_, T>) ->
 }
 
 /// Recovers the uncompressed dictionary (k × N) from the compressed one `q` (k × M); see
-/// the module doc. Codes are inferred in batches of `batch` rows (the seed: 100).
+/// the module doc. Codes are inferred in batches of `batch` rows (the paper's code: 100).
 ///
 /// An atom that no hold-out code uses gets a zero row from the regression; it is replaced by
-/// the back-projection `Φ⁺q_k` so the result stays a valid dictionary (the seed would divide
-/// by zero there). The pseudo-inverse cut-off is `max(k, k)·ε·σ_max`.
+/// the back-projection `Φ⁺q_k` so the result stays a valid dictionary (the paper's code would
+/// divide by zero there). The pseudo-inverse cut-off is `max(k, k)·ε·σ_max`.
 pub fn recover_dictionary<T: Float>(
     encoder: &dyn Encoder<T>,
     q: ArrayView2<'_, T>,

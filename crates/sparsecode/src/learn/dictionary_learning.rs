@@ -159,10 +159,10 @@ impl<T: Float> DictionaryLearning<T> {
         if self.n_components == 0 {
             return Err(Error::param("n_components", "must be >= 1"));
         }
-        validate::positive(self.alpha, "alpha", true)?;
-        validate::positive(self.tol, "tol", true)?;
+        validate::non_negative(self.alpha, "alpha")?;
+        validate::non_negative(self.tol, "tol")?;
         if let Some(a) = self.transform_alpha {
-            validate::positive(a, "transform_alpha", true)?;
+            validate::non_negative(a, "transform_alpha")?;
         }
         if self.transform_max_iter == 0 {
             return Err(Error::param("transform_max_iter", "must be >= 1"));

@@ -227,7 +227,7 @@ impl<T: Float> MiniBatchDictionaryLearning<T> {
         if self.batch_size == 0 {
             return Err(Error::param("batch_size", "must be >= 1"));
         }
-        validate::positive(self.alpha, "alpha", true)?;
+        validate::non_negative(self.alpha, "alpha")?;
         if self.tol.is_nan() || self.tol < 0.0 || self.tol.is_infinite() {
             return Err(Error::param("tol", "must be finite and >= 0"));
         }

@@ -3,7 +3,8 @@
 //! One file per learner, all minimising (a variant of) the sparse-coding objective
 //! `Σ_i ½‖x_i − a_i·D‖² + λ‖a_i‖₁` (or the ℓ0-constrained version for MOD/K-SVD) over
 //! unit-norm atoms (rows of `D`):
-//! - [`seed::SeedSgd`]: the localized-sparse-coding learner (one gradient step per batch);
+//! - [`paper_sgd::PaperSgd`]: the localized-sparse-coding paper's learner (one gradient step
+//!   per batch);
 //! - [`olshausen::Olshausen`]: Olshausen & Field sparsenet learning with gain adaptation;
 //! - [`optimal_directions::Mod`]: method of optimal directions (Engan et al. 1999);
 //! - [`ksvd::Ksvd`]: K-SVD and approximate K-SVD (Aharon et al. 2006; Rubinstein et al. 2008);
@@ -25,7 +26,8 @@
 //! restored from a checkpoint continues bit-identically.
 //!
 //! The building blocks used elsewhere (the nn crate) are [`ksvd::ksvd_update`] and
-//! [`online::online_step`]; [`compressed`] holds the compressed-space flow of the seed.
+//! [`online::online_step`]; [`compressed`] holds the compressed-space flow of the
+//! localized-sparse-coding paper.
 
 pub mod atoms;
 pub mod compressed;
@@ -35,8 +37,12 @@ pub mod minibatch;
 pub mod olshausen;
 pub mod online;
 pub mod optimal_directions;
+pub mod paper_sgd;
 pub mod record;
-pub mod seed;
+
+/// Former name of [`paper_sgd`], kept until its last callers (`pipeline/localized.rs`) move to
+/// the new name.
+pub use paper_sgd as seed;
 
 use crate::encode::Encoder;
 use crate::rng::{stream_rng, Rng};
@@ -115,7 +121,7 @@ pub fn fit<T: Float, L: Learner<T> + ?Sized>(
 }
 
 /// Mean over batches of `batch` rows of the batch-summed lasso objective
-/// `½‖X_b − A_b·D‖²_F + λ‖A_b‖₁`, with codes re-inferred by `encoder` (the seed's validation
+/// `½‖X_b − A_b·D‖²_F + λ‖A_b‖₁`, with codes re-inferred by `encoder` (the paper code's validation
 /// loss). The last partial batch counts as a batch.
 pub fn lasso_loss_batches<T: Float>(
     encoder: &dyn Encoder<T>,
@@ -152,7 +158,8 @@ pub fn lasso_value<T: Float>(
     fit + lambda.to_f64_lossy() * l1
 }
 
-/// Random unit-norm Gaussian atoms (n_atoms × n_features), the seed's initialisation.
+/// Random unit-norm Gaussian atoms (n_atoms × n_features), the initialisation of the
+/// localized-sparse-coding paper.
 pub fn random_atoms<T: Float>(
     n_atoms: usize,
     n_features: usize,

@@ -5,8 +5,9 @@
 //! Basis functions `φ_k = g_k·d_k` (unit `d_k`, gain `g_k`). Per mini-batch `X_b` (b rows):
 //! 1. codes `A = encoder(Φ, X_b)` on the gain-scaled basis;
 //! 2. `Φ ← Φ + η_e·Aᵀ(X_b − A·Φ)` with `η_e = η·decay^epoch` (gradient step on the squared
-//!    error summed over the batch: the seed learner's convention, so one learning rate means the
-//!    same for both; sparsenet averages over the batch and scales η to its data instead);
+//!    error summed over the batch: the convention of the localized-sparse-coding learner
+//!    [`super::paper_sgd`], so one learning rate means the same for both; sparsenet averages
+//!    over the batch and scales η to its data instead);
 //! 3. per-atom coefficient variance `v_k ← (1 − β)·v_k + β·mean_i a_ik²` and gain
 //!    `g_k ← g_k·(v_k/v_goal)^α`, then `φ_k ← g_k·φ_k/‖φ_k‖` (sparsenet's variance
 //!    equalisation: α = 0.02, β = `var_eta` = 0.001 in sparsenet; **off by default here**,
@@ -31,8 +32,8 @@
 //! and localized, oriented atoms. sparsenet's Cauchy prior `ln(1 + a²/σ²)`, for which the
 //! adaptation was designed, was tried with its parameters rescaled to our unit-norm patches:
 //! it either fitted high frequencies or collapsed the atoms onto one pattern, and is not
-//! shipped. With `α = 0` this learner is the seed's update with a batch of the user's choice
-//! and the standard (zero-start) lasso coder.
+//! shipped. With `α = 0` this learner is the update of [`super::paper_sgd`] with a batch of the
+//! user's choice and the standard (zero-start) lasso coder.
 
 use super::{gather_rows, permutation, to_state, Learner, LearnerState};
 use crate::dictionary::{normalize_rows, row_norms};
@@ -55,7 +56,7 @@ pub struct Olshausen<T: Float> {
     pub encoder: Box<dyn Encoder<T>>,
     /// λ of the recorded objective.
     pub lambda: T,
-    /// Learning rate η of the batch-summed gradient (the seed learner's convention).
+    /// Learning rate η of the batch-summed gradient (the convention of [`super::paper_sgd`]).
     pub learning_rate: T,
     /// Per-epoch decay of the learning rate (`η·decay^epoch`; 1 = constant).
     pub decay: T,
@@ -157,9 +158,9 @@ impl<T: Float> Learner<T> for Olshausen<T> {
         if self.batch_size == 0 {
             return Err(Error::param("batch_size", "must be at least 1"));
         }
-        validate::positive(self.learning_rate, "learning_rate", true)?;
-        validate::positive(self.decay, "decay", false)?;
-        validate::positive(self.alpha, "alpha (gain exponent)", true)?;
+        validate::non_negative(self.learning_rate, "learning_rate")?;
+        validate::strictly_positive(self.decay, "decay")?;
+        validate::non_negative(self.alpha, "alpha (gain exponent)")?;
         let rate = self.learning_rate * num_traits::Float::powi(self.decay, epoch as i32);
         let order = permutation(x.nrows(), rng);
         let mut total = 0.0;

@@ -203,7 +203,7 @@ impl<T: Float> Learner<T> for OnlineDictionaryLearning<T> {
         if self.batch_size == 0 {
             return Err(Error::param("batch_size", "must be at least 1"));
         }
-        validate::positive(self.lambda, "lambda", true)?;
+        validate::non_negative(self.lambda, "lambda")?;
         let order = permutation(x.nrows(), rng);
         let mut total = 0.0;
         let mut count = 0;
@@ -251,7 +251,7 @@ pub fn online_step<T: Float>(
     lr: T,
 ) -> Result<()> {
     check_triplet(&x, &atoms.view(), &codes)?;
-    validate::positive(lr, "lr", true)?;
+    validate::non_negative(lr, "lr")?;
     // R = X − A·D
     let resid = linalg::residual(x.view(), codes, atoms.view());
     // G = Aᵀ R (k×f)

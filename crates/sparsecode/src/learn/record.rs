@@ -2,7 +2,7 @@
 //! at most one epoch) and read back to resume.
 //!
 //! Keys (seed notes §1.7, plus ours):
-//! - `phi` (epochs × n_features × n_atoms): the dictionary of each epoch in the **seed's
+//! - `phi` (epochs × n_features × n_atoms): the dictionary of each epoch in the **paper code's
 //!   column layout** (`phi[e] = Dᵀ`; uncompressed, or recovered from compressed learning);
 //! - `time` (epochs): cumulative training seconds; `train`, `val` (epochs): the losses, also
 //!   under the README's names `train_loss`, `val_loss`;

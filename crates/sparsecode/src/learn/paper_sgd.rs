@@ -4,21 +4,21 @@
 //! Objective: `min_{D, B} ½‖Y − B·D‖²_F + λ‖B‖₁` with unit-norm atoms (rows of `D`). Each
 //! epoch visits the training rows in a random order in batches of `batch_size` (100); per
 //! batch `Y_b`:
-//! 1. `B = encoder(D, Y_b)` (FISTA or ADMM, the seed's variants);
+//! 1. `B = encoder(D, Y_b)` (FISTA or ADMM, the paper code's variants);
 //! 2. `D ← D + η_e·Bᵀ(Y_b − B·D)` — one gradient step on the batch-summed squared error
 //!    (no 1/batch), `η_e = η₀·decay^e` (0.8 · 0.975^epoch);
 //! 3. rows of `D` renormalised to unit norm;
 //! 4. batch loss `½‖Y_b − B·D‖²_F + λ‖B‖₁` with the new `D` and the old `B`.
 //!
-//! The epoch's objective is the mean of the batch losses (the seed's `train`). In compressed
+//! The epoch's objective is the mean of the batch losses (the paper code's `train`). In compressed
 //! learning, `Y` are the renormalised compressed signals and `D` is the compressed
-//! dictionary `Q` (see [`super::compressed`]); the initial atoms are used as given (the seed
-//! does not renormalise `Q = Φ·D₀`).
+//! dictionary `Q` (see [`super::compressed`]); the initial atoms are used as given (the paper's
+//! code does not renormalise `Q = Φ·D₀`).
 //!
-//! Differences from the seed: the epoch permutation is drawn afresh from the epoch's RNG
-//! stream (the seed reshuffles its array in place, composing permutations) so that a resumed
-//! run repeats exactly; a last partial batch is used when `batch_size` does not divide the
-//! number of samples (the seed's sizes always divide).
+//! Differences from the paper's code: the epoch permutation is drawn afresh from the epoch's
+//! RNG stream (the paper's code reshuffles its array in place, composing permutations) so that
+//! a resumed run repeats exactly; a last partial batch is used when `batch_size` does not
+//! divide the number of samples (the paper's sizes always divide).
 
 use super::{gather_rows, permutation, to_state, Learner, LearnerState};
 use crate::dictionary::normalize_rows;
@@ -27,11 +27,12 @@ use crate::rng::Rng;
 use crate::{linalg, validate, Dictionary, Error, Float, Result};
 use ndarray::{Array2, ArrayView2};
 
-/// The seed's stochastic-gradient learner; see the module doc.
-pub struct SeedSgd<T: Float> {
+/// The stochastic-gradient learner of the localized-sparse-coding paper's code; see the
+/// module doc.
+pub struct PaperSgd<T: Float> {
     /// Current atoms (n_atoms × n_features) in the space of the training signals.
     pub atoms: Array2<T>,
-    /// Inference (the seed: `Fista { variant: Seed, lambda: 0.1, .. }` or the ADMM one).
+    /// Inference (the paper's: `Fista { variant: Seed, lambda: 0.1, .. }` or the ADMM one).
     pub encoder: Box<dyn Encoder<T>>,
     /// Sparsity weight λ of the recorded objective (should equal the encoder's).
     pub lambda: T,
@@ -43,8 +44,12 @@ pub struct SeedSgd<T: Float> {
     pub batch_size: usize,
 }
 
-impl<T: Float> SeedSgd<T> {
-    /// A learner with the seed's hyper-parameters (λ 0.1, η₀ 0.8, decay 0.975, batch 100)
+/// Former name of [`PaperSgd`], kept until its last callers (`pipeline/localized.rs`) move
+/// to the new name.
+pub type SeedSgd<T> = PaperSgd<T>;
+
+impl<T: Float> PaperSgd<T> {
+    /// A learner with the paper's hyper-parameters (λ 0.1, η₀ 0.8, decay 0.975, batch 100)
     /// from initial atoms (k × f, finite, no zero row; not renormalised).
     pub fn new(atoms: Array2<T>, encoder: Box<dyn Encoder<T>>) -> Result<Self> {
         Dictionary::new_unnormalized(atoms.clone())?;
@@ -67,9 +72,9 @@ impl<T: Float> SeedSgd<T> {
         if self.batch_size == 0 {
             return Err(Error::param("batch_size", "must be at least 1"));
         }
-        validate::positive(self.lambda, "lambda", true)?;
-        validate::positive(self.learning_rate, "learning_rate", true)?;
-        validate::positive(self.decay, "decay", false)?;
+        validate::non_negative(self.lambda, "lambda")?;
+        validate::non_negative(self.learning_rate, "learning_rate")?;
+        validate::strictly_positive(self.decay, "decay")?;
         validate::finite_non_empty(x, "training signals")?;
         if x.ncols() != self.atoms.ncols() {
             return Err(Error::shape(
@@ -106,7 +111,8 @@ impl<T: Float> SeedSgd<T> {
     }
 }
 
-impl<T: Float> Learner<T> for SeedSgd<T> {
+impl<T: Float> Learner<T> for PaperSgd<T> {
+    /// `seed`: the name the CLI, configurations and records use for this learner.
     fn name(&self) -> &'static str {
         "seed"
     }
