@@ -28,16 +28,13 @@
 //! above counts the block's rows), each with its own iteration count, so codes do not
 //! depend on a split of the input at multiples of 4096 rows (`sparsecode encode --chunk`).
 
-use super::batch::{
-    batch_objective, check_init, check_lambda, check_max_iter, check_tol, correlate, CHUNK_ROWS,
-};
+use super::batch::Penalty;
+use super::iterate::{standard, IterativeSolver, RowUpdate, Settings, Stats};
 use super::threshold::soft_threshold;
-use super::{IterativeEncoder, SolveReport};
 use crate::linalg::{matmul_into, solve_spd};
 use crate::{validate, Dictionary, Float, Result};
 use faer::Par;
-use ndarray::parallel::prelude::*;
-use ndarray::{Array2, ArrayView2, Axis};
+use ndarray::{Array2, ArrayView2};
 
 /// Which ADMM to run; see the [module documentation](self).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -51,6 +48,10 @@ pub enum AdmmVariant {
 
 /// ADMM lasso solver. Defaults: `λ = 0.1`, `ρ = 1`, `max_iter = 1000`, `ε_abs = 1e-6`,
 /// `ε_rel = 1e-5`, `Standard`. [`Admm::seed`] gives the seed's settings.
+///
+/// Warm start ([`IterativeEncoder::solve`](super::IterativeEncoder::solve)): from `init`
+/// (n_samples, n_atoms) when given, `A = Z = init` (`Standard`) or `A = init`, `Z = 0`
+/// (`Seed`), and `U = 0`.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Admm<T> {
     /// l1 weight `λ ≥ 0`.
@@ -80,8 +81,9 @@ impl<T: Float> Default for Admm<T> {
     }
 }
 
+/// Squared norms of one iteration: `‖A − Z‖²`, `‖Z − Z_old‖²`, `‖A‖²`, `‖Z‖²`, `‖U‖²`.
 #[derive(Debug, Clone, Copy, Default)]
-struct Norms {
+pub(crate) struct Norms {
     primal2: f64,
     dz2: f64,
     a2: f64,
@@ -89,7 +91,7 @@ struct Norms {
     u2: f64,
 }
 
-impl Norms {
+impl Stats for Norms {
     fn merge(mut self, o: Norms) -> Norms {
         self.primal2 += o.primal2;
         self.dz2 += o.dz2;
@@ -115,132 +117,166 @@ impl<T: Float> Admm<T> {
     }
 }
 
-impl<T: Float> Admm<T> {
-    fn solve_block(
-        &self,
-        dict: &Dictionary<T>,
-        x: ArrayView2<'_, T>,
-        init: Option<ArrayView2<'_, T>>,
-        record: bool,
-    ) -> Result<(Array2<T>, SolveReport)> {
-        check_lambda(self.lambda)?;
-        validate::positive(self.rho, "rho", false)?;
-        check_max_iter(self.max_iter)?;
-        check_tol(self.eps_abs, "eps_abs")?;
-        check_tol(self.eps_rel, "eps_rel")?;
-        dict.check_signals(&x)?;
-        let (n, k) = (x.nrows(), dict.n_atoms());
-        if let Some(i) = &init {
-            check_init(i, n, k)?;
+impl<T: Float> IterativeSolver<T> for Admm<T> {
+    type Update<'d>
+        = AdmmUpdate<T>
+    where
+        Self: 'd;
+
+    fn settings(&self) -> Settings<T> {
+        Settings {
+            lambda: Some(self.lambda),
+            max_iter: self.max_iter,
+            tols: [
+                Some((self.eps_abs, "eps_abs")),
+                Some((self.eps_rel, "eps_rel")),
+            ],
         }
-        let seed = self.variant == AdmmVariant::Seed;
-        let b = correlate(dict, x);
-        let rho = self.rho;
+    }
+
+    fn check(&self, _dict: &Dictionary<T>) -> Result<()> {
+        validate::positive(self.rho, "rho", false)
+    }
+
+    fn update<'d>(&'d self, dict: &'d Dictionary<T>) -> Result<AdmmUpdate<T>> {
+        let (rho, k) = (self.rho, dict.n_atoms());
         let mut m = dict.gram().clone();
         m.diag_mut().mapv_inplace(|v| v + rho);
-        let minv = solve_spd(m.view(), Array2::eye(k).view())?;
-        let minv = minv.view();
-        let thr = self.lambda / rho;
-        let mut a = match (&init, seed) {
-            (Some(i), _) => i.to_owned(),
-            (None, true) => b.clone(),
-            (None, false) => Array2::zeros((n, k)),
-        };
-        let mut z = match (&init, seed) {
-            (Some(i), false) => i.to_owned(),
-            _ => Array2::zeros((n, k)),
-        };
-        let mut u = Array2::<T>::zeros((n, k));
-        let mut s = Array2::<T>::zeros((n, k));
-        let (eps_abs, eps_rel) = (self.eps_abs.to_f64_lossy(), self.eps_rel.to_f64_lossy());
-        let rho64 = rho.to_f64_lossy();
-        let mut report = SolveReport::default();
-        for it in 0..self.max_iter {
-            let parts: Vec<Norms> = a
-                .axis_chunks_iter_mut(Axis(0), CHUNK_ROWS)
-                .into_par_iter()
-                .zip(z.axis_chunks_iter_mut(Axis(0), CHUNK_ROWS).into_par_iter())
-                .zip(u.axis_chunks_iter_mut(Axis(0), CHUNK_ROWS).into_par_iter())
-                .zip(s.axis_chunks_iter_mut(Axis(0), CHUNK_ROWS).into_par_iter())
-                .zip(b.axis_chunks_iter(Axis(0), CHUNK_ROWS).into_par_iter())
-                .map(|((((mut ac, mut zc), mut uc), mut sc), bc)| {
-                    {
-                        let (av, zv) = (ac.as_slice().unwrap(), zc.as_slice().unwrap());
-                        let uv = uc.as_slice_mut().unwrap();
-                        let sv = sc.as_slice_mut().unwrap();
-                        let bv = bc.as_slice().unwrap();
-                        for i in 0..sv.len() {
-                            if seed {
-                                uv[i] += av[i] - zv[i];
-                            }
-                            sv[i] = bv[i] + rho * (zv[i] - uv[i]);
-                        }
-                    }
-                    matmul_into(ac.view_mut(), sc.view(), minv, T::one(), false, Par::Seq);
-                    let av = ac.as_slice().unwrap();
-                    let zv = zc.as_slice_mut().unwrap();
-                    let uv = uc.as_slice_mut().unwrap();
-                    let mut nm = Norms::default();
-                    for i in 0..av.len() {
-                        let zn = soft_threshold(av[i] + uv[i], thr);
-                        if !seed {
-                            uv[i] += av[i] - zn;
-                        }
-                        let p = (av[i] - zn).to_f64_lossy();
-                        let dz = (zn - zv[i]).to_f64_lossy();
-                        let (a64, z64, u64_) = (
-                            av[i].to_f64_lossy(),
-                            zn.to_f64_lossy(),
-                            uv[i].to_f64_lossy(),
-                        );
-                        nm.primal2 += p * p;
-                        nm.dz2 += dz * dz;
-                        nm.a2 += a64 * a64;
-                        nm.z2 += z64 * z64;
-                        nm.u2 += u64_ * u64_;
-                        zv[i] = zn;
-                    }
-                    nm
-                })
-                .collect();
-            let nm = parts.into_iter().fold(Norms::default(), Norms::merge);
-            report.iterations = it + 1;
-            if record {
-                let codes = if seed { a.view() } else { z.view() };
-                let obj = batch_objective(dict, x, codes, self.lambda.to_f64_lossy(), None);
-                report.objective.push(obj);
-            }
-            let r_primal = nm.primal2.sqrt();
-            let r_dual = rho64 * nm.dz2.sqrt();
-            let scale = nm.a2.sqrt().max(nm.z2.sqrt());
-            let (dim_p, dim_d) = if seed {
-                (x.ncols() as f64, k as f64)
-            } else {
-                ((n * k) as f64, (n * k) as f64)
-            };
-            let eps_pri = dim_p.sqrt() * eps_abs + scale * eps_rel;
-            let eps_dual = dim_d.sqrt() * eps_abs + rho64 * nm.u2.sqrt() * eps_rel;
-            if r_primal <= eps_pri && r_dual <= eps_dual {
-                report.converged = true;
-                break;
-            }
-        }
-        Ok((if seed { a } else { z }, report))
+        Ok(AdmmUpdate {
+            minv: solve_spd(m.view(), Array2::eye(k).view())?,
+            rho,
+            thr: self.lambda / rho,
+            lambda: self.lambda.to_f64_lossy(),
+            seed: self.variant == AdmmVariant::Seed,
+            eps_abs: self.eps_abs.to_f64_lossy(),
+            eps_rel: self.eps_rel.to_f64_lossy(),
+            n_atoms: k,
+            n_features: dict.n_features(),
+        })
     }
 }
 
-impl<T: Float> IterativeEncoder<T> for Admm<T> {
-    /// Starts from `init` (n_samples, n_atoms) when given: `A = Z = init` (`Standard`) or
-    /// `A = init`, `Z = 0` (`Seed`), `U = 0`.
-    fn solve(
-        &self,
-        dict: &Dictionary<T>,
-        x: ArrayView2<'_, T>,
-        init: Option<ArrayView2<'_, T>>,
-        record: bool,
-    ) -> Result<(Array2<T>, SolveReport)> {
-        super::batch::solve_in_blocks(x, init, dict.n_atoms(), |xb, ib| {
-            self.solve_block(dict, xb, ib, record)
-        })
+/// The ADMM update of a chunk; see the [module documentation](self).
+pub(crate) struct AdmmUpdate<T> {
+    /// `M = (G + ρI)⁻¹`.
+    minv: Array2<T>,
+    rho: T,
+    thr: T,
+    lambda: f64,
+    seed: bool,
+    eps_abs: f64,
+    eps_rel: f64,
+    n_atoms: usize,
+    n_features: usize,
+}
+
+/// A chunk's `A`, `Z`, scaled dual `U` and right-hand side `S = B + ρ(Z − U)`.
+pub(crate) struct AdmmChunk<T> {
+    a: Array2<T>,
+    z: Array2<T>,
+    u: Array2<T>,
+    s: Array2<T>,
+}
+
+impl<T: Float> RowUpdate<T> for AdmmUpdate<T> {
+    type Chunk = AdmmChunk<T>;
+    type Stats = Norms;
+    type Step = ();
+
+    fn start(&self, b: ArrayView2<'_, T>, init: Option<ArrayView2<'_, T>>) -> AdmmChunk<T> {
+        let zeros = || Array2::zeros(b.raw_dim());
+        let a = match (init, self.seed) {
+            (Some(i), _) => standard(i),
+            (None, true) => b.to_owned(),
+            (None, false) => zeros(),
+        };
+        let z = match (init, self.seed) {
+            (Some(i), false) => standard(i),
+            _ => zeros(),
+        };
+        AdmmChunk {
+            a,
+            z,
+            u: zeros(),
+            s: zeros(),
+        }
+    }
+
+    fn next_step(&mut self) {}
+
+    #[inline]
+    fn update(&self, c: &mut AdmmChunk<T>, b: ArrayView2<'_, T>, _: ()) -> Norms {
+        let (rho, thr, seed) = (self.rho, self.thr, self.seed);
+        {
+            let (av, zv) = (c.a.as_slice().unwrap(), c.z.as_slice().unwrap());
+            let uv = c.u.as_slice_mut().unwrap();
+            let sv = c.s.as_slice_mut().unwrap();
+            let bv = b.as_slice().unwrap();
+            for i in 0..sv.len() {
+                if seed {
+                    uv[i] += av[i] - zv[i];
+                }
+                sv[i] = bv[i] + rho * (zv[i] - uv[i]);
+            }
+        }
+        matmul_into(
+            c.a.view_mut(),
+            c.s.view(),
+            self.minv.view(),
+            T::one(),
+            false,
+            Par::Seq,
+        );
+        let av = c.a.as_slice().unwrap();
+        let zv = c.z.as_slice_mut().unwrap();
+        let uv = c.u.as_slice_mut().unwrap();
+        let mut nm = Norms::default();
+        for i in 0..av.len() {
+            let zn = soft_threshold(av[i] + uv[i], thr);
+            if !seed {
+                uv[i] += av[i] - zn;
+            }
+            let p = (av[i] - zn).to_f64_lossy();
+            let dz = (zn - zv[i]).to_f64_lossy();
+            let (a64, z64, u64_) = (
+                av[i].to_f64_lossy(),
+                zn.to_f64_lossy(),
+                uv[i].to_f64_lossy(),
+            );
+            nm.primal2 += p * p;
+            nm.dz2 += dz * dz;
+            nm.a2 += a64 * a64;
+            nm.z2 += z64 * z64;
+            nm.u2 += u64_ * u64_;
+            zv[i] = zn;
+        }
+        nm
+    }
+
+    fn codes<'c>(&self, c: &'c AdmmChunk<T>) -> ArrayView2<'c, T> {
+        if self.seed {
+            c.a.view()
+        } else {
+            c.z.view()
+        }
+    }
+
+    fn penalty(&self) -> Penalty {
+        Penalty::L1(self.lambda)
+    }
+
+    fn converged(&self, nm: &Norms, n: usize) -> bool {
+        let (k, rho64) = (self.n_atoms, self.rho.to_f64_lossy());
+        let r_primal = nm.primal2.sqrt();
+        let r_dual = rho64 * nm.dz2.sqrt();
+        let scale = nm.a2.sqrt().max(nm.z2.sqrt());
+        let (dim_p, dim_d) = if self.seed {
+            (self.n_features as f64, k as f64)
+        } else {
+            ((n * k) as f64, (n * k) as f64)
+        };
+        let eps_pri = dim_p.sqrt() * self.eps_abs + scale * self.eps_rel;
+        let eps_dual = dim_d.sqrt() * self.eps_abs + rho64 * nm.u2.sqrt() * self.eps_rel;
+        r_primal <= eps_pri && r_dual <= eps_dual
     }
 }

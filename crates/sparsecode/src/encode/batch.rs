@@ -1,6 +1,6 @@
-//! Shared machinery of the iterative batch solvers (ISTA, FISTA, ADMM, LCA, IHT): parameter
-//! checks, the correlation `X·Dᵀ`, fixed row chunks for rayon, change statistics and the
-//! lasso objective.
+//! Shared machinery of the iterative batch solvers (ISTA, FISTA, ADMM, LCA, IHT), used by
+//! their driver ([`iterate`](super::iterate)): parameter checks, the correlation `X·Dᵀ`,
+//! fixed row chunks for rayon, change statistics and the lasso objective.
 //!
 //! Work is split into fixed chunks of [`CHUNK_ROWS`] rows, each handled by a sequential faer
 //! GEMM, and partial sums are combined in chunk order, so results do not depend on the
@@ -12,6 +12,7 @@
 //! own iteration count. So codes do not depend on how a caller splits its rows, as long as
 //! it splits at multiples of the block (the `encode` command's progress chunks do).
 
+use super::iterate::Stats;
 use super::SolveReport;
 use crate::linalg::matmul_into;
 use crate::{validate, Dictionary, Error, Float, Result};
@@ -156,45 +157,76 @@ impl Change {
         }
     }
 
-    /// Combines chunk statistics (call in chunk order for reproducible sums).
-    pub fn merge(mut self, other: Change) -> Change {
+    /// `max_i ‖a_i^{k+1} − a_i^k‖ / ‖a_i^{k+1}‖ ≤ tol`: no row moved by more than `tol`
+    /// relative to its new value.
+    pub fn rows_settled(&self, tol: f64) -> bool {
+        self.max_rel <= tol
+    }
+}
+
+impl Stats for Change {
+    fn merge(mut self, other: Change) -> Change {
         self.diff2 += other.diff2;
         self.old2 += other.old2;
         self.new2 += other.new2;
         self.max_rel = self.max_rel.max(other.max_rel);
         self
     }
-
-    /// Merges a list of chunk statistics in order.
-    pub fn merge_all(parts: Vec<Change>) -> Change {
-        parts.into_iter().fold(Change::default(), Change::merge)
-    }
 }
 
-/// Lasso objective `Σ_i ½‖x_i − a_i·D‖² + λ‖a_i‖₁` of the batch, in `f64`, in parallel over
-/// fixed row chunks. With `lambda_l0 = Some(c)` the penalty is `c·‖a‖₀` instead.
+/// The penalty of a recorded objective `½‖x − a·D‖² + penalty(a)`.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Penalty {
+    /// `λ‖a‖₁` (the lasso; `λ = 0` for the data fit alone).
+    L1(f64),
+    /// `c‖a‖₀`.
+    L0(f64),
+}
+
+/// The lasso objective `½‖r‖² + λ‖a‖₁` (or `½‖r‖² + c‖a‖₀`) of residual values `r` and codes
+/// `a`, in `f64`: the one formula of the objectives of the batch solvers
+/// ([`lasso_objective`](super::lasso_objective), the solvers' records) and of the
+/// convolutional ones ([`csc_objective`](crate::conv::csc_objective)).
+pub(crate) fn lasso_value<T: Float>(
+    residual: impl Iterator<Item = T>,
+    codes: impl Iterator<Item = T>,
+    penalty: Penalty,
+) -> f64 {
+    let fit: f64 = residual.map(|v| v.to_f64_lossy().powi(2)).sum::<f64>() * 0.5;
+    let pen: f64 = match penalty {
+        Penalty::L0(c) => c * codes.filter(|v| *v != T::zero()).count() as f64,
+        Penalty::L1(lambda) => lambda * codes.map(|v| v.to_f64_lossy().abs()).sum::<f64>(),
+    };
+    fit + pen
+}
+
+/// The objective `Σ_i ½‖x_i − a_i·D‖² + penalty(a_i)` of a chunk of rows `x` with codes `a`
+/// (atoms `D`), in `f64`, with one sequential GEMM.
+pub(crate) fn chunk_objective<T: Float>(
+    atoms: ArrayView2<'_, T>,
+    x: ArrayView2<'_, T>,
+    codes: ArrayView2<'_, T>,
+    penalty: Penalty,
+) -> f64 {
+    let mut r = x.to_owned();
+    matmul_into(r.view_mut(), codes, atoms, -T::one(), true, Par::Seq);
+    lasso_value(r.iter().copied(), codes.iter().copied(), penalty)
+}
+
+/// The objective `Σ_i ½‖x_i − a_i·D‖² + penalty(a_i)` of the batch, in `f64`, in parallel
+/// over fixed row chunks (summed in chunk order).
 pub(crate) fn batch_objective<T: Float>(
     dict: &Dictionary<T>,
     x: ArrayView2<'_, T>,
     codes: ArrayView2<'_, T>,
-    lambda_l1: f64,
-    lambda_l0: Option<f64>,
+    penalty: Penalty,
 ) -> f64 {
     let atoms = dict.atoms();
     let parts: Vec<f64> = x
         .axis_chunks_iter(Axis(0), CHUNK_ROWS)
         .into_par_iter()
         .zip(codes.axis_chunks_iter(Axis(0), CHUNK_ROWS).into_par_iter())
-        .map(|(xc, ac)| {
-            let mut r = xc.to_owned();
-            matmul_into(r.view_mut(), ac, atoms, -T::one(), true, Par::Seq);
-            let fit: f64 = r.iter().map(|&v| v.to_f64_lossy().powi(2)).sum::<f64>() * 0.5;
-            let pen: f64 = match lambda_l0 {
-                Some(c) => c * ac.iter().filter(|v| **v != T::zero()).count() as f64,
-                None => lambda_l1 * ac.iter().map(|v| v.to_f64_lossy().abs()).sum::<f64>(),
-            };
-            fit + pen
-        })
+        .map(|(xc, ac)| chunk_objective(atoms, xc, ac, penalty))
         .collect();
     parts.into_iter().sum()
 }

@@ -23,20 +23,18 @@
 //! whether it is passed whole or split at multiples of 4096 rows (`sparsecode encode
 //! --chunk`).
 //!
-//! The GEMM `Y·G` runs per fixed chunk of rows (rayon), each chunk fused with the
-//! thresholding and momentum step.
+//! Warm start: `A = Y = init` instead of the variant's start. The driver
+//! ([`iterate`](super::iterate)) runs the update of each fixed chunk of rows (rayon): the GEMM
+//! `Y·G` (or `(Y·D)·Dᵀ` when `k > 2f`) fused with the thresholding and momentum step.
 
-use super::batch::{
-    batch_objective, check_init, check_lambda, check_max_iter, check_tol, correlate,
-    solve_in_blocks, Change, CHUNK_ROWS,
-};
+use super::batch::{Change, Penalty};
+use super::iterate::{standard, IterativeSolver, RowUpdate, Settings};
 use super::threshold::soft_threshold;
-use super::{IterativeEncoder, SolveReport};
+use super::Ista;
 use crate::linalg::matmul_into;
 use crate::{Dictionary, Error, Float, Result};
 use faer::Par;
-use ndarray::parallel::prelude::*;
-use ndarray::{Array2, ArrayView2, Axis};
+use ndarray::{Array2, ArrayView2};
 
 /// Which FISTA to run; see the [module documentation](self).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -50,6 +48,9 @@ pub enum FistaVariant {
 
 /// FISTA lasso solver. Defaults: `λ = 0.1`, `max_iter = 1000`, `tol = 1e-6`, `Standard`.
 /// [`Fista::seed`] gives the seed's settings (`max_iter = 500`, `tol = 1e-3`, `Seed`).
+///
+/// Warm start ([`IterativeEncoder::solve`](super::IterativeEncoder::solve)): from `init`
+/// (n_samples, n_atoms) when given, instead of the variant's start.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Fista<T> {
     /// l1 weight `λ ≥ 0`.
@@ -85,72 +86,68 @@ impl<T: Float> Fista<T> {
     }
 }
 
-impl<T: Float> IterativeEncoder<T> for Fista<T> {
-    /// Starts from `init` (n_samples, n_atoms) when given instead of the variant's start.
-    fn solve(
-        &self,
-        dict: &Dictionary<T>,
-        x: ArrayView2<'_, T>,
-        init: Option<ArrayView2<'_, T>>,
-        record: bool,
-    ) -> Result<(Array2<T>, SolveReport)> {
-        let cfg = ProxGrad {
-            lambda: self.lambda,
-            max_iter: self.max_iter,
-            tol: self.tol,
-            momentum: true,
-            seed: self.variant == FistaVariant::Seed,
-        };
-        cfg.solve(dict, x, init, record)
-    }
-}
+/// [`IterativeSolver`] of ISTA and FISTA: the proximal-gradient update with
+/// `(momentum, seed behaviour)` given by the solver `$s`.
+macro_rules! prox_grad_solvers {
+    ($($solver:ident => |$s:ident| $flags:expr),*) => {$(
+        impl<T: Float> IterativeSolver<T> for $solver<T> {
+            type Update<'d>
+                = ProxGrad<'d, T>
+            where
+                Self: 'd;
 
-/// Proximal gradient for the lasso, shared by ISTA (`momentum = false`) and FISTA.
-pub(crate) struct ProxGrad<T> {
-    pub lambda: T,
-    pub max_iter: usize,
-    pub tol: T,
-    pub momentum: bool,
-    /// Seed behaviour: start at `X·Dᵀ`, batch-joint Frobenius stopping.
-    pub seed: bool,
-}
+            fn settings(&self) -> Settings<T> {
+                Settings::lasso(self.lambda, self.max_iter, self.tol)
+            }
 
-impl<T: Float> ProxGrad<T> {
-    /// Solves `x` in fixed blocks of [`STOP_BLOCK_ROWS`](super::STOP_BLOCK_ROWS) rows, each
-    /// with its own stop.
-    pub(crate) fn solve(
-        &self,
-        dict: &Dictionary<T>,
-        x: ArrayView2<'_, T>,
-        init: Option<ArrayView2<'_, T>>,
-        record: bool,
-    ) -> Result<(Array2<T>, SolveReport)> {
-        solve_in_blocks(x, init, dict.n_atoms(), |xb, ib| {
-            self.solve_block(dict, xb, ib, record)
-        })
-    }
-
-    fn solve_block(
-        &self,
-        dict: &Dictionary<T>,
-        x: ArrayView2<'_, T>,
-        init: Option<ArrayView2<'_, T>>,
-        record: bool,
-    ) -> Result<(Array2<T>, SolveReport)> {
-        check_lambda(self.lambda)?;
-        check_max_iter(self.max_iter)?;
-        check_tol(self.tol, "tol")?;
-        dict.check_signals(&x)?;
-        let (n, k) = (x.nrows(), dict.n_atoms());
-        if let Some(i) = &init {
-            check_init(i, n, k)?;
+            fn update<'d>(&'d self, dict: &'d Dictionary<T>) -> Result<ProxGrad<'d, T>> {
+                let $s = self;
+                let (momentum, seed) = $flags;
+                ProxGrad::new(dict, self.lambda, self.tol, momentum, seed)
+            }
         }
-        let b = correlate(dict, x);
-        let g = dict.gram().view();
-        let atoms = dict.atoms();
-        // Y·G costs 2·n·k² flops; (Y·D)·Dᵀ costs 4·n·k·f. For overcomplete dictionaries with
-        // k > 2f the factored form halves the work of every iteration.
-        let factored = 2 * dict.n_features() < k;
+    )*};
+}
+prox_grad_solvers!(
+    Ista => |_s| (false, false),
+    Fista => |s| (true, s.variant == FistaVariant::Seed)
+);
+
+/// The proximal-gradient update of a chunk, shared by ISTA (`momentum = false`) and FISTA: see
+/// the [module documentation](self).
+pub(crate) struct ProxGrad<'d, T> {
+    gram: ArrayView2<'d, T>,
+    atoms: ArrayView2<'d, T>,
+    /// Computes `Y·G` as `(Y·D)·Dᵀ`.
+    factored: bool,
+    inv_l: T,
+    thr: T,
+    lambda: f64,
+    tol: f64,
+    momentum: bool,
+    /// Seed behaviour: start at `X·Dᵀ`, batch-joint Frobenius stopping.
+    seed: bool,
+    /// The momentum sequence `t_k`.
+    t: f64,
+}
+
+/// A chunk's codes `A`, extrapolated point `Y`, product `S = Y·G` and, when factored, `Y·D`.
+pub(crate) struct ProxChunk<T> {
+    a: Array2<T>,
+    y: Array2<T>,
+    s: Array2<T>,
+    r: Array2<T>,
+}
+
+impl<'d, T: Float> ProxGrad<'d, T> {
+    /// The update for `dict`: step `1/L` with `L = λ_max(D·Dᵀ)`.
+    pub(crate) fn new(
+        dict: &'d Dictionary<T>,
+        lambda: T,
+        tol: T,
+        momentum: bool,
+        seed: bool,
+    ) -> Result<Self> {
         let l = dict.lipschitz()?;
         if !(l > T::zero() && num_traits::Float::is_finite(l)) {
             return Err(Error::numerical(
@@ -159,91 +156,120 @@ impl<T: Float> ProxGrad<T> {
             ));
         }
         let inv_l = T::one() / l;
-        let thr = self.lambda * inv_l;
-        let mut a = match (&init, self.seed) {
-            (Some(i), _) => i.to_owned(),
-            (None, true) => b.clone(),
-            (None, false) => Array2::zeros((n, k)),
+        Ok(ProxGrad {
+            gram: dict.gram().view(),
+            atoms: dict.atoms(),
+            // Y·G costs 2·n·k² flops; (Y·D)·Dᵀ costs 4·n·k·f. For overcomplete dictionaries
+            // with k > 2f the factored form halves the work of every iteration.
+            factored: 2 * dict.n_features() < dict.n_atoms(),
+            inv_l,
+            thr: lambda * inv_l,
+            lambda: lambda.to_f64_lossy(),
+            tol: tol.to_f64_lossy(),
+            momentum,
+            seed,
+            t: 1.0,
+        })
+    }
+}
+
+impl<T: Float> RowUpdate<T> for ProxGrad<'_, T> {
+    type Chunk = ProxChunk<T>;
+    type Stats = Change;
+    /// The momentum weight `β = (t_k − 1)/t_{k+1}` (0 for ISTA).
+    type Step = T;
+
+    fn start(&self, b: ArrayView2<'_, T>, init: Option<ArrayView2<'_, T>>) -> ProxChunk<T> {
+        let a = match (init, self.seed) {
+            (Some(i), _) => standard(i),
+            (None, true) => b.to_owned(),
+            (None, false) => Array2::zeros(b.raw_dim()),
         };
-        let mut y = a.clone();
-        let mut s = Array2::<T>::zeros((n, k));
-        let mut t = 1.0f64;
-        let tol = self.tol.to_f64_lossy();
-        let mut report = SolveReport::default();
-        for it in 0..self.max_iter {
-            let t_new = 0.5 * (1.0 + (1.0 + 4.0 * t * t).sqrt());
-            let beta = if self.momentum {
-                T::of((t - 1.0) / t_new)
-            } else {
-                T::zero()
-            };
-            let parts: Vec<Change> = a
-                .axis_chunks_iter_mut(Axis(0), CHUNK_ROWS)
-                .into_par_iter()
-                .zip(y.axis_chunks_iter_mut(Axis(0), CHUNK_ROWS).into_par_iter())
-                .zip(s.axis_chunks_iter_mut(Axis(0), CHUNK_ROWS).into_par_iter())
-                .zip(b.axis_chunks_iter(Axis(0), CHUNK_ROWS).into_par_iter())
-                .map(|(((mut ac, mut yc), mut sc), bc)| {
-                    if factored {
-                        let mut r = Array2::<T>::zeros((yc.nrows(), atoms.ncols()));
-                        matmul_into(r.view_mut(), yc.view(), atoms, T::one(), false, Par::Seq);
-                        matmul_into(
-                            sc.view_mut(),
-                            r.view(),
-                            atoms.t(),
-                            T::one(),
-                            false,
-                            Par::Seq,
-                        );
-                    } else {
-                        matmul_into(sc.view_mut(), yc.view(), g, T::one(), false, Par::Seq);
-                    }
-                    let mut ch = Change::default();
-                    let rows = ac
-                        .as_slice_mut()
-                        .expect("contiguous")
-                        .chunks_exact_mut(k)
-                        .zip(yc.as_slice_mut().expect("contiguous").chunks_exact_mut(k))
-                        .zip(sc.as_slice().expect("contiguous").chunks_exact(k))
-                        .zip(bc.as_slice().expect("contiguous").chunks_exact(k));
-                    for (((ar, yr), sr), br) in rows {
-                        let (mut d2, mut o2, mut n2) = (0.0f64, 0.0f64, 0.0f64);
-                        for j in 0..k {
-                            let old = ar[j];
-                            let new = soft_threshold(yr[j] - (sr[j] - br[j]) * inv_l, thr);
-                            let d = new - old;
-                            yr[j] = new + beta * d;
-                            ar[j] = new;
-                            let (d, o, nw) =
-                                (d.to_f64_lossy(), old.to_f64_lossy(), new.to_f64_lossy());
-                            d2 += d * d;
-                            o2 += o * o;
-                            n2 += nw * nw;
-                        }
-                        ch.add_row(d2, o2, n2);
-                    }
-                    ch
-                })
-                .collect();
-            let change = Change::merge_all(parts);
-            t = t_new;
-            report.iterations = it + 1;
-            if record {
-                let obj = batch_objective(dict, x, a.view(), self.lambda.to_f64_lossy(), None);
-                report.objective.push(obj);
-            }
-            let stop = if self.seed {
-                // numpy: `while change > tol`, change = ‖Δ‖_F/‖A_old‖_F (0/0 = NaN stops).
-                let rel = change.diff2.sqrt() / change.old2.sqrt();
-                rel.is_nan() || rel <= tol
-            } else {
-                change.max_rel <= tol
-            };
-            if stop {
-                report.converged = true;
-                break;
-            }
+        let rows = if self.factored { a.nrows() } else { 0 };
+        ProxChunk {
+            y: a.clone(),
+            s: Array2::zeros(a.raw_dim()),
+            r: Array2::zeros((rows, self.atoms.ncols())),
+            a,
         }
-        Ok((a, report))
+    }
+
+    fn next_step(&mut self) -> T {
+        let t_new = 0.5 * (1.0 + (1.0 + 4.0 * self.t * self.t).sqrt());
+        let beta = if self.momentum {
+            T::of((self.t - 1.0) / t_new)
+        } else {
+            T::zero()
+        };
+        self.t = t_new;
+        beta
+    }
+
+    #[inline]
+    fn update(&self, c: &mut ProxChunk<T>, b: ArrayView2<'_, T>, beta: T) -> Change {
+        let k = b.ncols();
+        let (atoms, inv_l, thr) = (self.atoms, self.inv_l, self.thr);
+        if self.factored {
+            matmul_into(c.r.view_mut(), c.y.view(), atoms, T::one(), false, Par::Seq);
+            matmul_into(
+                c.s.view_mut(),
+                c.r.view(),
+                atoms.t(),
+                T::one(),
+                false,
+                Par::Seq,
+            );
+        } else {
+            matmul_into(
+                c.s.view_mut(),
+                c.y.view(),
+                self.gram,
+                T::one(),
+                false,
+                Par::Seq,
+            );
+        }
+        let mut ch = Change::default();
+        let rows =
+            c.a.as_slice_mut()
+                .expect("contiguous")
+                .chunks_exact_mut(k)
+                .zip(c.y.as_slice_mut().expect("contiguous").chunks_exact_mut(k))
+                .zip(c.s.as_slice().expect("contiguous").chunks_exact(k))
+                .zip(b.as_slice().expect("contiguous").chunks_exact(k));
+        for (((ar, yr), sr), br) in rows {
+            let (mut d2, mut o2, mut n2) = (0.0f64, 0.0f64, 0.0f64);
+            for j in 0..k {
+                let old = ar[j];
+                let new = soft_threshold(yr[j] - (sr[j] - br[j]) * inv_l, thr);
+                let d = new - old;
+                yr[j] = new + beta * d;
+                ar[j] = new;
+                let (d, o, nw) = (d.to_f64_lossy(), old.to_f64_lossy(), new.to_f64_lossy());
+                d2 += d * d;
+                o2 += o * o;
+                n2 += nw * nw;
+            }
+            ch.add_row(d2, o2, n2);
+        }
+        ch
+    }
+
+    fn codes<'c>(&self, c: &'c ProxChunk<T>) -> ArrayView2<'c, T> {
+        c.a.view()
+    }
+
+    fn penalty(&self) -> Penalty {
+        Penalty::L1(self.lambda)
+    }
+
+    fn converged(&self, change: &Change, _rows: usize) -> bool {
+        if self.seed {
+            // numpy: `while change > tol`, change = ‖Δ‖_F/‖A_old‖_F (0/0 = NaN stops).
+            let rel = change.diff2.sqrt() / change.old2.sqrt();
+            rel.is_nan() || rel <= self.tol
+        } else {
+            change.rows_settled(self.tol)
+        }
     }
 }

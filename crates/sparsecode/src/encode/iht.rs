@@ -9,24 +9,26 @@
 //! index first) and zeroes the rest. Step `μ = 1/L` with `L = λ_max(G)` unless `step` is
 //! given. Starts at 0 (or a warm start); stops when the largest relative change of a row is
 //! `≤ tol`, or after `max_iter` iterations. Every row of the result has at most `k`
-//! non-zeros.
+//! non-zeros. The recorded objective ([`SolveReport`](super::SolveReport)) is the data fit
+//! `Σ_i ½‖x_i − a_i·D‖²`.
 //!
 //! The largest relative change is taken over a fixed block of rows: rows `[0, 4096)`,
 //! `[4096, 8192)`, … ([`STOP_BLOCK_ROWS`](super::STOP_BLOCK_ROWS)) are solved as independent
 //! batches, so codes do not depend on a split of the input at multiples of 4096 rows.
 
-use super::batch::{
-    batch_objective, check_init, check_max_iter, check_tol, correlate, Change, CHUNK_ROWS,
-};
-use super::{IterativeEncoder, SolveReport};
+use super::batch::{Change, Penalty};
+use super::iterate::{IterativeSolver, RowUpdate, Settings};
 use crate::linalg::matmul_into;
 use crate::{validate, Dictionary, Error, Float, Result};
 use faer::Par;
-use ndarray::parallel::prelude::*;
-use ndarray::{Array2, ArrayView2, Axis};
+use ndarray::{Array2, ArrayView2};
 
 /// IHT solver. Defaults: `n_nonzero = 10`, `max_iter = 1000`, `step = None` (`1/L`),
 /// `tol = 1e-6`.
+///
+/// Warm start ([`IterativeEncoder::solve`](super::IterativeEncoder::solve)): from the
+/// `n_nonzero` largest-magnitude entries of each row of `init` (n_samples, n_atoms) when given. The recorded
+/// objective is the data fit `Σ_i ½‖x_i − a_i·D‖²`.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Iht<T> {
     /// Non-zeros kept per row, `1 ≤ k ≤ n_atoms`.
@@ -72,14 +74,21 @@ fn keep_largest<T: Float>(row: &[T], k: usize, out: &mut [T], idx: &mut Vec<usiz
     }
 }
 
-impl<T: Float> Iht<T> {
-    fn solve_block(
-        &self,
-        dict: &Dictionary<T>,
-        x: ArrayView2<'_, T>,
-        init: Option<ArrayView2<'_, T>>,
-        record: bool,
-    ) -> Result<(Array2<T>, SolveReport)> {
+impl<T: Float> IterativeSolver<T> for Iht<T> {
+    type Update<'d>
+        = IhtUpdate<'d, T>
+    where
+        Self: 'd;
+
+    fn settings(&self) -> Settings<T> {
+        Settings {
+            lambda: None,
+            max_iter: self.max_iter,
+            tols: [Some((self.tol, "tol")), None],
+        }
+    }
+
+    fn check(&self, dict: &Dictionary<T>) -> Result<()> {
         let k_atoms = dict.n_atoms();
         if self.n_nonzero == 0 || self.n_nonzero > k_atoms {
             return Err(Error::param(
@@ -90,13 +99,15 @@ impl<T: Float> Iht<T> {
                 ),
             ));
         }
-        check_max_iter(self.max_iter)?;
-        check_tol(self.tol, "tol")?;
+        match self.step {
+            Some(s) => validate::positive(s, "step", false),
+            None => Ok(()),
+        }
+    }
+
+    fn update<'d>(&'d self, dict: &'d Dictionary<T>) -> Result<IhtUpdate<'d, T>> {
         let mu = match self.step {
-            Some(s) => {
-                validate::positive(s, "step", false)?;
-                s
-            }
+            Some(s) => s,
             None => {
                 let l = dict.lipschitz()?;
                 if !(l > T::zero() && num_traits::Float::is_finite(l)) {
@@ -108,96 +119,110 @@ impl<T: Float> Iht<T> {
                 T::one() / l
             }
         };
-        dict.check_signals(&x)?;
-        let n = x.nrows();
-        if let Some(i) = &init {
-            check_init(i, n, k_atoms)?;
-        }
-        let nnz = self.n_nonzero;
-        let b = correlate(dict, x);
-        let g = dict.gram().view();
-        let mut a = match &init {
-            Some(i) => {
-                let mut a = Array2::zeros((n, k_atoms));
-                let mut idx = Vec::new();
-                for (src, mut dst) in i.outer_iter().zip(a.outer_iter_mut()) {
-                    let src = src.to_vec();
-                    keep_largest(&src, nnz, dst.as_slice_mut().expect("contiguous"), &mut idx);
-                }
-                a
-            }
-            None => Array2::zeros((n, k_atoms)),
-        };
-        let mut s = Array2::<T>::zeros((n, k_atoms));
-        let tol = self.tol.to_f64_lossy();
-        let mut report = SolveReport::default();
-        for it in 0..self.max_iter {
-            let parts: Vec<Change> = a
-                .axis_chunks_iter_mut(Axis(0), CHUNK_ROWS)
-                .into_par_iter()
-                .zip(s.axis_chunks_iter_mut(Axis(0), CHUNK_ROWS).into_par_iter())
-                .zip(b.axis_chunks_iter(Axis(0), CHUNK_ROWS).into_par_iter())
-                .map(|((mut ac, mut sc), bc)| {
-                    matmul_into(sc.view_mut(), ac.view(), g, T::one(), false, Par::Seq);
-                    let mut ch = Change::default();
-                    let mut idx = Vec::with_capacity(k_atoms);
-                    let mut old = vec![T::zero(); k_atoms];
-                    let rows = ac
-                        .as_slice_mut()
-                        .expect("contiguous")
-                        .chunks_exact_mut(k_atoms)
-                        .zip(
-                            sc.as_slice_mut()
-                                .expect("contiguous")
-                                .chunks_exact_mut(k_atoms),
-                        )
-                        .zip(bc.as_slice().expect("contiguous").chunks_exact(k_atoms));
-                    for ((ar, sr), br) in rows {
-                        for j in 0..k_atoms {
-                            sr[j] = ar[j] + mu * (br[j] - sr[j]);
-                        }
-                        old.copy_from_slice(ar);
-                        keep_largest(sr, nnz, ar, &mut idx);
-                        let (mut d2, mut o2, mut n2) = (0.0f64, 0.0f64, 0.0f64);
-                        for j in 0..k_atoms {
-                            let (o, nw) = (old[j].to_f64_lossy(), ar[j].to_f64_lossy());
-                            d2 += (nw - o) * (nw - o);
-                            o2 += o * o;
-                            n2 += nw * nw;
-                        }
-                        ch.add_row(d2, o2, n2);
-                    }
-                    ch
-                })
-                .collect();
-            let change = Change::merge_all(parts);
-            report.iterations = it + 1;
-            if record {
-                report
-                    .objective
-                    .push(batch_objective(dict, x, a.view(), 0.0, None));
-            }
-            if change.max_rel <= tol {
-                report.converged = true;
-                break;
-            }
-        }
-        Ok((a, report))
+        Ok(IhtUpdate {
+            gram: dict.gram().view(),
+            mu,
+            n_nonzero: self.n_nonzero,
+            tol: self.tol.to_f64_lossy(),
+        })
     }
 }
 
-impl<T: Float> IterativeEncoder<T> for Iht<T> {
-    /// Starts from `init` (n_samples, n_atoms) when given.
-    fn solve(
-        &self,
-        dict: &Dictionary<T>,
-        x: ArrayView2<'_, T>,
-        init: Option<ArrayView2<'_, T>>,
-        record: bool,
-    ) -> Result<(Array2<T>, SolveReport)> {
-        super::batch::solve_in_blocks(x, init, dict.n_atoms(), |xb, ib| {
-            self.solve_block(dict, xb, ib, record)
-        })
+/// The IHT update of a chunk; see the [module documentation](self).
+pub(crate) struct IhtUpdate<'d, T> {
+    gram: ArrayView2<'d, T>,
+    mu: T,
+    n_nonzero: usize,
+    tol: f64,
+}
+
+/// A chunk's codes `A`, gradient step `S`, and the scratch of one row (its old codes, the
+/// indices [`keep_largest`] sorts).
+pub(crate) struct IhtChunk<T> {
+    a: Array2<T>,
+    s: Array2<T>,
+    old: Vec<T>,
+    idx: Vec<usize>,
+}
+
+impl<T: Float> RowUpdate<T> for IhtUpdate<'_, T> {
+    type Chunk = IhtChunk<T>;
+    type Stats = Change;
+    type Step = ();
+
+    fn start(&self, b: ArrayView2<'_, T>, init: Option<ArrayView2<'_, T>>) -> IhtChunk<T> {
+        let k_atoms = b.ncols();
+        let mut a = Array2::zeros(b.raw_dim());
+        let mut idx = Vec::with_capacity(k_atoms);
+        if let Some(i) = init {
+            for (src, mut dst) in i.outer_iter().zip(a.outer_iter_mut()) {
+                let src = src.to_vec();
+                let dst = dst.as_slice_mut().expect("contiguous");
+                keep_largest(&src, self.n_nonzero, dst, &mut idx);
+            }
+        }
+        IhtChunk {
+            a,
+            s: Array2::zeros(b.raw_dim()),
+            old: vec![T::zero(); k_atoms],
+            idx,
+        }
+    }
+
+    fn next_step(&mut self) {}
+
+    #[inline]
+    fn update(&self, c: &mut IhtChunk<T>, b: ArrayView2<'_, T>, _: ()) -> Change {
+        let (k_atoms, mu, nnz) = (b.ncols(), self.mu, self.n_nonzero);
+        matmul_into(
+            c.s.view_mut(),
+            c.a.view(),
+            self.gram,
+            T::one(),
+            false,
+            Par::Seq,
+        );
+        let mut ch = Change::default();
+        let (old, idx) = (&mut c.old, &mut c.idx);
+        let rows =
+            c.a.as_slice_mut()
+                .expect("contiguous")
+                .chunks_exact_mut(k_atoms)
+                .zip(
+                    c.s.as_slice_mut()
+                        .expect("contiguous")
+                        .chunks_exact_mut(k_atoms),
+                )
+                .zip(b.as_slice().expect("contiguous").chunks_exact(k_atoms));
+        for ((ar, sr), br) in rows {
+            for j in 0..k_atoms {
+                sr[j] = ar[j] + mu * (br[j] - sr[j]);
+            }
+            old.copy_from_slice(ar);
+            keep_largest(sr, nnz, ar, idx);
+            let (mut d2, mut o2, mut n2) = (0.0f64, 0.0f64, 0.0f64);
+            for j in 0..k_atoms {
+                let (o, nw) = (old[j].to_f64_lossy(), ar[j].to_f64_lossy());
+                d2 += (nw - o) * (nw - o);
+                o2 += o * o;
+                n2 += nw * nw;
+            }
+            ch.add_row(d2, o2, n2);
+        }
+        ch
+    }
+
+    fn codes<'c>(&self, c: &'c IhtChunk<T>) -> ArrayView2<'c, T> {
+        c.a.view()
+    }
+
+    /// The data fit alone, `Σ_i ½‖x_i − a_i·D‖²`.
+    fn penalty(&self) -> Penalty {
+        Penalty::L1(0.0)
+    }
+
+    fn converged(&self, change: &Change, _rows: usize) -> bool {
+        change.rows_settled(self.tol)
     }
 }
 

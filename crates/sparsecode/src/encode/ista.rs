@@ -5,18 +5,19 @@
 //! ```text
 //! A_{k+1} = S_{λ/L}( A_k − (A_k·G − B)/L )
 //! ```
-//! The objective is non-increasing. Starts at 0 (or a warm start); stops when the largest
+//! The objective is non-increasing. Starts at 0 (or at `init`); stops when the largest
 //! relative change of a row `max_i ‖a_i^{k+1} − a_i^k‖ / ‖a_i^{k+1}‖ ≤ tol`, or after
-//! `max_iter` iterations. Shares its fused, chunked kernel with [`Fista`](super::Fista); as
+//! `max_iter` iterations. Shares its fused, chunked update with [`Fista`](super::Fista) (in
+//! `fista.rs`); as
 //! there, the stopping rule is taken per fixed block of
 //! [`STOP_BLOCK_ROWS`](super::STOP_BLOCK_ROWS) (4096) rows.
 
-use super::fista::ProxGrad;
-use super::{IterativeEncoder, SolveReport};
-use crate::{Dictionary, Float, Result};
-use ndarray::{Array2, ArrayView2};
+use crate::Float;
 
 /// ISTA lasso solver. Defaults: `λ = 0.1`, `max_iter = 1000`, `tol = 1e-6`.
+///
+/// Warm start ([`IterativeEncoder::solve`](super::IterativeEncoder::solve)): from `init`
+/// (n_samples, n_atoms) when given, else from 0.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Ista<T> {
     /// l1 weight `λ ≥ 0`.
@@ -34,25 +35,5 @@ impl<T: Float> Default for Ista<T> {
             max_iter: 1000,
             tol: T::of(1e-6),
         }
-    }
-}
-
-impl<T: Float> IterativeEncoder<T> for Ista<T> {
-    /// Starts from `init` (n_samples, n_atoms) when given, else from 0.
-    fn solve(
-        &self,
-        dict: &Dictionary<T>,
-        x: ArrayView2<'_, T>,
-        init: Option<ArrayView2<'_, T>>,
-        record: bool,
-    ) -> Result<(Array2<T>, SolveReport)> {
-        let cfg = ProxGrad {
-            lambda: self.lambda,
-            max_iter: self.max_iter,
-            tol: self.tol,
-            momentum: false,
-            seed: false,
-        };
-        cfg.solve(dict, x, init, record)
     }
 }

@@ -19,18 +19,19 @@
 //! `[4096, 8192)`, … ([`STOP_BLOCK_ROWS`](super::STOP_BLOCK_ROWS)) are solved as independent
 //! batches, so codes do not depend on a split of the input at multiples of 4096 rows.
 
-use super::batch::{
-    batch_objective, check_init, check_lambda, check_max_iter, check_tol, correlate, Change,
-    CHUNK_ROWS,
-};
-use super::{IterativeEncoder, SolveReport, ThresholdKind};
+use super::batch::{Change, Penalty};
+use super::iterate::{IterativeSolver, RowUpdate, Settings};
+use super::ThresholdKind;
 use crate::linalg::matmul_into;
 use crate::{validate, Dictionary, Float, Result};
 use faer::Par;
-use ndarray::parallel::prelude::*;
-use ndarray::{Array2, ArrayView2, Axis};
+use ndarray::{Array2, ArrayView2};
 
 /// LCA solver. Defaults: `λ = 0.1`, `tau = 10`, `max_iter = 2000`, `tol = 1e-6`, soft.
+///
+/// Warm start ([`IterativeEncoder::solve`](super::IterativeEncoder::solve)): from the state
+/// whose threshold is `init` (n_samples, n_atoms) when given, `u = init + λ·sign(init)` (soft)
+/// or `u = init` (hard).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Lca<T> {
     /// Threshold `λ ≥ 0`.
@@ -58,30 +59,59 @@ impl<T: Float> Default for Lca<T> {
     }
 }
 
-impl<T: Float> Lca<T> {
-    fn solve_block(
-        &self,
-        dict: &Dictionary<T>,
-        x: ArrayView2<'_, T>,
-        init: Option<ArrayView2<'_, T>>,
-        record: bool,
-    ) -> Result<(Array2<T>, SolveReport)> {
-        check_lambda(self.lambda)?;
-        validate::positive(self.tau, "tau", false)?;
-        check_max_iter(self.max_iter)?;
-        check_tol(self.tol, "tol")?;
-        dict.check_signals(&x)?;
-        let (n, k) = (x.nrows(), dict.n_atoms());
-        if let Some(i) = &init {
-            check_init(i, n, k)?;
-        }
+impl<T: Float> IterativeSolver<T> for Lca<T> {
+    type Update<'d>
+        = LcaUpdate<'d, T>
+    where
+        Self: 'd;
+
+    fn settings(&self) -> Settings<T> {
+        Settings::lasso(self.lambda, self.max_iter, self.tol)
+    }
+
+    fn check(&self, _dict: &Dictionary<T>) -> Result<()> {
+        validate::positive(self.tau, "tau", false)
+    }
+
+    fn update<'d>(&'d self, dict: &'d Dictionary<T>) -> Result<LcaUpdate<'d, T>> {
+        Ok(LcaUpdate {
+            gram: dict.gram().view(),
+            eta: T::one() / self.tau,
+            lambda: self.lambda,
+            kind: self.kind,
+            tol: self.tol.to_f64_lossy(),
+        })
+    }
+}
+
+/// The LCA update of a chunk (one Euler step); see the [module documentation](self).
+pub(crate) struct LcaUpdate<'d, T> {
+    gram: ArrayView2<'d, T>,
+    /// `dt/τ = 1/tau`.
+    eta: T,
+    lambda: T,
+    kind: ThresholdKind,
+    tol: f64,
+}
+
+/// A chunk's internal state `U`, codes `A = T_λ(U)` and product `S = A·G`.
+pub(crate) struct LcaChunk<T> {
+    u: Array2<T>,
+    a: Array2<T>,
+    s: Array2<T>,
+}
+
+impl<T: Float> RowUpdate<T> for LcaUpdate<'_, T> {
+    type Chunk = LcaChunk<T>;
+    type Stats = Change;
+    type Step = ();
+
+    fn start(&self, b: ArrayView2<'_, T>, init: Option<ArrayView2<'_, T>>) -> LcaChunk<T> {
         let (lambda, kind) = (self.lambda, self.kind);
-        let eta = T::one() / self.tau;
-        let b = correlate(dict, x);
-        let g = dict.gram().view();
-        let mut u = match (&init, kind) {
-            (Some(i), ThresholdKind::Soft) => i.mapv(|v| {
-                if v > T::zero() {
+        let mut u = Array2::zeros(b.raw_dim());
+        match (init, kind) {
+            (Some(i), ThresholdKind::Soft) => u.zip_mut_with(&i, |u, &v| {
+                *u = if v > T::zero() {
                     v + lambda
                 } else if v < T::zero() {
                     v - lambda
@@ -89,82 +119,68 @@ impl<T: Float> Lca<T> {
                     T::zero()
                 }
             }),
-            (Some(i), ThresholdKind::Hard) => i.to_owned(),
-            (None, _) => Array2::zeros((n, k)),
-        };
-        let mut a = u.mapv(|v| kind.apply(v, lambda));
-        let mut s = Array2::<T>::zeros((n, k));
-        let tol = self.tol.to_f64_lossy();
-        let lam64 = lambda.to_f64_lossy();
-        let mut report = SolveReport::default();
-        for it in 0..self.max_iter {
-            let parts: Vec<Change> = u
-                .axis_chunks_iter_mut(Axis(0), CHUNK_ROWS)
-                .into_par_iter()
-                .zip(a.axis_chunks_iter_mut(Axis(0), CHUNK_ROWS).into_par_iter())
-                .zip(s.axis_chunks_iter_mut(Axis(0), CHUNK_ROWS).into_par_iter())
-                .zip(b.axis_chunks_iter(Axis(0), CHUNK_ROWS).into_par_iter())
-                .map(|(((mut uc, mut ac), mut sc), bc)| {
-                    matmul_into(sc.view_mut(), ac.view(), g, T::one(), false, Par::Seq);
-                    let mut ch = Change::default();
-                    let rows = uc
-                        .as_slice_mut()
-                        .expect("contiguous")
-                        .chunks_exact_mut(k)
-                        .zip(ac.as_slice_mut().expect("contiguous").chunks_exact_mut(k))
-                        .zip(sc.as_slice().expect("contiguous").chunks_exact(k))
-                        .zip(bc.as_slice().expect("contiguous").chunks_exact(k));
-                    for (((ur, ar), sr), br) in rows {
-                        let (mut d2, mut o2, mut n2) = (0.0f64, 0.0f64, 0.0f64);
-                        for j in 0..k {
-                            let old = ur[j];
-                            let du = eta * (br[j] - old - (sr[j] - ar[j]));
-                            let new = old + du;
-                            ur[j] = new;
-                            ar[j] = kind.apply(new, lambda);
-                            let (d, o, nw) =
-                                (du.to_f64_lossy(), old.to_f64_lossy(), new.to_f64_lossy());
-                            d2 += d * d;
-                            o2 += o * o;
-                            n2 += nw * nw;
-                        }
-                        ch.add_row(d2, o2, n2);
-                    }
-                    ch
-                })
-                .collect();
-            let change = Change::merge_all(parts);
-            report.iterations = it + 1;
-            if record {
-                let obj = match kind {
-                    ThresholdKind::Soft => batch_objective(dict, x, a.view(), lam64, None),
-                    ThresholdKind::Hard => {
-                        batch_objective(dict, x, a.view(), 0.0, Some(0.5 * lam64 * lam64))
-                    }
-                };
-                report.objective.push(obj);
-            }
-            if change.max_rel <= tol {
-                report.converged = true;
-                break;
-            }
+            (Some(i), ThresholdKind::Hard) => u.assign(&i),
+            (None, _) => {}
         }
-        Ok((a, report))
+        LcaChunk {
+            a: u.mapv(|v| kind.apply(v, lambda)),
+            s: Array2::zeros(b.raw_dim()),
+            u,
+        }
     }
-}
 
-impl<T: Float> IterativeEncoder<T> for Lca<T> {
-    /// Starts from the state whose threshold is `init` (n_samples, n_atoms) when given:
-    /// `u = init + λ·sign(init)` (soft) or `u = init` (hard).
-    fn solve(
-        &self,
-        dict: &Dictionary<T>,
-        x: ArrayView2<'_, T>,
-        init: Option<ArrayView2<'_, T>>,
-        record: bool,
-    ) -> Result<(Array2<T>, SolveReport)> {
-        super::batch::solve_in_blocks(x, init, dict.n_atoms(), |xb, ib| {
-            self.solve_block(dict, xb, ib, record)
-        })
+    fn next_step(&mut self) {}
+
+    #[inline]
+    fn update(&self, c: &mut LcaChunk<T>, b: ArrayView2<'_, T>, _: ()) -> Change {
+        let (k, eta, lambda, kind) = (b.ncols(), self.eta, self.lambda, self.kind);
+        matmul_into(
+            c.s.view_mut(),
+            c.a.view(),
+            self.gram,
+            T::one(),
+            false,
+            Par::Seq,
+        );
+        let mut ch = Change::default();
+        let rows =
+            c.u.as_slice_mut()
+                .expect("contiguous")
+                .chunks_exact_mut(k)
+                .zip(c.a.as_slice_mut().expect("contiguous").chunks_exact_mut(k))
+                .zip(c.s.as_slice().expect("contiguous").chunks_exact(k))
+                .zip(b.as_slice().expect("contiguous").chunks_exact(k));
+        for (((ur, ar), sr), br) in rows {
+            let (mut d2, mut o2, mut n2) = (0.0f64, 0.0f64, 0.0f64);
+            for j in 0..k {
+                let old = ur[j];
+                let du = eta * (br[j] - old - (sr[j] - ar[j]));
+                let new = old + du;
+                ur[j] = new;
+                ar[j] = kind.apply(new, lambda);
+                let (d, o, nw) = (du.to_f64_lossy(), old.to_f64_lossy(), new.to_f64_lossy());
+                d2 += d * d;
+                o2 += o * o;
+                n2 += nw * nw;
+            }
+            ch.add_row(d2, o2, n2);
+        }
+        ch
+    }
+
+    fn codes<'c>(&self, c: &'c LcaChunk<T>) -> ArrayView2<'c, T> {
+        c.a.view()
+    }
+
+    fn penalty(&self) -> Penalty {
+        let lambda = self.lambda.to_f64_lossy();
+        match self.kind {
+            ThresholdKind::Soft => Penalty::L1(lambda),
+            ThresholdKind::Hard => Penalty::L0(0.5 * lambda * lambda),
+        }
+    }
+
+    fn converged(&self, change: &Change, _rows: usize) -> bool {
+        change.rows_settled(self.tol)
     }
 }

@@ -18,11 +18,12 @@ use ndarray::{Array2, ArrayView2};
 
 // Iterative l1/l0 solvers (branch `prox`).
 mod admm;
-mod batch;
+pub(crate) mod batch;
 mod chunked;
 mod fista;
 mod iht;
 mod ista;
+mod iterate;
 mod lca;
 mod lipschitz;
 mod report;
@@ -62,7 +63,7 @@ pub trait IterativeEncoder<T: Float>: Send + Sync {
     ) -> Result<(Array2<T>, SolveReport)>;
 
     /// Codes starting from `init` (n_samples, n_atoms) (what the start means is solver
-    /// specific: see each solver's [`solve`](Self::solve)).
+    /// specific: see each solver's documentation, "Warm start").
     fn encode_from(
         &self,
         dict: &Dictionary<T>,
@@ -83,10 +84,24 @@ pub trait IterativeEncoder<T: Float>: Send + Sync {
     }
 }
 
-/// `Encoder::encode` of an iterative solver: its own start, no record. (A blanket impl over
-/// `IterativeEncoder` would overlap with the direct solvers' impls under coherence rules.)
-macro_rules! encoder_from_solve {
+/// [`IterativeEncoder`] of the iterative solvers: their driver
+/// ([`iterate::solve`]) with their update; and [`Encoder::encode`]: their own start, no record.
+/// (A blanket impl over `IterativeEncoder` would overlap with the direct solvers' impls under
+/// coherence rules.)
+macro_rules! iterative_encoders {
     ($($solver:ident),*) => {$(
+        impl<T: Float> IterativeEncoder<T> for $solver<T> {
+            fn solve(
+                &self,
+                dict: &Dictionary<T>,
+                x: ArrayView2<'_, T>,
+                init: Option<ArrayView2<'_, T>>,
+                record: bool,
+            ) -> Result<(Array2<T>, SolveReport)> {
+                iterate::solve(self, dict, x, init, record)
+            }
+        }
+
         impl<T: Float> Encoder<T> for $solver<T> {
             fn encode(&self, dict: &Dictionary<T>, x: ArrayView2<'_, T>) -> Result<Array2<T>> {
                 Ok(self.solve(dict, x, None, false)?.0)
@@ -94,7 +109,7 @@ macro_rules! encoder_from_solve {
         }
     )*};
 }
-encoder_from_solve!(Ista, Fista, Admm, Lca, Iht);
+iterative_encoders!(Ista, Fista, Admm, Lca, Iht);
 
 /// Duality gap of each row's lasso `½‖x − a·D‖² + α‖a‖₁` at the codes `a` (the stopping test
 /// of scikit-learn's `Lasso`, Friedman et al. 2010 / Kim et al. 2007). With the residual
@@ -137,21 +152,24 @@ pub fn lasso_duality_gaps<T: Float>(
         .collect())
 }
 
-/// Lasso objective `Σ_i ½‖x_i − a_i·D‖² + λ‖a_i‖₁` summed over the rows.
+/// Lasso objective `Σ_i ½‖x_i − a_i·D‖² + λ‖a_i‖₁` summed over the rows (in `f64`, as the
+/// iterative solvers record it, then rounded to `T`).
+///
+/// Fails unless `x` is (n_samples, n_features) and `codes` (n_samples, n_atoms).
 pub fn lasso_objective<T: Float>(
     dict: &Dictionary<T>,
     x: ArrayView2<'_, T>,
     codes: ArrayView2<'_, T>,
     lambda: T,
 ) -> Result<T> {
-    let rec = dict.reconstruct(codes)?;
-    let half = T::of(0.5);
-    let fit: T = x
-        .iter()
-        .zip(rec.iter())
-        .map(|(&a, &b)| (a - b) * (a - b))
-        .sum::<T>()
-        * half;
-    let l1: T = codes.iter().map(|v| num_traits::Float::abs(*v)).sum();
-    Ok(fit + lambda * l1)
+    let (n, k, p) = (x.nrows(), dict.n_atoms(), dict.n_features());
+    if x.ncols() != p || codes.dim() != (n, k) {
+        return Err(Error::shape(
+            "signals and codes",
+            format!("signals (n, {p}) and codes (n, {k})"),
+            format!("signals {:?} and codes {:?}", x.dim(), codes.dim()),
+        ));
+    }
+    let penalty = batch::Penalty::L1(lambda.to_f64_lossy());
+    Ok(T::of(batch::batch_objective(dict, x, codes, penalty)))
 }

@@ -26,11 +26,11 @@
 //! the last bit; partial sums of the objective are taken over fixed blocks, so every result
 //! is the same on any number of threads.
 
-use super::{check_common, zeros_spectra, ConvSolver, CscReport, Ctx, IterStats};
+use super::{check_common, zeros_spectra, ConvIteration, ConvMethod, Ctx, Iterated};
 use crate::conv::fft2::{FftFloat, C};
-use crate::conv::operator::{ConvOperator, MIN_LEN};
+use crate::conv::operator::MIN_LEN;
 use crate::{Error, Result};
-use ndarray::{Array3, ArrayView2, ArrayView3, Zip};
+use ndarray::{Array3, Zip};
 use rayon::prelude::*;
 
 /// Frequencies per block of the fused per-frequency passes: a block of the `K` spectra of
@@ -93,21 +93,25 @@ fn norm<T: FftFloat>(a: &Array3<T>) -> f64 {
         .sqrt()
 }
 
-impl<T: FftFloat> ConvSolver<T> for ConvAdmm<T> {
-    // The fused passes index several slices in lockstep.
-    #[allow(clippy::needless_range_loop)]
-    fn solve_monitored(
-        &self,
-        op: &ConvOperator<T>,
-        x: ArrayView2<'_, T>,
-        init: Option<ArrayView3<'_, T>>,
-        reference: Option<ArrayView3<'_, T>>,
-        monitor: &mut dyn FnMut(&IterStats),
-    ) -> Result<(Array3<T>, CscReport)> {
-        let lambda = self.lambda;
-        check_common(lambda.to_f64_lossy(), self.eps_abs.to_f64_lossy())?;
-        check_common(lambda.to_f64_lossy(), self.eps_rel.to_f64_lossy())?;
-        let mut rho = self.rho.unwrap_or(T::of(50.0) * lambda + T::one());
+impl<T: FftFloat> ConvAdmm<T> {
+    /// `ρ`, or SPORCO's default `50λ + 1`.
+    fn rho(&self) -> T {
+        self.rho.unwrap_or(T::of(50.0) * self.lambda + T::one())
+    }
+}
+
+impl<T: FftFloat> ConvMethod<T> for ConvAdmm<T> {
+    type State = AdmmState<T>;
+
+    fn lambda_max_iter(&self) -> (T, usize) {
+        (self.lambda, self.max_iter)
+    }
+
+    fn check(&self) -> Result<()> {
+        let lambda = self.lambda.to_f64_lossy();
+        check_common(lambda, self.eps_abs.to_f64_lossy())?;
+        check_common(lambda, self.eps_rel.to_f64_lossy())?;
+        let rho = self.rho();
         if !(num_traits::Float::is_finite(rho) && rho > T::zero()) {
             return Err(Error::param(
                 "rho",
@@ -121,230 +125,283 @@ impl<T: FftFloat> ConvSolver<T> for ConvAdmm<T> {
                 format!("must be in (0, 2), got {alpha}"),
             ));
         }
-        let (mut ctx, mut v) =
-            Ctx::new(op, x, init, reference, lambda.to_f64_lossy(), self.max_iter)?;
-        let power = op.power_sum();
-        let n = power.len();
-        let d = op.spectra().as_slice().expect("standard");
-        let n_total = v.len() as f64;
+        Ok(())
+    }
+
+    fn start(&self, ctx: &mut Ctx<'_, T>, v: Array3<T>) -> Result<AdmmState<T>> {
+        AdmmState::new(self, ctx, v)
+    }
+}
+
+/// The variables of the ADMM: maps `v` and their spectra, the scaled dual `u` in space and in
+/// frequency, the `y`-step (spectra `g`, maps `y`), the next `v`, and `ρ`.
+pub(crate) struct AdmmState<T: FftFloat> {
+    v: Array3<T>,
+    vf: Array3<C<T>>,
+    u: Array3<T>,
+    uf: Array3<C<T>>,
+    g: Array3<C<T>>,
+    y: Array3<T>,
+    v_new: Array3<T>,
+    vf_new: Array3<C<T>>,
+    /// `Σ_k |D_k|²` per frequency.
+    power: Vec<T>,
+    lambda: T,
+    rho: T,
+    alpha: T,
+    eps_abs: f64,
+    eps_rel: f64,
+    auto_rho: bool,
+}
+
+impl<T: FftFloat> AdmmState<T> {
+    fn new(s: &ConvAdmm<T>, ctx: &mut Ctx<'_, T>, v: Array3<T>) -> Result<Self> {
+        let op = ctx.op;
         let mut vf = zeros_spectra(op);
         ctx.spectra(&v, &mut vf)?;
-        let mut u = Array3::<T>::zeros(v.raw_dim());
-        let mut uf = zeros_spectra(op);
-        let mut g = zeros_spectra(op);
-        let mut y = Array3::<T>::zeros(v.raw_dim());
-        let mut v_new = Array3::<T>::zeros(v.raw_dim());
-        let mut vf_new = zeros_spectra(op);
-        let (eps_abs, eps_rel) = (self.eps_abs.to_f64_lossy(), self.eps_rel.to_f64_lossy());
-        let stop = eps_abs > 0.0 || eps_rel > 0.0;
+        Ok(AdmmState {
+            u: Array3::zeros(v.raw_dim()),
+            uf: zeros_spectra(op),
+            g: zeros_spectra(op),
+            y: Array3::zeros(v.raw_dim()),
+            v_new: Array3::zeros(v.raw_dim()),
+            vf_new: zeros_spectra(op),
+            v,
+            vf,
+            power: op.power_sum(),
+            lambda: s.lambda,
+            rho: s.rho(),
+            alpha: s.relax,
+            eps_abs: s.eps_abs.to_f64_lossy(),
+            eps_rel: s.eps_rel.to_f64_lossy(),
+            auto_rho: s.auto_rho,
+        })
+    }
+
+    /// The end of iteration `it`, once `y`, `v_new` (and its spectrum) and `u`, `uf` are
+    /// updated: the residuals (when the stop or the balancing needs them), `v ← v_new`, the
+    /// stop test, and the balancing of `ρ` every 10 iterations. Returns whether it stops.
+    fn settle(&mut self, it: usize) -> bool {
+        let stop = self.eps_abs > 0.0 || self.eps_rel > 0.0;
+        let balance = self.auto_rho && (it + 1) % 10 == 0;
+        let (mut r, mut sd, mut eps_pri, mut eps_dual) = (0.0, 0.0, 0.0, 0.0);
+        if stop || balance {
+            let rhof = self.rho.to_f64_lossy();
+            let (pr, dr) = Zip::from(&self.y)
+                .and(&self.v_new)
+                .and(&self.v)
+                .par_map_collect(|y, vn, v| {
+                    let (y, vn, v) = (y.to_f64_lossy(), vn.to_f64_lossy(), v.to_f64_lossy());
+                    ((y - vn) * (y - vn), (vn - v) * (vn - v))
+                })
+                .iter()
+                .fold((0.0, 0.0), |a, b| (a.0 + b.0, a.1 + b.1));
+            let n_total = (self.v.len() as f64).sqrt();
+            r = pr.sqrt();
+            sd = rhof * dr.sqrt();
+            eps_pri = n_total * self.eps_abs + self.eps_rel * norm(&self.y).max(norm(&self.v_new));
+            eps_dual = n_total * self.eps_abs + self.eps_rel * rhof * norm(&self.u);
+        }
+        std::mem::swap(&mut self.v, &mut self.v_new);
+        std::mem::swap(&mut self.vf, &mut self.vf_new);
+        if stop && r <= eps_pri && sd <= eps_dual {
+            return true;
+        }
+        if balance {
+            let tau = T::of(2.0);
+            let scale = if r > 10.0 * sd {
+                Some(tau)
+            } else if sd > 10.0 * r {
+                Some(T::one() / tau)
+            } else {
+                None
+            };
+            if let Some(f) = scale {
+                self.rho *= f;
+                let inv = T::one() / f;
+                self.u.par_mapv_inplace(|a| a * inv);
+                self.uf.par_mapv_inplace(|a| a * inv);
+            }
+        }
+        false
+    }
+}
+
+impl<T: FftFloat> ConvIteration<T> for AdmmState<T> {
+    // The fused passes index several slices in lockstep.
+    #[allow(clippy::needless_range_loop)]
+    fn iterate(&mut self, ctx: &mut Ctx<'_, T>, it: usize) -> Result<Iterated> {
+        let op = ctx.op;
+        let (rho, alpha, lambda) = (self.rho, self.alpha, self.lambda);
+        let n = self.power.len();
+        let d = op.spectra().as_slice().expect("standard");
         let zero = C::new(T::zero(), T::zero());
         let (h, w) = op.image_shape();
         let weights = op.fft().parseval_weights();
-        for it in 0..self.max_iter {
-            // 1. y-step, one pass over the K spectra per block of frequencies (the block stays
-            //    in cache between the two sweeps over k):
-            //    B_k = D̄_k X + ρ(V_k − U_k), s = Σ_k D_k B_k,
-            //    Y_k = (B_k − D̄_k s/(ρ + Σ|D|²))/ρ (Sherman–Morrison) into `g`, and the first
-            //    part of the dual update, U_k ← U_k + αY_k + (1−α)V_k (step 5 subtracts V_new).
-            let inv_rho = T::one() / rho;
-            {
-                let xf = &ctx.xf;
-                let vfs = vf.as_slice().expect("standard");
-                let p = &power;
-                let gb = row_blocks(g.as_slice_mut().expect("standard"), n);
-                let ub = row_blocks(uf.as_slice_mut().expect("standard"), n);
-                gb.into_par_iter().zip(ub).enumerate().for_each_init(
-                    || vec![zero; FREQ_BLOCK],
-                    |s, (b, (mut gk, mut uk))| {
-                        let i0 = b * FREQ_BLOCK;
-                        let len = gk.first().map_or(0, |r| r.len());
-                        let s = &mut s[..len];
-                        s.fill(zero);
-                        let xb = &xf[i0..i0 + len];
-                        for (k, (gk, uk)) in gk.iter_mut().zip(uk.iter()).enumerate() {
-                            let o = k * n + i0;
-                            let (dk, vk) = (&d[o..o + len], &vfs[o..o + len]);
-                            for j in 0..len {
-                                let bj = dk[j].conj() * xb[j] + (vk[j] - uk[j]) * rho;
-                                gk[j] = bj;
-                                s[j] += dk[j] * bj;
-                            }
+        // 1. y-step, one pass over the K spectra per block of frequencies (the block stays
+        //    in cache between the two sweeps over k):
+        //    B_k = D̄_k X + ρ(V_k − U_k), s = Σ_k D_k B_k,
+        //    Y_k = (B_k − D̄_k s/(ρ + Σ|D|²))/ρ (Sherman–Morrison) into `g`, and the first
+        //    part of the dual update, U_k ← U_k + αY_k + (1−α)V_k (step 5 subtracts V_new).
+        let inv_rho = T::one() / rho;
+        {
+            let xf = &ctx.xf;
+            let vfs = self.vf.as_slice().expect("standard");
+            let p = &self.power;
+            let gb = row_blocks(self.g.as_slice_mut().expect("standard"), n);
+            let ub = row_blocks(self.uf.as_slice_mut().expect("standard"), n);
+            gb.into_par_iter().zip(ub).enumerate().for_each_init(
+                || vec![zero; FREQ_BLOCK],
+                |s, (b, (mut gk, mut uk))| {
+                    let i0 = b * FREQ_BLOCK;
+                    let len = gk.first().map_or(0, |r| r.len());
+                    let s = &mut s[..len];
+                    s.fill(zero);
+                    let xb = &xf[i0..i0 + len];
+                    for (k, (gk, uk)) in gk.iter_mut().zip(uk.iter()).enumerate() {
+                        let o = k * n + i0;
+                        let (dk, vk) = (&d[o..o + len], &vfs[o..o + len]);
+                        for j in 0..len {
+                            let bj = dk[j].conj() * xb[j] + (vk[j] - uk[j]) * rho;
+                            gk[j] = bj;
+                            s[j] += dk[j] * bj;
                         }
-                        let pb = &p[i0..i0 + len];
-                        for (k, (gk, uk)) in gk.iter_mut().zip(uk.iter_mut()).enumerate() {
-                            let o = k * n + i0;
-                            let (dk, vk) = (&d[o..o + len], &vfs[o..o + len]);
-                            for j in 0..len {
-                                let yj = (gk[j] - dk[j].conj() * s[j] / (rho + pb[j])) * inv_rho;
-                                gk[j] = yj;
-                                uk[j] = uk[j] + yj * alpha + vk[j] * (T::one() - alpha);
-                            }
-                        }
-                    },
-                );
-            }
-            // 2. y = IFFT(Y) (K inverse transforms; `g` is destroyed).
-            ctx.maps(&mut g, &mut y)?;
-            // 3. relaxation, shrinkage and dual update in space, with ‖v_new‖₁ on the way:
-            //    y_r = αy + (1−α)v, v_new = soft(y_r + u, λ/ρ), u ← u + y_r − v_new.
-            let thr = lambda / rho;
-            let l1_parts: Vec<f64> = v_new
-                .as_slice_mut()
-                .expect("standard")
-                .par_chunks_mut(MIN_LEN)
-                .zip(u.as_slice_mut().expect("standard").par_chunks_mut(MIN_LEN))
-                .zip(y.as_slice().expect("standard").par_chunks(MIN_LEN))
-                .zip(v.as_slice().expect("standard").par_chunks(MIN_LEN))
-                .map(|(((vn, u), y), v)| {
-                    let mut l1 = 0.0;
-                    for j in 0..vn.len() {
-                        let yr = alpha * y[j] + (T::one() - alpha) * v[j];
-                        let a = yr + u[j];
-                        let m = num_traits::Float::abs(a) - thr;
-                        let vj = if m > T::zero() {
-                            num_traits::Float::signum(a) * m
-                        } else {
-                            T::zero()
-                        };
-                        vn[j] = vj;
-                        u[j] += yr - vj;
-                        l1 += vj.to_f64_lossy().abs();
                     }
-                    l1
-                })
-                .collect();
-            let l1: f64 = l1_parts.iter().sum();
-            // 4. V_new = FFT(v_new) (K forward transforms).
-            ctx.spectra(&v_new, &mut vf_new)?;
-            // 5. U_k ← U_k − V_new,k (end of the dual update, by linearity) and the data fit
-            //    ‖x − A v_new‖² = Σ_f weight·|X − Σ_k D_k V_new,k|²/(hw) (Parseval), one pass.
-            let fit_parts: Vec<f64> = {
-                let xf = &ctx.xf;
-                let vn = vf_new.as_slice().expect("standard");
-                row_blocks(uf.as_slice_mut().expect("standard"), n)
-                    .into_par_iter()
-                    .enumerate()
-                    .map_init(
-                        || vec![zero; FREQ_BLOCK],
-                        |r, (b, mut uk)| {
-                            let i0 = b * FREQ_BLOCK;
-                            let len = uk.first().map_or(0, |r| r.len());
-                            let r = &mut r[..len];
-                            r.fill(zero);
-                            for (k, uk) in uk.iter_mut().enumerate() {
-                                let o = k * n + i0;
-                                let (dk, vk) = (&d[o..o + len], &vn[o..o + len]);
-                                for j in 0..len {
-                                    uk[j] -= vk[j];
-                                    r[j] += dk[j] * vk[j];
-                                }
-                            }
-                            let mut acc = 0.0;
-                            for (j, r) in r.iter().enumerate() {
-                                let i = i0 + j;
-                                acc += weights[i / h].to_f64_lossy()
-                                    * (xf[i] - *r).norm_sqr().to_f64_lossy();
-                            }
-                            acc
-                        },
-                    )
-                    .collect()
-            };
-            let fit = fit_parts.iter().sum::<f64>() / (h * w) as f64;
-            ctx.record_measured(it, &v_new, fit, l1, monitor);
-            let need_res = stop || (self.auto_rho && (it + 1) % 10 == 0);
-            let (mut r, mut sd, mut eps_pri, mut eps_dual) = (0.0, 0.0, 0.0, 0.0);
-            if need_res {
-                let rhof = rho.to_f64_lossy();
-                let (pr, dr) = Zip::from(&y)
-                    .and(&v_new)
-                    .and(&v)
-                    .par_map_collect(|y, vn, v| {
-                        let (y, vn, v) = (y.to_f64_lossy(), vn.to_f64_lossy(), v.to_f64_lossy());
-                        ((y - vn) * (y - vn), (vn - v) * (vn - v))
-                    })
-                    .iter()
-                    .fold((0.0, 0.0), |a, b| (a.0 + b.0, a.1 + b.1));
-                r = pr.sqrt();
-                sd = rhof * dr.sqrt();
-                eps_pri = n_total.sqrt() * eps_abs + eps_rel * norm(&y).max(norm(&v_new));
-                eps_dual = n_total.sqrt() * eps_abs + eps_rel * rhof * norm(&u);
-            }
-            std::mem::swap(&mut v, &mut v_new);
-            std::mem::swap(&mut vf, &mut vf_new);
-            if stop && r <= eps_pri && sd <= eps_dual {
-                ctx.report.converged = true;
-                break;
-            }
-            if self.auto_rho && (it + 1) % 10 == 0 {
-                let tau = T::of(2.0);
-                let scale = if r > 10.0 * sd {
-                    Some(tau)
-                } else if sd > 10.0 * r {
-                    Some(T::one() / tau)
-                } else {
-                    None
-                };
-                if let Some(f) = scale {
-                    rho *= f;
-                    let inv = T::one() / f;
-                    u.par_mapv_inplace(|a| a * inv);
-                    uf.par_mapv_inplace(|a| a * inv);
-                }
-            }
+                    let pb = &p[i0..i0 + len];
+                    for (k, (gk, uk)) in gk.iter_mut().zip(uk.iter_mut()).enumerate() {
+                        let o = k * n + i0;
+                        let (dk, vk) = (&d[o..o + len], &vfs[o..o + len]);
+                        for j in 0..len {
+                            let yj = (gk[j] - dk[j].conj() * s[j] / (rho + pb[j])) * inv_rho;
+                            gk[j] = yj;
+                            uk[j] = uk[j] + yj * alpha + vk[j] * (T::one() - alpha);
+                        }
+                    }
+                },
+            );
         }
-        Ok((v, ctx.report))
+        // 2. y = IFFT(Y) (K inverse transforms; `g` is destroyed).
+        ctx.maps(&mut self.g, &mut self.y)?;
+        // 3. relaxation, shrinkage and dual update in space, with ‖v_new‖₁ on the way:
+        //    y_r = αy + (1−α)v, v_new = soft(y_r + u, λ/ρ), u ← u + y_r − v_new.
+        let thr = lambda / rho;
+        let l1_parts: Vec<f64> = self
+            .v_new
+            .as_slice_mut()
+            .expect("standard")
+            .par_chunks_mut(MIN_LEN)
+            .zip(
+                self.u
+                    .as_slice_mut()
+                    .expect("standard")
+                    .par_chunks_mut(MIN_LEN),
+            )
+            .zip(self.y.as_slice().expect("standard").par_chunks(MIN_LEN))
+            .zip(self.v.as_slice().expect("standard").par_chunks(MIN_LEN))
+            .map(|(((vn, u), y), v)| {
+                let mut l1 = 0.0;
+                for j in 0..vn.len() {
+                    let yr = alpha * y[j] + (T::one() - alpha) * v[j];
+                    let a = yr + u[j];
+                    let m = num_traits::Float::abs(a) - thr;
+                    let vj = if m > T::zero() {
+                        num_traits::Float::signum(a) * m
+                    } else {
+                        T::zero()
+                    };
+                    vn[j] = vj;
+                    u[j] += yr - vj;
+                    l1 += vj.to_f64_lossy().abs();
+                }
+                l1
+            })
+            .collect();
+        let l1: f64 = l1_parts.iter().sum();
+        // 4. V_new = FFT(v_new) (K forward transforms).
+        ctx.spectra(&self.v_new, &mut self.vf_new)?;
+        // 5. U_k ← U_k − V_new,k (end of the dual update, by linearity) and the data fit
+        //    ‖x − A v_new‖² = Σ_f weight·|X − Σ_k D_k V_new,k|²/(hw) (Parseval), one pass.
+        let fit_parts: Vec<f64> = {
+            let xf = &ctx.xf;
+            let vn = self.vf_new.as_slice().expect("standard");
+            row_blocks(self.uf.as_slice_mut().expect("standard"), n)
+                .into_par_iter()
+                .enumerate()
+                .map_init(
+                    || vec![zero; FREQ_BLOCK],
+                    |r, (b, mut uk)| {
+                        let i0 = b * FREQ_BLOCK;
+                        let len = uk.first().map_or(0, |r| r.len());
+                        let r = &mut r[..len];
+                        r.fill(zero);
+                        for (k, uk) in uk.iter_mut().enumerate() {
+                            let o = k * n + i0;
+                            let (dk, vk) = (&d[o..o + len], &vn[o..o + len]);
+                            for j in 0..len {
+                                uk[j] -= vk[j];
+                                r[j] += dk[j] * vk[j];
+                            }
+                        }
+                        let mut acc = 0.0;
+                        for (j, r) in r.iter().enumerate() {
+                            let i = i0 + j;
+                            acc += weights[i / h].to_f64_lossy()
+                                * (xf[i] - *r).norm_sqr().to_f64_lossy();
+                        }
+                        acc
+                    },
+                )
+                .collect()
+        };
+        let fit = fit_parts.iter().sum::<f64>() / (h * w) as f64;
+        Ok(Iterated {
+            measured: Some((fit, l1)),
+            converged: self.settle(it),
+        })
+    }
+
+    fn maps(&self) -> &Array3<T> {
+        &self.v
+    }
+
+    fn spectra(&self) -> &Array3<C<T>> {
+        &self.vf
+    }
+
+    fn into_maps(self) -> Array3<T> {
+        self.v
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use super::super::ConvSolver;
     use super::*;
+    use crate::conv::ConvOperator;
     use ndarray::Array2;
 
     /// The straightforward form of the iteration (one pass per quantity and per kernel, as
     /// before the fused passes), kept as the reference of the fused one.
     struct Reference<T: FftFloat>(ConvAdmm<T>);
 
-    impl<T: FftFloat> ConvSolver<T> for Reference<T> {
-        fn solve_monitored(
-            &self,
-            op: &ConvOperator<T>,
-            x: ArrayView2<'_, T>,
-            init: Option<ArrayView3<'_, T>>,
-            reference: Option<ArrayView3<'_, T>>,
-            monitor: &mut dyn FnMut(&IterStats),
-        ) -> Result<(Array3<T>, CscReport)> {
-            let lambda = self.0.lambda;
-            check_common(lambda.to_f64_lossy(), self.0.eps_abs.to_f64_lossy())?;
-            check_common(lambda.to_f64_lossy(), self.0.eps_rel.to_f64_lossy())?;
-            let mut rho = self.0.rho.unwrap_or(T::of(50.0) * lambda + T::one());
-            if !(num_traits::Float::is_finite(rho) && rho > T::zero()) {
-                return Err(Error::param(
-                    "rho",
-                    format!("must be finite and > 0, got {rho}"),
-                ));
-            }
-            let alpha = self.0.relax;
-            if !(alpha > T::zero() && alpha < T::of(2.0)) {
-                return Err(Error::param(
-                    "relax",
-                    format!("must be in (0, 2), got {alpha}"),
-                ));
-            }
-            let (mut ctx, mut v) = Ctx::new(
-                op,
-                x,
-                init,
-                reference,
-                lambda.to_f64_lossy(),
-                self.0.max_iter,
-            )?;
-            let power = op.power_sum();
-            let dspec = op.spectra();
+    conv_solvers!(Reference);
+
+    impl<T: FftFloat> ConvMethod<T> for Reference<T> {
+        type State = ReferenceState<T>;
+
+        fn lambda_max_iter(&self) -> (T, usize) {
+            self.0.lambda_max_iter()
+        }
+
+        fn check(&self) -> Result<()> {
+            self.0.check()
+        }
+
+        fn start(&self, ctx: &mut Ctx<'_, T>, v: Array3<T>) -> Result<ReferenceState<T>> {
+            let op = ctx.op;
             // DᴴX per kernel.
             let mut dhx = zeros_spectra(op);
-            for (mut o, d) in dhx.outer_iter_mut().zip(dspec.outer_iter()) {
+            for (mut o, d) in dhx.outer_iter_mut().zip(op.spectra().outer_iter()) {
                 let d = d.to_slice().expect("standard");
                 let xf = &ctx.xf;
                 o.as_slice_mut()
@@ -354,133 +411,116 @@ mod tests {
                     .with_min_len(MIN_LEN)
                     .for_each(|(i, o)| *o = d[i].conj() * xf[i]);
             }
-            let n_total = v.len() as f64;
-            let mut vf = zeros_spectra(op);
-            ctx.spectra(&v, &mut vf)?;
-            let mut u = Array3::<T>::zeros(v.raw_dim());
-            let mut uf = zeros_spectra(op);
-            let mut b = zeros_spectra(op);
-            let mut ys = zeros_spectra(op);
-            let mut g = zeros_spectra(op);
-            let mut y = Array3::<T>::zeros(v.raw_dim());
-            let mut v_new = Array3::<T>::zeros(v.raw_dim());
-            let mut vf_new = zeros_spectra(op);
-            let mut s = vec![rustfft::num_complex::Complex::new(T::zero(), T::zero()); power.len()];
-            let (eps_abs, eps_rel) = (self.0.eps_abs.to_f64_lossy(), self.0.eps_rel.to_f64_lossy());
-            let stop = eps_abs > 0.0 || eps_rel > 0.0;
-            for it in 0..self.0.max_iter {
-                // B_k = DᴴX_k + ρ(V_k − U_k); s = Σ_k D_k B_k.
-                Zip::from(&mut b)
-                    .and(&dhx)
-                    .and(&vf)
-                    .and(&uf)
-                    .par_for_each(|b, dx, v, u| *b = *dx + (*v - *u) * rho);
+            let n = op.power_sum().len();
+            Ok(ReferenceState {
+                state: AdmmState::new(&self.0, ctx, v)?,
+                dhx,
+                b: zeros_spectra(op),
+                ys: zeros_spectra(op),
+                s: vec![C::new(T::zero(), T::zero()); n],
+            })
+        }
+    }
+
+    /// The variables of the fused form and the buffers of the straightforward one.
+    struct ReferenceState<T: FftFloat> {
+        state: AdmmState<T>,
+        dhx: Array3<C<T>>,
+        b: Array3<C<T>>,
+        ys: Array3<C<T>>,
+        s: Vec<C<T>>,
+    }
+
+    impl<T: FftFloat> ConvIteration<T> for ReferenceState<T> {
+        fn iterate(&mut self, ctx: &mut Ctx<'_, T>, it: usize) -> Result<Iterated> {
+            let op = ctx.op;
+            let dspec = op.spectra();
+            let st = &mut self.state;
+            let (rho, alpha, lambda) = (st.rho, st.alpha, st.lambda);
+            // B_k = DᴴX_k + ρ(V_k − U_k); s = Σ_k D_k B_k.
+            Zip::from(&mut self.b)
+                .and(&self.dhx)
+                .and(&st.vf)
+                .and(&st.uf)
+                .par_for_each(|b, dx, v, u| *b = *dx + (*v - *u) * rho);
+            let s = &mut self.s;
+            s.par_iter_mut()
+                .with_min_len(MIN_LEN)
+                .for_each(|v| *v = Default::default());
+            for (dk, bk) in dspec.outer_iter().zip(self.b.outer_iter()) {
+                let (dk, bk) = (
+                    dk.to_slice().expect("standard"),
+                    bk.to_slice().expect("standard"),
+                );
                 s.par_iter_mut()
+                    .enumerate()
                     .with_min_len(MIN_LEN)
-                    .for_each(|v| *v = Default::default());
-                for (dk, bk) in dspec.outer_iter().zip(b.outer_iter()) {
-                    let (dk, bk) = (
-                        dk.to_slice().expect("standard"),
-                        bk.to_slice().expect("standard"),
-                    );
-                    s.par_iter_mut()
-                        .enumerate()
-                        .with_min_len(MIN_LEN)
-                        .for_each(|(i, s)| *s += dk[i] * bk[i]);
-                }
-                // Y_k = (B_k − conj(D_k)·s/(ρ + Σ|D|²))/ρ  (Sherman–Morrison).
-                let inv_rho = T::one() / rho;
-                for ((mut yk, bk), dk) in ys
-                    .outer_iter_mut()
-                    .zip(b.outer_iter())
-                    .zip(dspec.outer_iter())
-                {
-                    let (bk, dk) = (
-                        bk.to_slice().expect("standard"),
-                        dk.to_slice().expect("standard"),
-                    );
-                    let (s, p) = (&s, &power);
-                    yk.as_slice_mut()
-                        .expect("standard")
-                        .par_iter_mut()
-                        .enumerate()
-                        .with_min_len(MIN_LEN)
-                        .for_each(|(i, y)| {
-                            *y = (bk[i] - dk[i].conj() * s[i] / (rho + p[i])) * inv_rho
-                        });
-                }
-                g.assign(&ys);
-                ctx.maps(&mut g, &mut y)?;
-                // relaxation, shrinkage, dual update (in space).
-                let thr = lambda / rho;
-                Zip::from(&mut v_new)
-                    .and(&mut u)
-                    .and(&y)
-                    .and(&v)
-                    .par_for_each(|vn, u, y, v| {
-                        let yr = alpha * *y + (T::one() - alpha) * *v;
-                        let a = yr + *u;
-                        let m = num_traits::Float::abs(a) - thr;
-                        *vn = if m > T::zero() {
-                            num_traits::Float::signum(a) * m
-                        } else {
-                            T::zero()
-                        };
-                        *u += yr - *vn;
-                    });
-                ctx.spectra(&v_new, &mut vf_new)?;
-                // U ← U + αY + (1−α)V − V_new (spectra, by linearity).
-                Zip::from(&mut uf)
-                    .and(&ys)
-                    .and(&vf)
-                    .and(&vf_new)
-                    .par_for_each(|u, y, v, vn| {
-                        *u = *u + *y * alpha + *v * (T::one() - alpha) - *vn;
-                    });
-                ctx.record(it, &v_new, &vf_new, monitor);
-                let need_res = stop || (self.0.auto_rho && (it + 1) % 10 == 0);
-                let (mut r, mut sd, mut eps_pri, mut eps_dual) = (0.0, 0.0, 0.0, 0.0);
-                if need_res {
-                    let rhof = rho.to_f64_lossy();
-                    let (pr, dr) = Zip::from(&y)
-                        .and(&v_new)
-                        .and(&v)
-                        .par_map_collect(|y, vn, v| {
-                            let (y, vn, v) =
-                                (y.to_f64_lossy(), vn.to_f64_lossy(), v.to_f64_lossy());
-                            ((y - vn) * (y - vn), (vn - v) * (vn - v))
-                        })
-                        .iter()
-                        .fold((0.0, 0.0), |a, b| (a.0 + b.0, a.1 + b.1));
-                    r = pr.sqrt();
-                    sd = rhof * dr.sqrt();
-                    eps_pri = n_total.sqrt() * eps_abs + eps_rel * norm(&y).max(norm(&v_new));
-                    eps_dual = n_total.sqrt() * eps_abs + eps_rel * rhof * norm(&u);
-                }
-                std::mem::swap(&mut v, &mut v_new);
-                std::mem::swap(&mut vf, &mut vf_new);
-                if stop && r <= eps_pri && sd <= eps_dual {
-                    ctx.report.converged = true;
-                    break;
-                }
-                if self.0.auto_rho && (it + 1) % 10 == 0 {
-                    let tau = T::of(2.0);
-                    let scale = if r > 10.0 * sd {
-                        Some(tau)
-                    } else if sd > 10.0 * r {
-                        Some(T::one() / tau)
-                    } else {
-                        None
-                    };
-                    if let Some(f) = scale {
-                        rho *= f;
-                        let inv = T::one() / f;
-                        u.par_mapv_inplace(|a| a * inv);
-                        uf.par_mapv_inplace(|a| a * inv);
-                    }
-                }
+                    .for_each(|(i, s)| *s += dk[i] * bk[i]);
             }
-            Ok((v, ctx.report))
+            // Y_k = (B_k − conj(D_k)·s/(ρ + Σ|D|²))/ρ  (Sherman–Morrison).
+            let inv_rho = T::one() / rho;
+            for ((mut yk, bk), dk) in self
+                .ys
+                .outer_iter_mut()
+                .zip(self.b.outer_iter())
+                .zip(dspec.outer_iter())
+            {
+                let (bk, dk) = (
+                    bk.to_slice().expect("standard"),
+                    dk.to_slice().expect("standard"),
+                );
+                let (s, p) = (&*s, &st.power);
+                yk.as_slice_mut()
+                    .expect("standard")
+                    .par_iter_mut()
+                    .enumerate()
+                    .with_min_len(MIN_LEN)
+                    .for_each(|(i, y)| *y = (bk[i] - dk[i].conj() * s[i] / (rho + p[i])) * inv_rho);
+            }
+            st.g.assign(&self.ys);
+            ctx.maps(&mut st.g, &mut st.y)?;
+            // relaxation, shrinkage, dual update (in space).
+            let thr = lambda / rho;
+            Zip::from(&mut st.v_new)
+                .and(&mut st.u)
+                .and(&st.y)
+                .and(&st.v)
+                .par_for_each(|vn, u, y, v| {
+                    let yr = alpha * *y + (T::one() - alpha) * *v;
+                    let a = yr + *u;
+                    let m = num_traits::Float::abs(a) - thr;
+                    *vn = if m > T::zero() {
+                        num_traits::Float::signum(a) * m
+                    } else {
+                        T::zero()
+                    };
+                    *u += yr - *vn;
+                });
+            ctx.spectra(&st.v_new, &mut st.vf_new)?;
+            // U ← U + αY + (1−α)V − V_new (spectra, by linearity).
+            Zip::from(&mut st.uf)
+                .and(&self.ys)
+                .and(&st.vf)
+                .and(&st.vf_new)
+                .par_for_each(|u, y, v, vn| {
+                    *u = *u + *y * alpha + *v * (T::one() - alpha) - *vn;
+                });
+            Ok(Iterated {
+                measured: None,
+                converged: st.settle(it),
+            })
+        }
+
+        fn maps(&self) -> &Array3<T> {
+            self.state.maps()
+        }
+
+        fn spectra(&self) -> &Array3<C<T>> {
+            self.state.spectra()
+        }
+
+        fn into_maps(self) -> Array3<T> {
+            self.state.into_maps()
         }
     }
 

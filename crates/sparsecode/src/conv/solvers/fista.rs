@@ -10,11 +10,13 @@
 //! is applied to the spectra (linearity), so one iteration costs `K` FFTs and `K` inverse FFTs.
 //! Stops when `‖y⁽ⁱ⁺¹⁾ − y⁽ⁱ⁾‖/‖y⁽ⁱ⁾‖ < tol` (never if `tol = 0`) or after `max_iter`.
 
-use super::{check_common, relative_change, zeros_spectra, ConvSolver, CscReport, Ctx, IterStats};
-use crate::conv::fft2::FftFloat;
-use crate::conv::operator::{ConvOperator, MIN_LEN};
+use super::{
+    check_common, relative_change, zeros_spectra, ConvIteration, ConvMethod, Ctx, Iterated,
+};
+use crate::conv::fft2::{FftFloat, C};
+use crate::conv::operator::MIN_LEN;
 use crate::Result;
-use ndarray::{Array3, ArrayView2, ArrayView3};
+use ndarray::Array3;
 use rayon::prelude::*;
 
 /// Convolutional FISTA.
@@ -58,108 +60,111 @@ impl<T: FftFloat> Default for ConvIsta<T> {
     }
 }
 
-impl<T: FftFloat> ConvSolver<T> for ConvFista<T> {
-    fn solve_monitored(
-        &self,
-        op: &ConvOperator<T>,
-        x: ArrayView2<'_, T>,
-        init: Option<ArrayView3<'_, T>>,
-        reference: Option<ArrayView3<'_, T>>,
-        monitor: &mut dyn FnMut(&IterStats),
-    ) -> Result<(Array3<T>, CscReport)> {
-        proximal_gradient(
-            op,
-            x,
-            init,
-            reference,
-            self.lambda,
-            self.max_iter,
-            self.tol,
-            true,
-            monitor,
-        )
-    }
-}
+/// [`ConvMethod`] of ISTA and FISTA: the same start, with or without momentum.
+macro_rules! proximal_gradient {
+    ($($solver:ident => $momentum:expr),*) => {$(
+        impl<T: FftFloat> ConvMethod<T> for $solver<T> {
+            type State = ProxState<T>;
 
-impl<T: FftFloat> ConvSolver<T> for ConvIsta<T> {
-    fn solve_monitored(
-        &self,
-        op: &ConvOperator<T>,
-        x: ArrayView2<'_, T>,
-        init: Option<ArrayView3<'_, T>>,
-        reference: Option<ArrayView3<'_, T>>,
-        monitor: &mut dyn FnMut(&IterStats),
-    ) -> Result<(Array3<T>, CscReport)> {
-        proximal_gradient(
-            op,
-            x,
-            init,
-            reference,
-            self.lambda,
-            self.max_iter,
-            self.tol,
-            false,
-            monitor,
-        )
-    }
-}
+            fn lambda_max_iter(&self) -> (T, usize) {
+                (self.lambda, self.max_iter)
+            }
 
-#[allow(clippy::too_many_arguments)]
-fn proximal_gradient<T: FftFloat>(
-    op: &ConvOperator<T>,
-    x: ArrayView2<'_, T>,
-    init: Option<ArrayView3<'_, T>>,
-    reference: Option<ArrayView3<'_, T>>,
-    lambda: T,
-    max_iter: usize,
-    tol: T,
+            fn check(&self) -> Result<()> {
+                check_common(self.lambda.to_f64_lossy(), self.tol.to_f64_lossy())
+            }
+
+            fn start(&self, ctx: &mut Ctx<'_, T>, y: Array3<T>) -> Result<ProxState<T>> {
+                ProxState::new(ctx, y, self.lambda, self.tol, $momentum)
+            }
+        }
+    )*};
+}
+proximal_gradient!(ConvIsta => false, ConvFista => true);
+
+/// The maps `y`, the extrapolated spectra `Z`, the buffers of the next iterate, and the
+/// momentum sequence `t`.
+pub(crate) struct ProxState<T: FftFloat> {
+    y: Array3<T>,
+    yf: Array3<C<T>>,
+    zf: Array3<C<T>>,
+    g: Array3<C<T>>,
+    y_new: Array3<T>,
+    yf_new: Array3<C<T>>,
+    t: T,
+    inv_l: T,
+    thr: T,
+    tol: f64,
     momentum: bool,
-    monitor: &mut dyn FnMut(&IterStats),
-) -> Result<(Array3<T>, CscReport)> {
-    check_common(lambda.to_f64_lossy(), tol.to_f64_lossy())?;
-    let has_init = init.is_some();
-    let (mut ctx, mut y) = Ctx::new(op, x, init, reference, lambda.to_f64_lossy(), max_iter)?;
-    let lip = op.lipschitz();
-    if lip <= T::zero() {
-        // A = 0: the minimiser is y = 0.
-        y.fill(T::zero());
-        let yf = zeros_spectra(op);
-        ctx.record(0, &y, &yf, monitor);
-        ctx.report.converged = true;
-        return Ok((y, ctx.report));
+    /// `A = 0` (`L = 0`): the minimiser is `y = 0`, reached in one iteration.
+    degenerate: bool,
+}
+
+impl<T: FftFloat> ProxState<T> {
+    fn new(
+        ctx: &mut Ctx<'_, T>,
+        mut y: Array3<T>,
+        lambda: T,
+        tol: T,
+        momentum: bool,
+    ) -> Result<Self> {
+        let op = ctx.op;
+        let lip = op.lipschitz();
+        let degenerate = lip <= T::zero();
+        let mut yf = zeros_spectra(op);
+        if degenerate {
+            y.fill(T::zero());
+        } else if ctx.has_init() {
+            ctx.spectra(&y, &mut yf)?;
+        }
+        let inv_l = T::one() / lip;
+        Ok(ProxState {
+            zf: yf.clone(),
+            g: zeros_spectra(op),
+            yf_new: zeros_spectra(op),
+            y_new: Array3::zeros(y.raw_dim()),
+            y,
+            yf,
+            t: T::one(),
+            inv_l,
+            thr: lambda * inv_l,
+            tol: tol.to_f64_lossy(),
+            momentum,
+            degenerate,
+        })
     }
-    let inv_l = T::one() / lip;
-    let thr = lambda * inv_l;
-    let mut yf = zeros_spectra(op);
-    if has_init {
-        ctx.spectra(&y, &mut yf)?;
-    }
-    let mut zf = yf.clone();
-    let mut g = zeros_spectra(op);
-    let mut yf_new = zeros_spectra(op);
-    let mut y_new = Array3::<T>::zeros(y.raw_dim());
-    let mut t = T::one();
-    let tol = tol.to_f64_lossy();
-    for it in 0..max_iter {
+}
+
+impl<T: FftFloat> ConvIteration<T> for ProxState<T> {
+    fn iterate(&mut self, ctx: &mut Ctx<'_, T>, _it: usize) -> Result<Iterated> {
+        if self.degenerate {
+            return Ok(Iterated {
+                measured: None,
+                converged: true,
+            });
+        }
+        let (op, inv_l) = (ctx.op, self.inv_l);
         // G_k = Z_k + conj(D_k)·(X − Σ D Z)/L
         if op.n_kernels() == 1 {
             // one fused pass
             let (d, z, xf) = (
                 op.spectra().as_slice().expect("standard"),
-                zf.as_slice().expect("standard"),
+                self.zf.as_slice().expect("standard"),
                 &ctx.xf,
             );
-            g.as_slice_mut()
+            self.g
+                .as_slice_mut()
                 .expect("standard")
                 .par_iter_mut()
                 .enumerate()
                 .with_min_len(MIN_LEN)
                 .for_each(|(i, gv)| *gv = z[i] + d[i].conj() * (xf[i] - d[i] * z[i]) * inv_l);
         } else {
-            ctx.residual_spectrum(&zf);
-            for ((mut gk, zk), dk) in g
+            ctx.residual_spectrum(&self.zf);
+            for ((mut gk, zk), dk) in self
+                .g
                 .outer_iter_mut()
-                .zip(zf.outer_iter())
+                .zip(self.zf.outer_iter())
                 .zip(op.spectra().outer_iter())
             {
                 let (gk, zk, dk) = (
@@ -174,42 +179,53 @@ fn proximal_gradient<T: FftFloat>(
                     .for_each(|(i, gv)| *gv = zk[i] + dk[i].conj() * r[i] * inv_l);
             }
         }
-        ctx.maps(&mut g, &mut y_new)?;
-        super::soft_threshold_inplace(y_new.as_slice_mut().expect("standard"), thr);
-        ctx.spectra(&y_new, &mut yf_new)?;
-        ctx.record(it, &y_new, &yf_new, monitor);
-        let beta = if momentum {
+        ctx.maps(&mut self.g, &mut self.y_new)?;
+        super::soft_threshold_inplace(self.y_new.as_slice_mut().expect("standard"), self.thr);
+        ctx.spectra(&self.y_new, &mut self.yf_new)?;
+        let beta = if self.momentum {
+            let t = self.t;
             let t_new =
                 (T::one() + num_traits::Float::sqrt(T::one() + T::of(4.0) * t * t)) * T::of(0.5);
-            let b = (t - T::one()) / t_new;
-            t = t_new;
-            b
+            self.t = t_new;
+            (t - T::one()) / t_new
         } else {
             T::zero()
         };
-        zf.as_slice_mut()
+        self.zf
+            .as_slice_mut()
             .expect("standard")
             .par_iter_mut()
             .zip(
-                yf_new
+                self.yf_new
                     .as_slice()
                     .expect("standard")
                     .par_iter()
-                    .zip(yf.as_slice().expect("standard").par_iter()),
+                    .zip(self.yf.as_slice().expect("standard").par_iter()),
             )
             .with_min_len(MIN_LEN)
             .for_each(|(z, (yn, yo))| *z = *yn + (*yn - *yo) * beta);
-        let change = if tol > 0.0 {
-            relative_change(&y_new, &y)
+        let change = if self.tol > 0.0 {
+            relative_change(&self.y_new, &self.y)
         } else {
             f64::INFINITY
         };
-        std::mem::swap(&mut y, &mut y_new);
-        std::mem::swap(&mut yf, &mut yf_new);
-        if change < tol {
-            ctx.report.converged = true;
-            break;
-        }
+        std::mem::swap(&mut self.y, &mut self.y_new);
+        std::mem::swap(&mut self.yf, &mut self.yf_new);
+        Ok(Iterated {
+            measured: None,
+            converged: change < self.tol,
+        })
     }
-    Ok((y, ctx.report))
+
+    fn maps(&self) -> &Array3<T> {
+        &self.y
+    }
+
+    fn spectra(&self) -> &Array3<C<T>> {
+        &self.yf
+    }
+
+    fn into_maps(self) -> Array3<T> {
+        self.y
+    }
 }

@@ -6,11 +6,11 @@
 //! The post starts from the inverse filter's estimate hard-thresholded to the top `ρ`: pass
 //! it as `init` (the CLI does). Converges slowly, as the post says.
 
-use super::{check_common, zeros_spectra, ConvSolver, CscReport, Ctx, IterStats};
-use crate::conv::fft2::FftFloat;
-use crate::conv::operator::{ConvOperator, MIN_LEN};
+use super::{check_common, zeros_spectra, ConvIteration, ConvMethod, Ctx, Iterated};
+use crate::conv::fft2::{FftFloat, C};
+use crate::conv::operator::MIN_LEN;
 use crate::{Error, Result};
-use ndarray::{Array3, ArrayView2, ArrayView3, Zip};
+use ndarray::{Array3, Zip};
 use rayon::prelude::*;
 
 /// Gradient descent with a decreasing step.
@@ -37,71 +37,102 @@ impl<T: FftFloat> Default for ConvGradientDescent<T> {
     }
 }
 
-impl<T: FftFloat> ConvSolver<T> for ConvGradientDescent<T> {
-    fn solve_monitored(
-        &self,
-        op: &ConvOperator<T>,
-        x: ArrayView2<'_, T>,
-        init: Option<ArrayView3<'_, T>>,
-        reference: Option<ArrayView3<'_, T>>,
-        monitor: &mut dyn FnMut(&IterStats),
-    ) -> Result<(Array3<T>, CscReport)> {
+impl<T: FftFloat> ConvMethod<T> for ConvGradientDescent<T> {
+    type State = GdState<T>;
+
+    fn lambda_max_iter(&self) -> (T, usize) {
+        (self.lambda, self.max_iter)
+    }
+
+    fn check(&self) -> Result<()> {
         check_common(self.lambda.to_f64_lossy(), 0.0)?;
         if self.start_iter == 0 {
             return Err(Error::param("start_iter", "must be at least 1"));
         }
-        let lip = op.lipschitz();
+        match self.eta {
+            Some(e) if !(num_traits::Float::is_finite(e) && e > T::zero()) => Err(Error::param(
+                "eta",
+                format!("must be finite and > 0, got {e}"),
+            )),
+            _ => Ok(()),
+        }
+    }
+
+    fn start(&self, ctx: &mut Ctx<'_, T>, y: Array3<T>) -> Result<GdState<T>> {
+        let lip = ctx.op.lipschitz();
         let eta = match self.eta {
-            Some(e) if num_traits::Float::is_finite(e) && e > T::zero() => e,
-            Some(e) => {
-                return Err(Error::param(
-                    "eta",
-                    format!("must be finite and > 0, got {e}"),
-                ))
-            }
+            Some(e) => e,
             None if lip > T::zero() => T::of(self.start_iter as f64) / lip,
             None => T::one(),
         };
-        let (mut ctx, mut y) = Ctx::new(
-            op,
-            x,
-            init,
-            reference,
-            self.lambda.to_f64_lossy(),
-            self.max_iter,
-        )?;
-        let mut yf = zeros_spectra(op);
+        let mut yf = zeros_spectra(ctx.op);
         ctx.spectra(&y, &mut yf)?;
-        let mut g = zeros_spectra(op);
-        let mut grad = Array3::<T>::zeros(y.raw_dim());
-        let lambda = self.lambda;
-        for it in 0..self.max_iter {
-            ctx.residual_spectrum(&yf);
-            for (mut gk, dk) in g.outer_iter_mut().zip(op.spectra().outer_iter()) {
-                let dk = dk.to_slice().expect("standard");
-                let r = &ctx.buf;
-                gk.as_slice_mut()
-                    .expect("standard")
-                    .par_iter_mut()
-                    .enumerate()
-                    .with_min_len(MIN_LEN)
-                    .for_each(|(i, gv)| *gv = dk[i].conj() * r[i]);
-            }
-            ctx.maps(&mut g, &mut grad)?;
-            let step = eta / T::of((it + self.start_iter) as f64);
-            Zip::from(&mut y).and(&grad).par_for_each(|y, g| {
-                let sign = if *y > T::zero() {
-                    T::one()
-                } else if *y < T::zero() {
-                    -T::one()
-                } else {
-                    T::zero()
-                };
-                *y += step * (*g - lambda * sign);
-            });
-            ctx.spectra(&y, &mut yf)?;
-            ctx.record(it, &y, &yf, monitor);
+        Ok(GdState {
+            g: zeros_spectra(ctx.op),
+            grad: Array3::zeros(y.raw_dim()),
+            y,
+            yf,
+            eta,
+            lambda: self.lambda,
+            start_iter: self.start_iter,
+        })
+    }
+}
+
+/// The maps `y`, their spectra, and the buffers of the gradient.
+pub(crate) struct GdState<T: FftFloat> {
+    y: Array3<T>,
+    yf: Array3<C<T>>,
+    g: Array3<C<T>>,
+    grad: Array3<T>,
+    eta: T,
+    lambda: T,
+    start_iter: usize,
+}
+
+impl<T: FftFloat> ConvIteration<T> for GdState<T> {
+    fn iterate(&mut self, ctx: &mut Ctx<'_, T>, it: usize) -> Result<Iterated> {
+        let op = ctx.op;
+        ctx.residual_spectrum(&self.yf);
+        for (mut gk, dk) in self.g.outer_iter_mut().zip(op.spectra().outer_iter()) {
+            let dk = dk.to_slice().expect("standard");
+            let r = &ctx.buf;
+            gk.as_slice_mut()
+                .expect("standard")
+                .par_iter_mut()
+                .enumerate()
+                .with_min_len(MIN_LEN)
+                .for_each(|(i, gv)| *gv = dk[i].conj() * r[i]);
         }
-        Ok((y, ctx.report))
+        ctx.maps(&mut self.g, &mut self.grad)?;
+        let step = self.eta / T::of((it + self.start_iter) as f64);
+        let lambda = self.lambda;
+        Zip::from(&mut self.y).and(&self.grad).par_for_each(|y, g| {
+            let sign = if *y > T::zero() {
+                T::one()
+            } else if *y < T::zero() {
+                -T::one()
+            } else {
+                T::zero()
+            };
+            *y += step * (*g - lambda * sign);
+        });
+        ctx.spectra(&self.y, &mut self.yf)?;
+        Ok(Iterated {
+            measured: None,
+            converged: false,
+        })
+    }
+
+    fn maps(&self) -> &Array3<T> {
+        &self.y
+    }
+
+    fn spectra(&self) -> &Array3<C<T>> {
+        &self.yf
+    }
+
+    fn into_maps(self) -> Array3<T> {
+        self.y
     }
 }

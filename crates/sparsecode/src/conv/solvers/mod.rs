@@ -13,6 +13,30 @@
 //! maps `y` are given, `SE_y = √(‖y − ŷ‖²/‖y‖²)` and the relative ℓ1 error
 //! `‖y − ŷ‖₁/‖y‖₁` (the post's error measures). Data-fit terms are computed from the spectra
 //! by Parseval's identity, without extra transforms.
+//!
+//! One driver, [`run`], owns what the solvers share: the checks of the solver's parameters
+//! ([`ConvMethod::check`]), of the image, `λ`, `max_iter`, the start and the reference maps
+//! ([`Ctx::new`]), the loop, the record of every iteration and the stop; each solver supplies
+//! its start ([`ConvMethod::start`]) and one iteration ([`ConvIteration::iterate`]).
+
+/// [`ConvSolver`] of the solvers run by the driver [`run`](self::run) (each implements
+/// [`ConvMethod`]).
+macro_rules! conv_solvers {
+    ($($solver:ident),*) => {$(
+        impl<T: $crate::conv::FftFloat> $crate::conv::solvers::ConvSolver<T> for $solver<T> {
+            fn solve_monitored(
+                &self,
+                op: &$crate::conv::ConvOperator<T>,
+                x: ndarray::ArrayView2<'_, T>,
+                init: Option<ndarray::ArrayView3<'_, T>>,
+                reference: Option<ndarray::ArrayView3<'_, T>>,
+                monitor: &mut dyn FnMut(&$crate::conv::solvers::IterStats),
+            ) -> $crate::Result<(ndarray::Array3<T>, $crate::conv::solvers::CscReport)> {
+                $crate::conv::solvers::run(self, op, x, init, reference, monitor)
+            }
+        }
+    )*};
+}
 
 mod admm;
 mod fista;
@@ -22,8 +46,11 @@ pub use admm::ConvAdmm;
 pub use fista::{ConvFista, ConvIsta};
 pub use gd::ConvGradientDescent;
 
+conv_solvers!(ConvGradientDescent, ConvIsta, ConvFista, ConvAdmm);
+
 use super::fft2::{FftFloat, C};
 use super::operator::{ConvOperator, MIN_LEN};
+use crate::encode::batch::{check_max_iter, lasso_value, Penalty};
 use crate::{validate, Error, Result};
 use ndarray::{Array3, ArrayView2, ArrayView3};
 use rayon::prelude::*;
@@ -107,13 +134,12 @@ pub fn csc_objective<T: FftFloat>(
             format!("{:?}", x.dim()),
         ));
     }
-    let fit: f64 = rec
-        .iter()
-        .zip(x.iter())
-        .map(|(a, b)| (*a - *b).to_f64_lossy().powi(2))
-        .sum();
-    let l1: f64 = y.iter().map(|v| v.to_f64_lossy().abs()).sum();
-    Ok(0.5 * fit + lambda * l1)
+    let residual = rec.iter().zip(x.iter()).map(|(a, b)| *a - *b);
+    Ok(lasso_value(
+        residual,
+        y.iter().copied(),
+        Penalty::L1(lambda),
+    ))
 }
 
 /// Shared state of a solve: image spectrum, buffers, reference and the report.
@@ -124,6 +150,7 @@ pub(crate) struct Ctx<'a, T: FftFloat> {
     pub buf: Vec<C<T>>,
     x_energy: f64,
     reference: Option<ArrayView3<'a, T>>,
+    has_init: bool,
     ref_l2: f64,
     ref_l1: f64,
     lambda: f64,
@@ -149,15 +176,8 @@ impl<'a, T: FftFloat> Ctx<'a, T> {
                 format!("{:?}", x.dim()),
             ));
         }
-        if !(lambda.is_finite() && lambda >= 0.0) {
-            return Err(Error::param(
-                "lambda",
-                format!("must be finite and >= 0, got {lambda}"),
-            ));
-        }
-        if max_iter == 0 {
-            return Err(Error::param("max_iter", "must be at least 1"));
-        }
+        check_common(lambda, 0.0)?;
+        check_max_iter(max_iter)?;
         let k = op.n_kernels();
         let maps = [k, h, w];
         let y0 = match init {
@@ -205,6 +225,7 @@ impl<'a, T: FftFloat> Ctx<'a, T> {
                 buf,
                 x_energy,
                 reference,
+                has_init: init.is_some(),
                 ref_l2,
                 ref_l1,
                 lambda,
@@ -213,6 +234,11 @@ impl<'a, T: FftFloat> Ctx<'a, T> {
             },
             y0,
         ))
+    }
+
+    /// Whether the solve starts from given maps (else from zeros).
+    pub fn has_init(&self) -> bool {
+        self.has_init
     }
 
     /// Spectra of the maps `y` into `out` (`K` forward FFTs).
@@ -353,6 +379,76 @@ impl<'a, T: FftFloat> Ctx<'a, T> {
         });
         obj
     }
+}
+
+/// A convolutional solver's parameters and start, as the driver [`run`] needs them.
+pub(crate) trait ConvMethod<T: FftFloat> {
+    /// The solver's variables between iterations.
+    type State: ConvIteration<T>;
+
+    /// `λ` (the weight of the recorded objective) and the iteration cap, both checked by
+    /// [`Ctx::new`].
+    fn lambda_max_iter(&self) -> (T, usize);
+
+    /// Checks the solver's own parameters (before the image).
+    fn check(&self) -> Result<()>;
+
+    /// The state at the checked start maps `y0` (the given ones or zeros).
+    fn start(&self, ctx: &mut Ctx<'_, T>, y0: Array3<T>) -> Result<Self::State>;
+}
+
+/// What one iteration tells the driver.
+pub(crate) struct Iterated {
+    /// `(‖x − Aŷ‖², ‖ŷ‖₁)` at the new maps when the iteration measured them on the way;
+    /// `None`: the driver measures them from [`ConvIteration::spectra`].
+    pub measured: Option<(f64, f64)>,
+    /// Whether the solver's stopping rule holds.
+    pub converged: bool,
+}
+
+/// One iteration of a convolutional solver.
+pub(crate) trait ConvIteration<T: FftFloat> {
+    /// Iteration `it`; afterwards [`maps`](Self::maps) and [`spectra`](Self::spectra) are the
+    /// new iterate `ŷ`.
+    fn iterate(&mut self, ctx: &mut Ctx<'_, T>, it: usize) -> Result<Iterated>;
+
+    /// The current maps `ŷ` (`K × h × w`).
+    fn maps(&self) -> &Array3<T>;
+
+    /// The spectra of [`maps`](Self::maps).
+    fn spectra(&self) -> &Array3<C<T>>;
+
+    /// The maps, at the end.
+    fn into_maps(self) -> Array3<T>;
+}
+
+/// Runs `method` from `init` (zeros if `None`): checks, then at most `max_iter` iterations,
+/// each recorded (objective, `SE_x`, and against `reference` when given) and passed to
+/// `monitor`, stopping early when the method's rule holds.
+pub(crate) fn run<T: FftFloat, M: ConvMethod<T>>(
+    method: &M,
+    op: &ConvOperator<T>,
+    x: ArrayView2<'_, T>,
+    init: Option<ArrayView3<'_, T>>,
+    reference: Option<ArrayView3<'_, T>>,
+    monitor: &mut dyn FnMut(&IterStats),
+) -> Result<(Array3<T>, CscReport)> {
+    method.check()?;
+    let (lambda, max_iter) = method.lambda_max_iter();
+    let (mut ctx, y0) = Ctx::new(op, x, init, reference, lambda.to_f64_lossy(), max_iter)?;
+    let mut state = method.start(&mut ctx, y0)?;
+    for it in 0..max_iter {
+        let step = state.iterate(&mut ctx, it)?;
+        match step.measured {
+            Some((fit, l1)) => ctx.record_measured(it, state.maps(), fit, l1, monitor),
+            None => ctx.record(it, state.maps(), state.spectra(), monitor),
+        };
+        if step.converged {
+            ctx.report.converged = true;
+            break;
+        }
+    }
+    Ok((state.into_maps(), ctx.report))
 }
 
 /// `‖a − b‖ / max(‖b‖, tiny)` over all entries.
