@@ -135,7 +135,7 @@ impl<T: Float> IterativeSolver<T> for Admm<T> {
     }
 
     fn check(&self, _dict: &Dictionary<T>) -> Result<()> {
-        validate::positive(self.rho, "rho", false)
+        validate::strictly_positive(self.rho, "rho")
     }
 
     fn update<'d>(&'d self, dict: &'d Dictionary<T>) -> Result<AdmmUpdate<T>> {

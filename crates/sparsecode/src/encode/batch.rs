@@ -93,7 +93,7 @@ pub(crate) fn correlate_blocked<T: Float>(
 
 /// Checks `λ ≥ 0` (finite).
 pub(crate) fn check_lambda<T: Float>(lambda: T) -> Result<()> {
-    validate::positive(lambda, "lambda", true)
+    validate::non_negative(lambda, "lambda")
 }
 
 /// Checks `max_iter ≥ 1`.
@@ -106,7 +106,7 @@ pub(crate) fn check_max_iter(max_iter: usize) -> Result<()> {
 
 /// Checks a tolerance: finite and `≥ 0`.
 pub(crate) fn check_tol<T: Float>(tol: T, name: &str) -> Result<()> {
-    validate::positive(tol, name, true)
+    validate::non_negative(tol, name)
 }
 
 /// Checks a warm start: finite, shape (n_samples, n_atoms).

@@ -100,7 +100,7 @@ impl<T: Float> IterativeSolver<T> for Iht<T> {
             ));
         }
         match self.step {
-            Some(s) => validate::positive(s, "step", false),
+            Some(s) => validate::strictly_positive(s, "step"),
             None => Ok(()),
         }
     }

@@ -70,7 +70,7 @@ impl<T: Float> IterativeSolver<T> for Lca<T> {
     }
 
     fn check(&self, _dict: &Dictionary<T>) -> Result<()> {
-        validate::positive(self.tau, "tau", false)
+        validate::strictly_positive(self.tau, "tau")
     }
 
     fn update<'d>(&'d self, dict: &'d Dictionary<T>) -> Result<LcaUpdate<'d, T>> {

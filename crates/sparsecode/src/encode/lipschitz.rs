@@ -30,7 +30,7 @@ pub fn power_iteration<T: Float>(
     if max_iter == 0 {
         return Err(Error::param("max_iter", "must be at least 1"));
     }
-    validate::positive(tol, "tol", true)?;
+    validate::non_negative(tol, "tol")?;
     let n = m.nrows();
     let mut v: Array2<T> = randn(n, 1, &mut rng_from_seed(seed));
     let norm = num_traits::Float::sqrt(v.iter().map(|&a| a * a).sum::<T>());

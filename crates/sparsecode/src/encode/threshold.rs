@@ -77,7 +77,7 @@ impl<T: Float> Default for Threshold<T> {
 
 impl<T: Float> Encoder<T> for Threshold<T> {
     fn encode(&self, dict: &Dictionary<T>, x: ArrayView2<'_, T>) -> Result<Array2<T>> {
-        validate::positive(self.alpha, "alpha", true)?;
+        validate::non_negative(self.alpha, "alpha")?;
         dict.check_signals(&x)?;
         let mut codes = correlate(dict, x);
         let (alpha, kind) = (self.alpha, self.kind);
