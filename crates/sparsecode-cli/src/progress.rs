@@ -16,7 +16,8 @@ pub fn bar(len: u64, what: &str) -> ProgressBar {
 }
 
 /// The library's [`sparsecode::observe::Observer`] drawn as a progress bar; notes go to
-/// stderr as lines (the bar is cleared first, so nothing is glued to it).
+/// stderr as lines (the bar is cleared first, so nothing is glued to it), except with
+/// `quiet`, which keeps only the notes that start with `warning:`.
 pub struct BarObserver {
     bar: ProgressBar,
     quiet: bool,
@@ -66,7 +67,7 @@ impl sparsecode::observe::Observer for BarObserver {
         self.bar.finish_and_clear();
         if self.stdout {
             println!("{message}");
-        } else if !self.quiet {
+        } else if !self.quiet || message.starts_with("warning:") {
             eprintln!("{message}");
         }
     }

@@ -18,7 +18,8 @@
 //! - [`io`]: `.npy` / `.npz`;
 //! - [`viz`]: pictures (atom tiles, GIFs, plots);
 //! - [`linalg`]: the ndarray ↔ faer bridge;
-//! - [`pipeline`]: the seed documents' experiments end to end (what `sparsecode train` runs);
+//! - [`pipeline`]: the seed documents' experiments end to end (what `sparsecode train`, `csc`,
+//!   `analyze` and `encode` run);
 //! - [`observe`]: progress reports and stopping of long runs.
 
 pub mod analysis;

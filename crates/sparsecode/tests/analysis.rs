@@ -523,3 +523,66 @@ fn positive_dictionary_learning_matches_sklearn() {
     };
     assert!(omp.fit(x.view()).is_err());
 }
+
+/// The analyses end to end (`pipeline::analysis`): the tutorial presets, the notes, files only
+/// when given a folder, serde configs.
+#[test]
+fn pipeline_analyses_follow_their_presets_and_write_only_when_asked() {
+    use sparsecode::observe::{Notes, Silent};
+    use sparsecode::pipeline::analysis::{self as an, DictionaryPreset, FrameData};
+    let dir = tempfile::tempdir().unwrap();
+
+    // threshold: the tutorial's θ grid and θ by default; no folder, no file
+    let t = an::ThresholdConfig::default();
+    assert_eq!((t.theta, t.percentile), (an::TUTORIAL_THETA, 80.0));
+    let mut notes = Notes::default();
+    match an::threshold(&t, None, &mut notes).unwrap() {
+        an::ThresholdResult::Signal { sweep, relu, .. } => {
+            assert_eq!(sweep.values, sweeps::default_thetas());
+            assert!(relu.iter().all(|v| *v >= 0.0));
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(notes.0.len(), 1 + sweeps::default_thetas().len());
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+
+    // dictionary: the preset follows the data; the folder gets the npz and pictures
+    let mut d = an::DictionaryConfig {
+        max_iter: 2,
+        ..Default::default()
+    };
+    d.frames.frames = 60;
+    assert_eq!(d.preset(), DictionaryPreset::DIGITS);
+    assert_eq!(d.learner().random_state, 402);
+    let out = dir.path().join("dict");
+    let r = an::dictionary(&d, Some(&out), &mut Silent).unwrap();
+    assert_eq!(r.model.components.dim(), (15, 64));
+    for f in [
+        "dictionary.npz",
+        "atoms.png",
+        "atoms_vs_pca.png",
+        "cost.png",
+    ] {
+        assert!(out.join(f).exists(), "{f}");
+    }
+    d.frames.data = FrameData::Patches;
+    assert_eq!(
+        d.learner().n_components,
+        DictionaryPreset::PATCHES.n_components
+    );
+    let json = serde_json::to_string(&d).unwrap();
+    assert!(
+        json.contains("\"patches\"") && json.contains("\"lasso_lars\""),
+        "{json}"
+    );
+    assert_eq!(
+        serde_json::from_str::<an::DictionaryConfig>(&json).unwrap(),
+        d
+    );
+    let partial: an::DiffConfig = serde_json::from_str(r#"{"bins": 11}"#).unwrap();
+    assert_eq!((partial.bins, partial.pad), (11, 4));
+    // a bad parameter fails before any work
+    let bad = an::DiffConfig { bins: 0, ..partial };
+    assert!(an::diff(&bad, Some(&dir.path().join("bad")), &mut Silent).is_err());
+    assert!(!dir.path().join("bad").exists());
+}

@@ -4,11 +4,12 @@
 //! [`sparsecode::pipeline::csc`] with a progress bar.
 
 use crate::progress::BarObserver;
-use ndarray::{Array2, Array3, ArrayD, Axis, Ix2, Ix3, IxDyn};
 use sparsecode::conv::{ConvDictLearner, ConvDictLearning, EventGenerator, GenerativeModel};
-use sparsecode::pipeline::csc::{self, CscMethod, EncodeConfig, LearnConfig};
-use sparsecode::{Error, Result};
-use std::path::{Path, PathBuf};
+use sparsecode::pipeline::csc::{
+    self, read_image, read_kernels, CscMethod, EncodeConfig, LearnConfig,
+};
+use sparsecode::Result;
+use std::path::PathBuf;
 
 /// Options of `sparsecode csc`.
 #[derive(clap::Args, Debug)]
@@ -243,35 +244,6 @@ fn synth(a: SynthArgs) -> Result<()> {
     let mut obs = BarObserver::results_to_stdout("synth");
     csc::synthesize(&a.model.model(), a.model.seed, Some(&a.out), &mut obs)?;
     Ok(())
-}
-
-fn read_image(path: &Path) -> Result<Array2<f64>> {
-    let is_npy = path
-        .extension()
-        .map(|e| e.eq_ignore_ascii_case("npy"))
-        .unwrap_or(false);
-    if is_npy {
-        sparsecode::io::read_npy::<f64, Ix2>(path)
-    } else {
-        sparsecode::data::load_gray(path)
-    }
-}
-
-fn read_kernels(path: &Path) -> Result<Array3<f64>> {
-    let a: ArrayD<f64> = sparsecode::io::read_npy::<f64, IxDyn>(path)?;
-    match a.ndim() {
-        2 => Ok(a
-            .into_dimensionality::<Ix2>()
-            .map_err(|e| Error::file(path, e))?
-            .insert_axis(Axis(0))),
-        3 => a
-            .into_dimensionality::<Ix3>()
-            .map_err(|e| Error::file(path, e)),
-        n => Err(Error::file(
-            path,
-            format!("kernels must be 2-D (p×q) or 3-D (K×p×q), got {n}-D"),
-        )),
-    }
 }
 
 fn encode(a: EncodeArgs) -> Result<()> {

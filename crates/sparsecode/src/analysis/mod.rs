@@ -11,7 +11,8 @@
 //! - [`pca`]: PCA by thin SVD (the tutorial's baseline for dictionary learning).
 //!
 //! The tutorial's dictionary learning (scikit-learn's `DictionaryLearning`) lives in
-//! [`crate::learn::dictionary_learning`]; the command line is `sparsecode analyze`.
+//! [`crate::learn::dictionary_learning`]; the analyses end to end (configs with the tutorial's
+//! presets, figures, `.npz`) are [`crate::pipeline::analysis`], the command line `sparsecode analyze`.
 
 pub mod gabor;
 pub mod inputs;

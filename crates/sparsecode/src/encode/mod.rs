@@ -13,6 +13,10 @@ mod omp;
 pub use lars::{Lars, LassoLars};
 pub use omp::{batch_omp_gram, batch_omp_gram_in_place, Omp};
 
+// The method registry: a coder by name with its parameters.
+pub mod method;
+pub use method::{Method, MethodName};
+
 use crate::{Dictionary, Error, Float, Result};
 use ndarray::{Array2, ArrayView2};
 

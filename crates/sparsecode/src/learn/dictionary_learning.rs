@@ -42,8 +42,9 @@ use crate::{validate, Error, Float, Result};
 use ndarray::{s, Array2, ArrayView2, Axis};
 use rayon::prelude::*;
 
-/// Code update used while fitting (scikit-learn's `fit_algorithm`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Code update used while fitting (scikit-learn's `fit_algorithm`; serde: `lars`, `cd`, `omp`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum FitAlgorithm {
     /// Lasso by least-angle regression (scikit-learn's default, `'lars'`).
     Lars,
@@ -73,8 +74,10 @@ impl FitAlgorithm {
     }
 }
 
-/// Coding of [`DictionaryLearningModel::transform`] (scikit-learn's `transform_algorithm`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Coding of [`DictionaryLearningModel::transform`] (scikit-learn's `transform_algorithm`;
+/// serde: `lasso_lars`, `lasso_cd`, `omp`, `threshold`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum TransformAlgorithm {
     /// Lasso by LARS, penalty `transform_alpha` (`'lasso_lars'`).
     LassoLars,

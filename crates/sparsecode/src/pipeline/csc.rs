@@ -616,6 +616,37 @@ fn write_report(
     Ok(files)
 }
 
+/// An image file as a 2-D array: a `.npy` as stored, any other file (PNG/JPEG) read as grey in
+/// `[0, 1]` ([`crate::data::load_gray`]).
+pub fn read_image(path: &Path) -> Result<Array2<f64>> {
+    let is_npy = path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("npy"));
+    if is_npy {
+        crate::io::read_npy::<f64, ndarray::Ix2>(path)
+    } else {
+        crate::data::load_gray(path)
+    }
+}
+
+/// A kernel bank `.npy`: K × p × q, or p × q for one kernel (kernel `[0, 0]` at the origin).
+pub fn read_kernels(path: &Path) -> Result<Array3<f64>> {
+    let a = crate::io::read_npy::<f64, ndarray::IxDyn>(path)?;
+    match a.ndim() {
+        2 => Ok(a
+            .into_dimensionality::<ndarray::Ix2>()
+            .map_err(|e| Error::file(path, e))?
+            .insert_axis(Axis(0))),
+        3 => a
+            .into_dimensionality::<ndarray::Ix3>()
+            .map_err(|e| Error::file(path, e)),
+        n => Err(Error::file(
+            path,
+            format!("kernels must be 2-D (p×q) or 3-D (K×p×q), got {n}-D"),
+        )),
+    }
+}
+
 /// High-pass: `x − IFFT(FFT(x)·exp(−f²/(2f_c²)))` (only the mean removed when `f_c = 0`), as
 /// SPORCO's examples prepare images for convolutional learning.
 pub fn highpass(x: ArrayView2<'_, f64>, fc: f64) -> Result<Array2<f64>> {

@@ -31,7 +31,8 @@ use crate::compress::{compressed_dim, measurement_matrix, Compression};
 use crate::data::{
     load_gray_folder, shipped_images, whiten_olshausen, PatchDataset, PatchSplit, OLSHAUSEN_F0,
 };
-use crate::encode::{Admm, Encoder, Fista, LassoLars, Omp};
+use crate::encode::method::Variant;
+use crate::encode::{Encoder, Fista, LassoLars, Method, MethodName};
 use crate::learn::compressed::{compress_atoms, compress_signals, recover_dictionary};
 use crate::learn::ksvd::{Ksvd, Rank1};
 use crate::learn::olshausen::Olshausen;
@@ -393,42 +394,42 @@ fn online_encoder<T: Float>(s: &LocalizedConfig, n_features: usize) -> Result<Bo
     }
 }
 
-/// The `-S` lasso coder: the seed's FISTA/ADMM variants, or with `standard` the standard ones
-/// (start at 0, per-row stopping at 1e-4). The Olshausen learner needs the standard ones when
+/// The `-S` lasso coder from the registry ([`Method`]): the seed's FISTA/ADMM variants, or with
+/// `standard` the standard ones (start at 0, per-row stopping at 1e-4 for FISTA; ADMM's own
+/// tolerances), 500 iterations at most. The Olshausen learner needs the standard ones when
 /// its gains adapt: its basis functions are then not unit-norm, the seed's FISTA starts at
 /// `Φx`, far from the optimum, and its batch-joint 1e-3 stop can end there.
 fn lasso_encoder<T: Float>(s: &LocalizedConfig, standard: bool) -> Result<Box<dyn Encoder<T>>> {
-    let lambda = T::of(s.l1_penalty);
-    match (s.solver.as_str(), standard) {
-        ("fista", false) => Ok(Box::new(Fista::seed(lambda))),
-        ("admm", false) => Ok(Box::new(Admm::seed(lambda))),
-        ("fista", true) => Ok(Box::new(Fista {
-            lambda,
-            max_iter: 500,
-            tol: T::of(1e-4),
-            variant: crate::encode::FistaVariant::Standard,
-        })),
-        ("admm", true) => Ok(Box::new(Admm {
-            lambda,
-            max_iter: 500,
-            ..Admm::default()
-        })),
-        (other, _) => Err(Error::param(
+    if !matches!(s.solver.as_str(), "fista" | "admm") {
+        return Err(Error::param(
             "solver",
-            format!("unknown solver {other:?}; expected fista or admm"),
-        )),
+            format!("unknown solver {:?}; expected fista or admm", s.solver),
+        ));
     }
+    let method = Method {
+        alpha: s.l1_penalty,
+        max_iter: Some(500),
+        tol: standard.then_some(1e-4),
+        variant: if standard {
+            Variant::Standard
+        } else {
+            Variant::Seed
+        },
+        ..Method::named(&s.solver)?
+    };
+    Ok(method.build_iterative::<T>()?.into_encoder())
 }
 
+/// The OMP coder of the ℓ0 learners: `sparsity` atoms per signal.
 fn omp_encoder<T: Float>(s: &LocalizedConfig) -> Result<Box<dyn Encoder<T>>> {
     if s.sparsity == 0 {
         return Err(Error::param("sparsity", "must be at least 1"));
     }
-    Ok(Box::new(Omp {
+    let method = Method {
         n_nonzero: Some(s.sparsity),
-        tol: None,
-        fit_intercept: false,
-    }))
+        ..Method::of(MethodName::Omp)
+    };
+    method.build(usize::MAX)
 }
 
 fn make_learner<T: Float>(s: &LocalizedConfig, init: Array2<T>) -> Result<Box<dyn Learner<T>>> {
