@@ -59,16 +59,6 @@ pub fn non_negative<T: Float>(value: T, name: &str) -> Result<()> {
     ))
 }
 
-/// [`non_negative`] when `allow_zero`, else [`strictly_positive`]. Being migrated; use
-/// [`strictly_positive`] or [`non_negative`].
-pub fn positive<T: Float>(value: T, name: &str, allow_zero: bool) -> Result<()> {
-    if allow_zero {
-        non_negative(value, name)
-    } else {
-        strictly_positive(value, name)
-    }
-}
-
 /// Environment variable that sets the memory limit in bytes (see [`memory_limit`]).
 pub const MEMORY_LIMIT_ENV: &str = "SPARSECODE_MAX_MEMORY";
 

@@ -26,7 +26,7 @@ pub fn soft_threshold<T: Float, D: ndarray::Dimension>(
     theta: T,
 ) -> Result<ndarray::Array<T, D>> {
     check(&x, theta)?;
-    validate::positive(theta, "theta", true)?;
+    validate::non_negative(theta, "theta")?;
     Ok(x.mapv(|v| {
         let m = num_traits::Float::abs(v) - theta;
         if m > T::zero() {
@@ -43,7 +43,7 @@ pub fn hard_threshold<T: Float, D: ndarray::Dimension>(
     theta: T,
 ) -> Result<ndarray::Array<T, D>> {
     check(&x, theta)?;
-    validate::positive(theta, "theta", true)?;
+    validate::non_negative(theta, "theta")?;
     Ok(x.mapv(|v| {
         if num_traits::Float::abs(v) > theta {
             v

@@ -40,10 +40,6 @@ pub mod optimal_directions;
 pub mod paper_sgd;
 pub mod record;
 
-/// Former name of [`paper_sgd`], kept until its last callers (`pipeline/localized.rs`) move to
-/// the new name.
-pub use paper_sgd as seed;
-
 use crate::encode::Encoder;
 use crate::rng::{stream_rng, Rng};
 use crate::{linalg, Dictionary, Error, Float, Result};

@@ -44,10 +44,6 @@ pub struct PaperSgd<T: Float> {
     pub batch_size: usize,
 }
 
-/// Former name of [`PaperSgd`], kept until its last callers (`pipeline/localized.rs`) move
-/// to the new name.
-pub type SeedSgd<T> = PaperSgd<T>;
-
 impl<T: Float> PaperSgd<T> {
     /// A learner with the paper's hyper-parameters (λ 0.1, η₀ 0.8, decay 0.975, batch 100)
     /// from initial atoms (k × f, finite, no zero row; not renormalised).

@@ -38,8 +38,8 @@ use crate::learn::ksvd::{Ksvd, Rank1};
 use crate::learn::olshausen::Olshausen;
 use crate::learn::online::OnlineDictionaryLearning;
 use crate::learn::optimal_directions::Mod;
+use crate::learn::paper_sgd::PaperSgd;
 use crate::learn::record::TrainRecord;
-use crate::learn::seed::SeedSgd;
 use crate::learn::{fit, lasso_loss_batches, random_atoms, Learner};
 use crate::observe::Observer;
 use crate::rng::stream_rng;
@@ -436,7 +436,7 @@ fn make_learner<T: Float>(s: &LocalizedConfig, init: Array2<T>) -> Result<Box<dy
     let lambda = T::of(s.l1_penalty);
     Ok(match s.learner.as_str() {
         "seed" => {
-            let mut l = SeedSgd::new(init, lasso_encoder(s, false)?)?;
+            let mut l = PaperSgd::new(init, lasso_encoder(s, false)?)?;
             l.lambda = lambda;
             l.learning_rate = T::of(s.learning_rate);
             l.decay = T::of(s.decay);
