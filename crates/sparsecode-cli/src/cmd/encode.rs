@@ -10,27 +10,13 @@ use sparsecode::pipeline::encode::{run as run_pipeline, EncodeFiles};
 use sparsecode::{Error, Result};
 use std::path::PathBuf;
 
-/// Inference method.
-#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Method {
-    /// Orthogonal matching pursuit (Batch-OMP): exactly `--n-nonzero` atoms or residual ≤ `--tol`.
-    Omp,
-    /// Least-angle regression stopped at `--n-nonzero` atoms.
-    Lars,
-    /// Lasso by LARS homotopy, scikit-learn's alpha: 1/(2·n_features)‖x − aD‖² + α‖a‖₁.
-    LassoLars,
-    /// ISTA on ½‖x − aD‖² + α‖a‖₁.
-    Ista,
-    /// FISTA on ½‖x − aD‖² + α‖a‖₁.
-    Fista,
-    /// ADMM on ½‖x − aD‖² + α‖a‖₁.
-    Admm,
-    /// Locally competitive algorithm (Rozell et al. 2008), threshold α.
-    Lca,
-    /// Iterative hard thresholding keeping `--n-nonzero` atoms.
-    Iht,
-    /// One-shot soft (or `--hard`) threshold of X·Dᵀ at α.
-    Threshold,
+/// `--method`: the registry's names ([`MethodName::ALL`]), each with its summary in `--help`.
+fn method_parser() -> impl clap::builder::TypedValueParser<Value = MethodName> {
+    use clap::builder::{PossibleValue, PossibleValuesParser, TypedValueParser};
+    PossibleValuesParser::new(
+        MethodName::ALL.map(|m| PossibleValue::new(m.name()).help(m.summary())),
+    )
+    .map(|s| s.parse::<MethodName>().expect("one of the listed names"))
 }
 
 /// Numeric precision of the computation.
@@ -66,8 +52,8 @@ pub struct Args {
     #[arg(long, short = 'o')]
     pub output: PathBuf,
     /// Inference method.
-    #[arg(long, short = 'm', value_enum, default_value_t = Method::Omp)]
-    pub method: Method,
+    #[arg(long, short = 'm', value_parser = method_parser(), default_value = "omp")]
+    pub method: MethodName,
     /// Number of non-zero coefficients (omp, lars, iht). Default for omp: max(1, n_features/10).
     #[arg(long, short = 'k')]
     pub n_nonzero: Option<usize>,
@@ -124,7 +110,7 @@ pub fn run(args: Args) -> Result<()> {
     }
     let config = EncodeFiles {
         method: Coder {
-            method: args.method.into(),
+            method: args.method,
             n_nonzero: args.n_nonzero,
             alpha: args.alpha,
             tol: args.tol,
@@ -164,19 +150,3 @@ const FLAGS: &[(&str, &str)] = &[
     ("fit_intercept", "--fit-intercept"),
     ("intercept_output", "--intercept-output"),
 ];
-
-impl From<Method> for MethodName {
-    fn from(m: Method) -> Self {
-        match m {
-            Method::Omp => MethodName::Omp,
-            Method::Lars => MethodName::Lars,
-            Method::LassoLars => MethodName::LassoLars,
-            Method::Ista => MethodName::Ista,
-            Method::Fista => MethodName::Fista,
-            Method::Admm => MethodName::Admm,
-            Method::Lca => MethodName::Lca,
-            Method::Iht => MethodName::Iht,
-            Method::Threshold => MethodName::Threshold,
-        }
-    }
-}

@@ -77,6 +77,25 @@ impl MethodName {
         MethodName::Threshold,
     ];
 
+    /// One line on what the method solves (the CLI's `--help` shows it beside the name).
+    pub fn summary(self) -> &'static str {
+        match self {
+            MethodName::Omp => {
+                "Orthogonal matching pursuit (Batch-OMP): exactly `--n-nonzero` atoms or residual ≤ `--tol`"
+            }
+            MethodName::Lars => "Least-angle regression stopped at `--n-nonzero` atoms",
+            MethodName::LassoLars => {
+                "Lasso by LARS homotopy, scikit-learn's alpha: 1/(2·n_features)‖x − aD‖² + α‖a‖₁"
+            }
+            MethodName::Ista => "ISTA on ½‖x − aD‖² + α‖a‖₁",
+            MethodName::Fista => "FISTA on ½‖x − aD‖² + α‖a‖₁",
+            MethodName::Admm => "ADMM on ½‖x − aD‖² + α‖a‖₁",
+            MethodName::Lca => "Locally competitive algorithm (Rozell et al. 2008), threshold α",
+            MethodName::Iht => "Iterative hard thresholding keeping `--n-nonzero` atoms",
+            MethodName::Threshold => "One-shot soft (or `--hard`) threshold of X·Dᵀ at α",
+        }
+    }
+
     /// The name as users type it (`omp`, `lasso-lars`, …).
     pub fn name(self) -> &'static str {
         match self {
