@@ -70,9 +70,18 @@ def test_ctrl_c_stops_dictionary_learning_fit():
     _interrupt(CHILD)
 
 
+# A process started in the background by a shell without job control inherits SIGINT as ignored,
+# and Python then installs no KeyboardInterrupt handler: the child restores Python's default
+# handler first, so the test checks sparsecode's reaction to Ctrl-C however the suite was started.
+RESTORE_SIGINT = "import signal\nsignal.signal(signal.SIGINT, signal.default_int_handler)\n"
+
+
 def _interrupt(child):
     proc = subprocess.Popen(
-        [sys.executable, "-c", child], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        [sys.executable, "-c", RESTORE_SIGINT + child],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     try:
         assert proc.stdout.readline().strip() == "fitting"
