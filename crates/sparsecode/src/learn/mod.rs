@@ -172,6 +172,25 @@ pub fn permutation(n: usize, rng: &mut Rng) -> Vec<usize> {
     p
 }
 
+/// One epoch of a mini-batch learner: the rows of `x` in an order drawn from `rng`
+/// ([`permutation`]), cut into batches of `batch_size` rows, each passed to `step(batch, rng)`;
+/// returns the mean of the steps' costs.
+pub fn mean_over_batches<T: Float>(
+    x: ArrayView2<'_, T>,
+    batch_size: usize,
+    rng: &mut Rng,
+    mut step: impl FnMut(ArrayView2<'_, T>, &mut Rng) -> Result<f64>,
+) -> Result<f64> {
+    let order = permutation(x.nrows(), rng);
+    let mut total = 0.0;
+    let mut count = 0usize;
+    for idx in order.chunks(batch_size) {
+        total += step(gather_rows(x, idx).view(), rng)?;
+        count += 1;
+    }
+    Ok(total / count as f64)
+}
+
 /// Rows `idx` of `x` as a new array.
 pub fn gather_rows<T: Float>(x: ArrayView2<'_, T>, idx: &[usize]) -> Array2<T> {
     x.select(Axis(0), idx)

@@ -35,7 +35,7 @@
 //! shipped. With `α = 0` this learner is the update of [`super::paper_sgd`] with a batch of the
 //! user's choice and the standard (zero-start) lasso coder.
 
-use super::{gather_rows, permutation, to_state, Learner, LearnerState};
+use super::{mean_over_batches, to_state, Learner, LearnerState};
 use crate::dictionary::{normalize_rows, row_norms};
 use crate::encode::Encoder;
 use crate::rng::Rng;
@@ -162,14 +162,7 @@ impl<T: Float> Learner<T> for Olshausen<T> {
         validate::strictly_positive(self.decay, "decay")?;
         validate::non_negative(self.alpha, "alpha (gain exponent)")?;
         let rate = self.learning_rate * num_traits::Float::powi(self.decay, epoch as i32);
-        let order = permutation(x.nrows(), rng);
-        let mut total = 0.0;
-        let mut count = 0;
-        for idx in order.chunks(self.batch_size) {
-            total += self.step(gather_rows(x, idx).view(), rate)?;
-            count += 1;
-        }
-        Ok(total / count as f64)
+        mean_over_batches(x, self.batch_size, rng, |xb, _| self.step(xb, rate))
     }
 
     fn atoms(&self) -> Array2<T> {

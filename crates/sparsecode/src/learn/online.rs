@@ -25,7 +25,7 @@
 //! then every atom is renormalised to unit norm.
 
 use super::atoms::check_triplet;
-use super::{gather_rows, permutation, to_state, Learner, LearnerState};
+use super::{mean_over_batches, to_state, Learner, LearnerState};
 use crate::dictionary::normalize_rows;
 use crate::encode::Encoder;
 use crate::rng::Rng;
@@ -204,15 +204,7 @@ impl<T: Float> Learner<T> for OnlineDictionaryLearning<T> {
             return Err(Error::param("batch_size", "must be at least 1"));
         }
         validate::non_negative(self.lambda, "lambda")?;
-        let order = permutation(x.nrows(), rng);
-        let mut total = 0.0;
-        let mut count = 0;
-        for idx in order.chunks(self.batch_size) {
-            let xb = gather_rows(x, idx);
-            total += self.partial_fit(xb.view(), rng)?;
-            count += 1;
-        }
-        Ok(total / count as f64)
+        mean_over_batches(x, self.batch_size, rng, |xb, rng| self.partial_fit(xb, rng))
     }
 
     fn atoms(&self) -> Array2<T> {

@@ -20,7 +20,7 @@
 //! a resumed run repeats exactly; a last partial batch is used when `batch_size` does not
 //! divide the number of samples (the paper's sizes always divide).
 
-use super::{gather_rows, permutation, to_state, Learner, LearnerState};
+use super::{mean_over_batches, to_state, Learner, LearnerState};
 use crate::dictionary::normalize_rows;
 use crate::encode::Encoder;
 use crate::rng::Rng;
@@ -116,15 +116,7 @@ impl<T: Float> Learner<T> for PaperSgd<T> {
     fn epoch(&mut self, x: ArrayView2<'_, T>, epoch: usize, rng: &mut Rng) -> Result<f64> {
         self.check(&x)?;
         let rate = self.rate(epoch);
-        let order = permutation(x.nrows(), rng);
-        let mut total = 0.0;
-        let mut count = 0usize;
-        for idx in order.chunks(self.batch_size) {
-            let yb = gather_rows(x, idx);
-            total += self.step(yb.view(), rate)?;
-            count += 1;
-        }
-        Ok(total / count as f64)
+        mean_over_batches(x, self.batch_size, rng, |yb, _| self.step(yb, rate))
     }
 
     fn atoms(&self) -> Array2<T> {
