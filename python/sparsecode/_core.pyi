@@ -41,6 +41,7 @@ __all__ = [
     "knee_point",
     "kurtosis_sweep",
     "lars",
+    "lasso_duality_gaps",
     "lasso_lars",
     "lca",
     "load_digits",
@@ -292,6 +293,9 @@ def block_coordinate_pass(
     threads: int | None = None,
 ) -> tuple[_F, list[int]]: ...
 def sk_cost(x: _F, a: _F, d: _F, alpha: float, threads: int | None = None) -> float: ...
+def lasso_duality_gaps(
+    x: _F, a: _F, d: _F, alpha: float, positive: bool = False, threads: int | None = None
+) -> list[float]: ...
 def _panic_for_test() -> None: ...
 
 # --- the toolkit: sparsecode.learn / conv / analysis / data / io ---------------------------

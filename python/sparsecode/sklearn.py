@@ -131,17 +131,18 @@ def _warn_if_lasso_gap_large(
     ``ConvergenceWarning`` when the duality gap of some sample's lasso
     ``½‖x − a·D‖² + alpha·‖a‖₁`` exceeds ``1e-4·‖x‖²`` (``Lasso``'s default ``tol``, as
     ``sparse_encode`` uses it). The library's coordinate descent stops on the coordinate
-    change and reports no status, so the gap is measured here."""
+    change and reports no status, so the gap is measured afterwards
+    (``encode::lasso_duality_gaps``, the mini-batch learner's test too)."""
     x = X.astype(np.float64, copy=False)
-    d = dictionary.astype(np.float64, copy=False)
-    a = codes.astype(np.float64, copy=False)
-    r = x - a @ d
-    corr = r @ d.T
-    dual_norm = corr.max(axis=1) if positive else np.abs(corr).max(axis=1)
-    r2 = (r * r).sum(axis=1)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        const = np.where(dual_norm > alpha, alpha / dual_norm, 1.0)
-    gap = 0.5 * r2 * (1.0 + const**2) + alpha * np.abs(a).sum(axis=1) - const * (r * x).sum(axis=1)
+    gap = np.asarray(
+        _core.lasso_duality_gaps(
+            x,
+            codes.astype(np.float64, copy=False),
+            dictionary.astype(np.float64, copy=False),
+            float(alpha),
+            bool(positive),
+        )
+    )
     tol = 1e-4 * (x * x).sum(axis=1)
     if np.any(gap > tol):
         _warn_lasso_unconverged(gap.max(), tol.max(), stacklevel=4)

@@ -1121,6 +1121,27 @@ fn sk_cost<'py>(
     })
 }
 
+/// Duality gap of each row's lasso `½‖x − a·D‖² + α‖a‖₁` at the codes `a`
+/// (`encode::lasso_duality_gaps`, scikit-learn's `Lasso` stopping test), in float64.
+#[pyfunction]
+#[pyo3(signature = (x, a, d, alpha, positive=false, threads=None))]
+fn lasso_duality_gaps<'py>(
+    py: Python<'py>,
+    x: Mat<'py>,
+    a: Mat<'py>,
+    d: Mat<'py>,
+    alpha: f64,
+    positive: bool,
+    threads: Option<usize>,
+) -> PyResult<Vec<f64>> {
+    dispatch!(vec![x, a, d], |v: T| {
+        let (xv, av, dv) = (v[0], v[1], v[2]);
+        run(py, threads, move || {
+            sparsecode::encode::lasso_duality_gaps(xv, av, dv, alpha, positive)
+        })
+    })
+}
+
 /// Raises the library's panic-safety net on purpose (tests check that a panic becomes a
 /// `SparsecodeError`, not a crash).
 #[pyfunction]
@@ -1150,6 +1171,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(sk_sparse_encode, m)?)?;
     m.add_function(wrap_pyfunction!(dict_learning, m)?)?;
     m.add_function(wrap_pyfunction!(sk_cost, m)?)?;
+    m.add_function(wrap_pyfunction!(lasso_duality_gaps, m)?)?;
     minibatch::register(m)?;
     m.add_function(wrap_pyfunction!(_panic_for_test, m)?)?;
     toolkit::register(m)?;
