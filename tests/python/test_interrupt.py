@@ -7,32 +7,13 @@ import subprocess
 import sys
 import time
 
-CHILD = r"""
-import sys, time
-import numpy as np
-from sparsecode.sklearn import DictionaryLearning
-
-X = np.random.default_rng(0).standard_normal((3000, 64))
-est = DictionaryLearning(n_components=48, alpha=0.1, max_iter=100000, tol=0.0,
-                         fit_algorithm="cd", transform_max_iter=50)
-print("fitting", flush=True)
-try:
-    est.fit(X)
-except KeyboardInterrupt:
-    print("interrupted", flush=True)
-    sys.exit(3)
-print("finished", flush=True)
-"""
-
-
-MINIBATCH = r"""
+FIT = r"""
 import sys
 import numpy as np
-from sparsecode.sklearn import MiniBatchDictionaryLearning
+from sparsecode.sklearn import {cls}
 
 X = np.random.default_rng(0).standard_normal((3000, 64))
-est = MiniBatchDictionaryLearning(n_components=48, alpha=0.1, max_iter=100000, tol=0.0,
-                                  max_no_improvement=None, batch_size=64)
+est = {cls}(n_components=48, alpha=0.1, max_iter=100000, tol=0.0, {extra})
 print("fitting", flush=True)
 try:
     est.fit(X)
@@ -41,6 +22,11 @@ except KeyboardInterrupt:
     sys.exit(3)
 print("finished", flush=True)
 """
+
+CHILD = FIT.format(cls="DictionaryLearning", extra='fit_algorithm="cd", transform_max_iter=50')
+MINIBATCH = FIT.format(
+    cls="MiniBatchDictionaryLearning", extra="max_no_improvement=None, batch_size=64"
+)
 
 ENCODE = r"""
 import sys
