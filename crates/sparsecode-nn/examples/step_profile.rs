@@ -3,7 +3,7 @@
 //! 3×64×64, 64 hidden channels), and the split of a whole VQ-autoencoder step, each twice:
 //! with burn's own convolutions (`burn`) and with sparsecode-nn's kernels (`fast`,
 //! [`sparsecode_nn::fastconv`]). Run: `cargo run --release -p sparsecode-nn --example step_profile`
-//! (threads: `RAYON_NUM_THREADS`).
+//! (threads: `RAYON_NUM_THREADS`; argument `fast` or `burn`: that kind only).
 
 use burn::module::Module;
 use burn::nn::conv::{Conv2dConfig, ConvTranspose2dConfig};
@@ -50,7 +50,12 @@ fn report(name: &str, fwd: f64, fb: f64) {
 }
 
 fn main() {
+    // `step_profile fast` / `step_profile burn`: one kind only (for `perf record`).
+    let only = std::env::args().nth(1);
     for fast in [false, true] {
+        if only.as_deref().is_some_and(|o| o != if fast { "fast" } else { "burn" }) {
+            continue;
+        }
         sparsecode_nn::fastconv::set_enabled(fast);
         println!(
             "--- {} convolutions, {} threads ---",
@@ -132,7 +137,7 @@ fn profile(fast: bool) {
     let mut optim = AdamWConfig::new().init();
     let x = Tensor::<4>::random([b, 3, 64, 64], Distribution::Uniform(-0.5, 0.5), &ad);
     let (mut t_fwd, mut t_bwd, mut t_clip, mut t_opt) = (0.0, 0.0, 0.0, 0.0);
-    let runs = 6;
+    let runs: usize = std::env::var("STEP_RUNS").ok().and_then(|r| r.parse().ok()).unwrap_or(6);
     for i in 0..runs + 2 {
         let mut m = model.take().expect("model");
         let t0 = Instant::now();
