@@ -53,7 +53,10 @@ fn main() {
     // `step_profile fast` / `step_profile burn`: one kind only (for `perf record`).
     let only = std::env::args().nth(1);
     for fast in [false, true] {
-        if only.as_deref().is_some_and(|o| o != if fast { "fast" } else { "burn" }) {
+        if only
+            .as_deref()
+            .is_some_and(|o| o != if fast { "fast" } else { "burn" })
+        {
             continue;
         }
         sparsecode_nn::fastconv::set_enabled(fast);
@@ -62,15 +65,25 @@ fn main() {
             if fast { "fast" } else { "burn" },
             rayon::current_num_threads()
         );
-        profile(fast);
+        // On a pool thread, so that `perf record --call-graph dwarf` sees whole stacks.
+        rayon::scope(|_| profile(fast));
     }
 }
 
 fn profile(fast: bool) {
-    use sparsecode_nn::fastconv::{conv2d, conv_transpose2d};
     let dev = sparsecode_nn::device::cpu();
     let ad = dev.clone().autodiff();
     let b = 8;
+    // STEP_ONLY=1: the whole step only (for `perf record`).
+    if std::env::var_os("STEP_ONLY").is_none() {
+        profile_layers(b, &ad);
+    }
+    profile_step(fast, b, &ad);
+}
+
+fn profile_layers(b: usize, ad: &Device) {
+    let ad = ad.clone();
+    use sparsecode_nn::fastconv::{conv2d, conv_transpose2d};
     for (name, cin, cout, k, s, p, hw) in [
         ("conv 3→32 k4 s2 @64", 3, 32, 4, 2, 1, 64),
         ("conv 32→64 k4 s2 @32", 32, 64, 4, 2, 1, 32),
@@ -117,7 +130,11 @@ fn profile(fast: bool) {
         });
         report("batchnorm 64 @16", f64::NAN, fb);
     }
-    // The whole step of the bench's VQ autoencoder, split into its phases.
+}
+
+/// The whole step of the bench's VQ autoencoder, split into its phases.
+fn profile_step(fast: bool, b: usize, ad: &Device) {
+    let ad = ad.clone();
     use burn::optim::{AdamWConfig, GradientsParams};
     use sparsecode_nn::bottleneck::VqConfig;
     use sparsecode_nn::model::{AutoencoderConfig, BottleneckConfig};
@@ -137,7 +154,10 @@ fn profile(fast: bool) {
     let mut optim = AdamWConfig::new().init();
     let x = Tensor::<4>::random([b, 3, 64, 64], Distribution::Uniform(-0.5, 0.5), &ad);
     let (mut t_fwd, mut t_bwd, mut t_clip, mut t_opt) = (0.0, 0.0, 0.0, 0.0);
-    let runs: usize = std::env::var("STEP_RUNS").ok().and_then(|r| r.parse().ok()).unwrap_or(6);
+    let runs: usize = std::env::var("STEP_RUNS")
+        .ok()
+        .and_then(|r| r.parse().ok())
+        .unwrap_or(6);
     for i in 0..runs + 2 {
         let mut m = model.take().expect("model");
         let t0 = Instant::now();

@@ -183,24 +183,10 @@ impl std::fmt::Debug for Buf {
     }
 }
 
-/// `dst = lhs · rhs` (`Accum::Replace`) on row-major buffers, `lhs` (m × k) or its transpose,
-/// `rhs` (k × n) row-major. The columns of `rhs`/`dst` are cut in halves recursively into rayon
-/// tasks, each a sequential faer GEMM: work stealing keeps this fast when the machine is
+/// `c = a · b` (`Accum::Replace`), the columns of `b`/`c` cut in halves recursively into
+/// rayon tasks, each a sequential faer GEMM: work stealing keeps this fast when the machine is
 /// shared, where faer's own parallel GEMM waits at spinning barriers for descheduled threads.
-#[allow(clippy::too_many_arguments)]
-fn gemm(dst: &mut [f32], m: usize, n: usize, k: usize, lhs: &[f32], lhs_t: bool, rhs: &[f32]) {
-    let a = if lhs_t {
-        MatRef::from_row_major_slice(lhs, k, m).transpose()
-    } else {
-        MatRef::from_row_major_slice(lhs, m, k)
-    };
-    let b = MatRef::from_row_major_slice(rhs, k, n);
-    let c = MatMut::from_row_major_slice_mut(dst, m, n);
-    let min_cols = (n / (4 * threads())).max(256);
-    split_cols(c, a, b, min_cols);
-}
-
-fn split_cols(c: MatMut<'_, f32>, a: MatRef<'_, f32>, b: MatRef<'_, f32>, min_cols: usize) {
+fn gemm(c: MatMut<'_, f32>, a: MatRef<'_, f32>, b: MatRef<'_, f32>, min_cols: usize) {
     let n = b.ncols();
     if n <= min_cols || threads() == 1 {
         faer::linalg::matmul::matmul(c, Accum::Replace, a, b, 1.0f32, Par::Seq);
@@ -209,87 +195,90 @@ fn split_cols(c: MatMut<'_, f32>, a: MatRef<'_, f32>, b: MatRef<'_, f32>, min_co
     let mid = n / 2;
     let (c1, c2) = c.split_at_col_mut(mid);
     let (b1, b2) = b.split_at_col(mid);
-    rayon::join(
-        || split_cols(c1, a, b1, min_cols),
-        || split_cols(c2, a, b2, min_cols),
-    );
+    rayon::join(|| gemm(c1, a, b1, min_cols), || gemm(c2, a, b2, min_cols));
 }
 
-/// `(a, b, inner)` → `(b, a, inner)` into `out`, plus `add[i]` on every value of outer index
-/// `i` of the result's second axis (`add` has `a` values) when given.
-pub fn swap_outer_into(
-    src: &[f32],
-    out: &mut [f32],
-    a: usize,
-    b: usize,
-    inner: usize,
-    add: Option<&[f32]>,
-) {
-    if inner == 0 {
-        return;
-    }
-    out.par_chunks_mut(inner)
-        .enumerate()
-        .with_min_len(8)
-        .for_each(|(idx, dst)| {
-            let (j, i) = (idx / a, idx % a);
-            dst.copy_from_slice(&src[(i * b + j) * inner..][..inner]);
-            if let Some(add) = add {
-                let v = add[i];
-                dst.iter_mut().for_each(|d| *d += v);
-            }
+/// Where one row `(c, i, j)` of the column matrix reads its image: the row's entry at output
+/// pixel `(oh, ow)` is pixel `(oh·sh + i·dh − ph, ow·sw + j·dw − pw)` of channel `c`.
+struct RowMap {
+    /// Output rows `oh` whose image row lies inside the image.
+    rows: (usize, usize),
+    /// Output columns `ow` whose image column lies inside the image.
+    cols: (usize, usize),
+    /// With stride 1 and `wo = w`: the image index of output pixel `t = oh·wo + ow` is
+    /// `t + shift` (a row of the column matrix is then the image shifted by `shift`, apart from
+    /// the columns outside `cols`).
+    shift: Option<isize>,
+}
+
+impl Geom {
+    fn row_map(&self, i: usize, j: usize) -> RowMap {
+        let rows = Self::valid(self.ho, self.h, i, self.stride[0], self.pad[0], self.dil[0]);
+        let cols = Self::valid(self.wo, self.w, j, self.stride[1], self.pad[1], self.dil[1]);
+        let shift = (self.stride == [1, 1] && self.wo == self.w).then(|| {
+            let sh = (i * self.dil[0]) as isize - self.pad[0] as isize;
+            let sw = (j * self.dil[1]) as isize - self.pad[1] as isize;
+            sh * self.w as isize + sw
         });
+        RowMap { rows, cols, shift }
+    }
 }
 
-/// [`swap_outer_into`] a new vector.
-pub fn swap_outer(src: &[f32], a: usize, b: usize, inner: usize, add: Option<&[f32]>) -> Vec<f32> {
-    let mut out = vec![0.0f32; src.len()];
-    swap_outer_into(src, &mut out, a, b, inner, add);
-    out
+impl RowMap {
+    /// The range of `t` in the valid rows whose image index `t + shift` lies in `[0, hw)`.
+    fn span(&self, wo: usize, hw: usize, shift: isize) -> (usize, usize) {
+        let lo = (self.rows.0 * wo).max((-shift).max(0) as usize);
+        let hi = (self.rows.1 * wo).min((hw as isize - shift).max(0) as usize);
+        (lo, hi.max(lo))
+    }
 }
 
-/// [`swap_outer_into`] a pooled buffer.
-pub fn swap_outer_buf(src: &[f32], a: usize, b: usize, inner: usize) -> Buf {
-    let mut out = Buf::take(src.len());
-    swap_outer_into(src, &mut out, a, b, inner, None);
-    out
-}
-
-/// The column matrix (K × B·N, row-major) of the image `x` (B, c_in, h, w).
+/// The column matrix of the image `x` (B, c_in, h, w), batch-major: `(B, K, N)` with
+/// `K = c_in·kh·kw` rows of `N = ho·wo` output pixels per image.
 pub fn im2col(x: &[f32], g: &Geom) -> Buf {
-    let (bn, n, hw) = (g.ncols(), g.npix(), g.h * g.w);
-    let [kh, kw] = g.k;
-    let mut col = Buf::take(g.kdim() * bn);
-    if bn == 0 {
+    let (n, hw, kk) = (g.npix(), g.h * g.w, g.k[0] * g.k[1]);
+    let mut col = Buf::take(g.batch * g.kdim() * n);
+    if n == 0 {
         return col;
     }
-    col.par_chunks_mut(bn).enumerate().for_each(|(r, row)| {
-        let (c, i, j) = (r / (kh * kw), (r / kw) % kh, r % kw);
-        let (lo, hi) = Geom::valid(g.wo, g.w, j, g.stride[1], g.pad[1], g.dil[1]);
-        if lo >= hi {
-            row.fill(0.0);
+    col.par_chunks_mut(n).enumerate().for_each(|(r, row)| {
+        let (b, c) = (r / g.kdim(), (r / kk) % g.c_in);
+        let (i, j) = ((r % kk) / g.k[1], r % g.k[1]);
+        let img = &x[(b * g.c_in + c) * hw..][..hw];
+        let map = g.row_map(i, j);
+        let (lo, hi) = map.cols;
+        if let Some(shift) = map.shift {
+            // One copy of the shifted image, then the columns that fall outside it zeroed.
+            let (t0, t1) = map.span(g.wo, hw, shift);
+            row[..t0].fill(0.0);
+            row[t1..].fill(0.0);
+            let s0 = (t0 as isize + shift) as usize;
+            row[t0..t1].copy_from_slice(&img[s0..s0 + t1 - t0]);
+            for dst in row[map.rows.0 * g.wo..map.rows.1 * g.wo].chunks_exact_mut(g.wo) {
+                dst[..lo].fill(0.0);
+                dst[hi..].fill(0.0);
+            }
             return;
         }
         let off_w = j * g.dil[1];
-        for b in 0..g.batch {
-            let img = &x[(b * g.c_in + c) * hw..][..hw];
-            for oh in 0..g.ho {
-                let dst = &mut row[b * n + oh * g.wo..][..g.wo];
-                let ih = (oh * g.stride[0] + i * g.dil[0]) as isize - g.pad[0] as isize;
-                if ih < 0 || ih >= g.h as isize {
-                    dst.fill(0.0);
-                    continue;
-                }
-                let src = &img[ih as usize * g.w..][..g.w];
-                dst[..lo].fill(0.0);
-                dst[hi..].fill(0.0);
-                if g.stride[1] == 1 {
-                    let iw0 = lo + off_w - g.pad[1];
-                    dst[lo..hi].copy_from_slice(&src[iw0..iw0 + hi - lo]);
-                } else {
-                    for (ow, d) in dst.iter_mut().enumerate().take(hi).skip(lo) {
-                        *d = src[ow * g.stride[1] + off_w - g.pad[1]];
-                    }
+        for (oh, dst) in row.chunks_exact_mut(g.wo).enumerate() {
+            if oh < map.rows.0 || oh >= map.rows.1 || lo >= hi {
+                dst.fill(0.0);
+                continue;
+            }
+            let ih = oh * g.stride[0] + i * g.dil[0] - g.pad[0];
+            let src = &img[ih * g.w..][..g.w];
+            dst[..lo].fill(0.0);
+            dst[hi..].fill(0.0);
+            let iw0 = lo * g.stride[1] + off_w - g.pad[1];
+            if g.stride[1] == 1 {
+                dst[lo..hi].copy_from_slice(&src[iw0..iw0 + hi - lo]);
+            } else {
+                for (d, s) in dst[lo..hi]
+                    .iter_mut()
+                    .zip(src[iw0..].iter().step_by(g.stride[1]))
+                {
+                    *d = *s;
                 }
             }
         }
@@ -297,54 +286,67 @@ pub fn im2col(x: &[f32], g: &Geom) -> Buf {
     col
 }
 
-/// The adjoint of [`im2col`]: every entry of `col` (K × B·N) added to its pixel of an image
-/// (B, c_in, h, w), plus `bias[c]` on every pixel of channel `c` when given.
-pub fn col2im(col: &[f32], g: &Geom, bias: Option<&[f32]>) -> Vec<f32> {
-    let (bn, n, hw) = (g.ncols(), g.npix(), g.h * g.w);
-    let [kh, kw] = g.k;
-    let plane = g.batch * hw;
-    // Channel-major scratch (c_in, B, h, w): one channel per task, no write conflicts.
-    let mut scratch = Buf::take(g.c_in * plane);
-    if plane == 0 {
-        return Vec::new();
+/// The adjoint of [`im2col`]: every entry of `col` (B, K, N) added to its pixel of an image
+/// (B, c_in, h, w), plus `bias[c]` on every pixel of channel `c` when given. The entries of
+/// `col` that fall outside the image are overwritten (they belong to no pixel).
+pub fn col2im(col: &mut [f32], g: &Geom, bias: Option<&[f32]>) -> Vec<f32> {
+    let (n, hw, kk) = (g.npix(), g.h * g.w, g.k[0] * g.k[1]);
+    let mut out = vec![0.0f32; g.image_len()];
+    if hw == 0 || n * kk == 0 {
+        if let Some(bias) = bias {
+            for (p, plane) in out.chunks_mut(hw.max(1)).enumerate() {
+                plane.fill(bias[p % g.c_in.max(1)]);
+            }
+        }
+        return out;
     }
-    scratch
-        .par_chunks_mut(plane)
+    // One task per image plane (b, c): it reads the kh·kw rows of (b, c), which are contiguous.
+    out.par_chunks_mut(hw)
+        .zip(col.par_chunks_mut(kk * n))
         .enumerate()
-        .for_each(|(c, chan)| {
-            chan.fill(bias.map_or(0.0, |b| b[c]));
-            for i in 0..kh {
-                for j in 0..kw {
-                    let row = &col[((c * kh + i) * kw + j) * bn..][..bn];
-                    let (lo, hi) = Geom::valid(g.wo, g.w, j, g.stride[1], g.pad[1], g.dil[1]);
-                    if lo >= hi {
-                        continue;
+        .for_each(|(p, (plane, rows))| {
+            if let Some(bias) = bias {
+                plane.fill(bias[p % g.c_in]);
+            }
+            for (r, row) in rows.chunks_exact_mut(n).enumerate() {
+                let (i, j) = (r / g.k[1], r % g.k[1]);
+                let map = g.row_map(i, j);
+                let (lo, hi) = map.cols;
+                if let Some(shift) = map.shift {
+                    // Zero the entries outside the image, then one add of the shifted row.
+                    for src in row[map.rows.0 * g.wo..map.rows.1 * g.wo].chunks_exact_mut(g.wo) {
+                        src[..lo].fill(0.0);
+                        src[hi..].fill(0.0);
                     }
-                    let off_w = j * g.dil[1];
-                    for b in 0..g.batch {
-                        for oh in 0..g.ho {
-                            let ih = (oh * g.stride[0] + i * g.dil[0]) as isize - g.pad[0] as isize;
-                            if ih < 0 || ih >= g.h as isize {
-                                continue;
-                            }
-                            let dst = &mut chan[b * hw + ih as usize * g.w..][..g.w];
-                            let src = &row[b * n + oh * g.wo..][..g.wo];
-                            if g.stride[1] == 1 {
-                                let iw0 = lo + off_w - g.pad[1];
-                                for (d, s) in dst[iw0..iw0 + hi - lo].iter_mut().zip(&src[lo..hi]) {
-                                    *d += s;
-                                }
-                            } else {
-                                for (ow, s) in src.iter().enumerate().take(hi).skip(lo) {
-                                    dst[ow * g.stride[1] + off_w - g.pad[1]] += s;
-                                }
-                            }
+                    let (t0, t1) = map.span(g.wo, hw, shift);
+                    let s0 = (t0 as isize + shift) as usize;
+                    for (d, s) in plane[s0..s0 + t1 - t0].iter_mut().zip(&row[t0..t1]) {
+                        *d += s;
+                    }
+                    continue;
+                }
+                if lo >= hi {
+                    continue;
+                }
+                let off_w = j * g.dil[1];
+                for oh in map.rows.0..map.rows.1 {
+                    let ih = oh * g.stride[0] + i * g.dil[0] - g.pad[0];
+                    let dst = &mut plane[ih * g.w..][..g.w];
+                    let src = &row[oh * g.wo..][lo..hi];
+                    let iw0 = lo * g.stride[1] + off_w - g.pad[1];
+                    if g.stride[1] == 1 {
+                        for (d, s) in dst[iw0..iw0 + hi - lo].iter_mut().zip(src) {
+                            *d += s;
+                        }
+                    } else {
+                        for (d, s) in dst[iw0..].iter_mut().step_by(g.stride[1]).zip(src) {
+                            *d += s;
                         }
                     }
                 }
             }
         });
-    swap_outer(&scratch, g.c_in, g.batch, hw, None)
+    out
 }
 
 /// Convolution forward: `y` (B, c_out, ho, wo) of `x` (B, c_in, h, w) and `w` (c_out, K), plus
@@ -355,61 +357,84 @@ pub fn conv_forward(x: &[f32], w: &[f32], bias: Option<&[f32]>, g: &Geom) -> (Ve
     (y, col)
 }
 
-/// `W · col` (c_out × B·N) returned as (B, c_out, N), plus `bias`.
+/// `W · col_b` for every image `b` of `col` (B, K, N), returned as (B, c_out, N), plus `bias`.
 pub fn gemm_out(col: &[f32], w: &[f32], bias: Option<&[f32]>, g: &Geom) -> Vec<f32> {
-    let (k, bn) = (g.kdim(), g.ncols());
-    let mut t = Buf::take(g.c_out * bn);
-    if k == 0 {
-        t.fill(0.0);
-    } else if bn > 0 && g.c_out > 0 {
-        gemm(&mut t, g.c_out, bn, k, w, false, col);
+    let (k, n, o) = (g.kdim(), g.npix(), g.c_out);
+    let mut y = vec![0.0f32; g.output_len()];
+    if o * n == 0 {
+        return y;
     }
-    swap_outer(&t, g.c_out, g.batch, g.npix(), bias)
+    let wm = MatRef::from_row_major_slice(w, o, k);
+    let min_cols = (n / (4 * threads())).max(256);
+    y.par_chunks_mut(o * n).enumerate().for_each(|(b, yb)| {
+        if k > 0 {
+            let cb = MatRef::from_row_major_slice(&col[b * k * n..][..k * n], k, n);
+            gemm(MatMut::from_row_major_slice_mut(yb, o, n), wm, cb, min_cols);
+        }
+        if let Some(bias) = bias {
+            for (row, v) in yb.chunks_exact_mut(n).zip(bias) {
+                row.iter_mut().for_each(|d| *d += v);
+            }
+        }
+    });
+    y
 }
 
-/// Convolution input gradient: `col2im(Wᵀ · dyᵀ)` as (B, c_in, h, w), with `dy` (B, c_out, N);
+/// Convolution input gradient `col2im(Wᵀ · dy_b)` as (B, c_in, h, w), with `dy` (B, c_out, N);
 /// plus `bias` per image channel (this is also the transposed convolution's forward).
 pub fn conv_input_grad(dy: &[f32], w: &[f32], bias: Option<&[f32]>, g: &Geom) -> Vec<f32> {
-    let dyt = swap_outer_buf(dy, g.batch, g.c_out, g.npix());
-    conv_input_grad_t(&dyt, w, bias, g)
-}
-
-/// [`conv_input_grad`] from the output gradient as (c_out, B·N).
-pub fn conv_input_grad_t(dyt: &[f32], w: &[f32], bias: Option<&[f32]>, g: &Geom) -> Vec<f32> {
-    let (k, bn) = (g.kdim(), g.ncols());
-    let mut dcol = Buf::take(k * bn);
-    if g.c_out == 0 {
-        dcol.fill(0.0);
-    } else if k > 0 && bn > 0 {
-        gemm(&mut dcol, k, bn, g.c_out, w, true, dyt);
+    let (k, n, o) = (g.kdim(), g.npix(), g.c_out);
+    let mut dcol = Buf::take(g.batch * k * n);
+    if k * n > 0 {
+        let wt = MatRef::from_row_major_slice(w, o, k).transpose();
+        let min_cols = (n / (4 * threads())).max(256);
+        dcol.par_chunks_mut(k * n).enumerate().for_each(|(b, db)| {
+            if o == 0 {
+                db.fill(0.0);
+                return;
+            }
+            let dyb = MatRef::from_row_major_slice(&dy[b * o * n..][..o * n], o, n);
+            gemm(
+                MatMut::from_row_major_slice_mut(db, k, n),
+                wt,
+                dyb,
+                min_cols,
+            );
+        });
     }
-    col2im(&dcol, g, bias)
+    col2im(&mut dcol, g, bias)
 }
 
-/// Convolution weight gradient `dyᵀ · colᵀ` (c_out × K), with `dyt` the output gradient as
-/// (c_out, B·N). The inner dimension B·N is cut into two slices per thread, each slice a
-/// sequential GEMM, and the partial products are summed.
-pub fn conv_weight_grad(dyt: &[f32], col: &[f32], g: &Geom) -> Vec<f32> {
-    let (o, k, bn) = (g.c_out, g.kdim(), g.ncols());
-    let parts = (2 * threads()).min(bn / 256).max(1);
-    let slice = bn.div_ceil(parts);
-    let a = MatRef::from_row_major_slice(dyt, o, bn);
-    let b = MatRef::from_row_major_slice(col, k, bn);
+/// Convolution weight gradient `Σ_b dy_b · col_bᵀ` (c_out × K), with `dy` (B, c_out, N) and
+/// `col` (B, K, N). The B·N columns are cut into two slices per thread, each a sequence of
+/// sequential GEMMs over the images it touches, and the partial products are summed.
+pub fn conv_weight_grad(dy: &[f32], col: &[f32], g: &Geom) -> Vec<f32> {
+    let (o, k, n) = (g.c_out, g.kdim(), g.npix());
+    let total = g.batch * n;
+    if o * k == 0 || total == 0 {
+        return vec![0.0; o * k];
+    }
+    let parts = (2 * threads()).min(total / 256).max(1);
+    let slice = total.div_ceil(parts);
     let partial = |lo: usize| {
-        let len = slice.min(bn.saturating_sub(lo));
+        let hi = (lo + slice).min(total);
         let mut out = Buf::take(o * k);
-        if len == 0 || o == 0 || k == 0 {
-            out.fill(0.0);
-        } else {
-            let c = MatMut::from_row_major_slice_mut(&mut out, o, k);
+        out.fill(0.0);
+        let mut start = lo;
+        while start < hi {
+            let (b, c0) = (start / n, start % n);
+            let len = (n - c0).min(hi - start);
+            let a = MatRef::from_row_major_slice(&dy[b * o * n..][..o * n], o, n);
+            let cb = MatRef::from_row_major_slice(&col[b * k * n..][..k * n], k, n);
             faer::linalg::matmul::matmul(
-                c,
-                Accum::Replace,
-                a.subcols(lo, len),
-                b.subcols(lo, len).transpose(),
+                MatMut::from_row_major_slice_mut(&mut out, o, k),
+                Accum::Add,
+                a.subcols(c0, len),
+                cb.subcols(c0, len).transpose(),
                 1.0f32,
                 Par::Seq,
             );
+            start += len;
         }
         out
     };
@@ -443,20 +468,49 @@ mod tests {
     use super::*;
 
     fn geom(b: usize, c: usize, hw: usize, o: usize, k: usize, s: usize, p: usize) -> Geom {
-        let out = Geom::out_len(hw, k, s, p, 1).unwrap();
+        dilated(b, c, hw, o, k, s, p, 1)
+    }
+
+    /// A (hw × hw+1) image; stride 1 with "same" padding takes the shifted-row path.
+    #[allow(clippy::too_many_arguments)]
+    fn dilated(
+        b: usize,
+        c: usize,
+        hw: usize,
+        o: usize,
+        k: usize,
+        s: usize,
+        p: usize,
+        d: usize,
+    ) -> Geom {
         Geom {
             batch: b,
             c_in: c,
             h: hw,
             w: hw + 1,
             c_out: o,
-            ho: out,
-            wo: Geom::out_len(hw + 1, k, s, p, 1).unwrap(),
+            ho: Geom::out_len(hw, k, s, p, d).unwrap(),
+            wo: Geom::out_len(hw + 1, k, s, p, d).unwrap(),
             k: [k, k],
             stride: [s, s],
             pad: [p, p],
-            dil: [1, 1],
+            dil: [d, d],
         }
+    }
+
+    /// Every path of im2col/col2im: shifted rows (stride 1, same size, also dilated and 1×1),
+    /// stride 1 with a smaller output, strides 2 and 3, padding wider than the kernel reach.
+    fn geoms() -> Vec<Geom> {
+        vec![
+            geom(2, 3, 9, 4, 3, 1, 1),
+            geom(2, 3, 10, 5, 4, 2, 1),
+            geom(1, 2, 7, 3, 1, 1, 0),
+            geom(3, 2, 8, 2, 3, 3, 2),
+            geom(2, 2, 6, 3, 3, 1, 0),
+            dilated(2, 2, 9, 3, 3, 1, 2, 2),
+            dilated(1, 2, 11, 2, 3, 2, 1, 2),
+            geom(2, 2, 5, 2, 3, 1, 3),
+        ]
     }
 
     fn seq(n: usize, scale: f32) -> Vec<f32> {
@@ -476,8 +530,10 @@ mod tests {
                         for c in 0..g.c_in {
                             for i in 0..g.k[0] {
                                 for j in 0..g.k[1] {
-                                    let ih = (oh * g.stride[0] + i) as isize - g.pad[0] as isize;
-                                    let iw = (ow * g.stride[1] + j) as isize - g.pad[1] as isize;
+                                    let ih = (oh * g.stride[0] + i * g.dil[0]) as isize
+                                        - g.pad[0] as isize;
+                                    let iw = (ow * g.stride[1] + j * g.dil[1]) as isize
+                                        - g.pad[1] as isize;
                                     if ih < 0 || iw < 0 || ih >= g.h as isize || iw >= g.w as isize
                                     {
                                         continue;
@@ -502,12 +558,7 @@ mod tests {
 
     #[test]
     fn forward_matches_the_definition() {
-        for g in [
-            geom(2, 3, 9, 4, 3, 1, 1),
-            geom(2, 3, 10, 5, 4, 2, 1),
-            geom(1, 2, 7, 3, 1, 1, 0),
-            geom(3, 2, 8, 2, 3, 3, 2),
-        ] {
+        for g in geoms() {
             let (x, w) = (seq(g.image_len(), 1.0), seq(g.weight_len(), 0.3));
             let (y, _) = conv_forward(&x, &w, None, &g);
             let want = naive(&x, &w, &g);
@@ -521,17 +572,12 @@ mod tests {
     /// adjoints of the forward map.
     #[test]
     fn gradients_are_adjoints_of_the_forward() {
-        for g in [
-            geom(2, 3, 9, 4, 3, 1, 1),
-            geom(2, 3, 10, 5, 4, 2, 1),
-            geom(3, 2, 8, 2, 3, 3, 2),
-        ] {
+        for g in geoms() {
             let (x, w) = (seq(g.image_len(), 1.0), seq(g.weight_len(), 0.3));
             let dy: Vec<f32> = seq(g.output_len() + 5, 2.0)[5..].to_vec();
             let (y, col) = conv_forward(&x, &w, None, &g);
             let dx = conv_input_grad(&dy, &w, None, &g);
-            let dyt = swap_outer(&dy, g.batch, g.c_out, g.npix(), None);
-            let dw = conv_weight_grad(&dyt, &col, &g);
+            let dw = conv_weight_grad(&dy, &col, &g);
             let lhs = dot(&y, &dy);
             assert!((lhs - dot(&x, &dx)).abs() < 1e-3 * (1.0 + lhs.abs()));
             assert!((lhs - dot(&w, &dw)).abs() < 1e-3 * (1.0 + lhs.abs()));

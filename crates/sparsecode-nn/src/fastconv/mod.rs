@@ -192,13 +192,12 @@ impl Backward<Flex, 3> for ConvBackward {
             geom: g,
         } = ops.state;
         let dy = values(&dy);
-        let dyt = kernels::swap_outer_buf(&dy, g.batch, g.c_out, g.npix());
         if let Some(node) = node_x {
-            let dx = kernels::conv_input_grad_t(&dyt, &values(&weight), None, &g);
+            let dx = kernels::conv_input_grad(&dy, &values(&weight), None, &g);
             grads.register::<Flex>(node.id, tensor(dx, &[g.batch, g.c_in, g.h, g.w]));
         }
         if let Some(node) = node_w {
-            let dw = kernels::conv_weight_grad(&dyt, &col, &g);
+            let dw = kernels::conv_weight_grad(&dy, &col, &g);
             grads.register::<Flex>(node.id, tensor(dw, &dims(&weight)));
         }
         if let Some(node) = node_b {
@@ -235,8 +234,7 @@ impl Backward<Flex, 3> for ConvTBackward {
                 grads.register::<Flex>(node.id, tensor(dx, &[g.batch, g.c_out, g.ho, g.wo]));
             }
             if let Some(node) = node_w {
-                let xt = kernels::swap_outer_buf(&values(&x), g.batch, g.c_out, g.npix());
-                let dw = kernels::conv_weight_grad(&xt, &col, &g);
+                let dw = kernels::conv_weight_grad(&values(&x), &col, &g);
                 grads.register::<Flex>(node.id, tensor(dw, &dims(&weight)));
             }
         }
