@@ -12,6 +12,7 @@
 
 use crate::bottleneck::{Bottleneck, CodeStats, DlConfig, VqConfig};
 use crate::convert::{from_array4, to_array4};
+use crate::fastconv::norm::batch_norm;
 use crate::fastconv::{conv2d, conv_transpose2d};
 use burn::module::Module;
 use burn::nn::conv::{Conv2d, Conv2dConfig, ConvTranspose2d, ConvTranspose2dConfig};
@@ -125,8 +126,8 @@ impl ResidualBlock {
         }
     }
     fn forward(&self, x: Tensor<4>) -> Tensor<4> {
-        let h = relu(self.bn1.forward(conv2d(&self.conv1, x.clone())));
-        let h = self.bn2.forward(conv2d(&self.conv2, h));
+        let h = relu(batch_norm(&self.bn1, conv2d(&self.conv1, x.clone())));
+        let h = batch_norm(&self.bn2, conv2d(&self.conv2, h));
         relu(x + h)
     }
 }

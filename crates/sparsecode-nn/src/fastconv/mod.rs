@@ -1,4 +1,5 @@
-//! Faster convolutions for the CPU (flex) backend, with their own backward passes.
+//! Faster convolutions (and, in [`norm`], batch normalisation) for the CPU (flex) backend,
+//! with their own backward passes.
 //!
 //! burn-flex 0.22 computes the forward convolution itself but none of the backward passes, so
 //! burn's default decomposition runs the weight gradient as one thin GEMM per input channel
@@ -10,9 +11,11 @@
 //! On any other device, or for settings the kernels do not cover (groups > 1, asymmetric
 //! padding, non-`f32` tensors), they call the module's own `forward`.
 //!
-//! [`set_enabled`] switches the fast path off process-wide (for before/after measurements).
+//! [`set_enabled`] switches the fast paths (convolutions and [`norm::batch_norm`]) off
+//! process-wide (for before/after measurements).
 
 pub mod kernels;
+pub mod norm;
 
 use burn::backend::autodiff::checkpoint::base::Checkpointer;
 use burn::backend::autodiff::checkpoint::strategy::CheckpointStrategy;
@@ -74,12 +77,12 @@ pub trait FastConvBackend: Backend {
     ) -> FloatTensor<Self>;
 }
 
-fn dims(t: &FlexTensor) -> Vec<usize> {
+pub(crate) fn dims(t: &FlexTensor) -> Vec<usize> {
     burn::backend::TensorMetadata::shape(t).to_vec()
 }
 
 /// The values of `t` as contiguous `f32` (borrowed when already so).
-fn values(t: &FlexTensor) -> Cow<'_, [f32]> {
+pub(crate) fn values(t: &FlexTensor) -> Cow<'_, [f32]> {
     if t.dtype() == DType::F32 {
         if let Some(s) = t.as_slice::<f32>() {
             return Cow::Borrowed(s);
@@ -92,7 +95,7 @@ fn values(t: &FlexTensor) -> Cow<'_, [f32]> {
     Cow::Owned(data.try_to_vec::<f32>().unwrap_or_default())
 }
 
-fn tensor(v: Vec<f32>, shape: &[usize]) -> FlexTensor {
+pub(crate) fn tensor(v: Vec<f32>, shape: &[usize]) -> FlexTensor {
     FlexTensor::from_data(TensorData::new(v, shape.to_vec()))
 }
 
@@ -313,7 +316,7 @@ impl<C: CheckpointStrategy> FastConvBackend for Autodiff<Flex, C> {
 }
 
 /// Whether `x` lives on the flex device (plain or autodiff) as `f32`.
-fn on_flex(x: &Tensor<4>) -> bool {
+pub(crate) fn on_flex(x: &Tensor<4>) -> bool {
     let device = x.device();
     let flex = match device.as_dispatch() {
         DispatchDevice::Flex(_) => true,
