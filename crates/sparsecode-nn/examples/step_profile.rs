@@ -154,7 +154,13 @@ fn profile_step(fast: bool, b: usize, ad: &Device) {
         model.as_ref().map(Module::num_params).unwrap_or(0)
     );
     let mut optim = AdamWConfig::new().init();
-    let x = Tensor::<4>::random([b, 3, 64, 64], Distribution::Uniform(-0.5, 0.5), &ad);
+    // STEP_CIFAR=1: LASER's CIFAR-10 shape (batch 64, 32×32) instead of batch b, 64×64.
+    let shape = if std::env::var_os("STEP_CIFAR").is_some() {
+        [64, 3, 32, 32]
+    } else {
+        [b, 3, 64, 64]
+    };
+    let x = Tensor::<4>::random(shape, Distribution::Uniform(-0.5, 0.5), &ad);
     let (mut t_fwd, mut t_bwd, mut t_clip, mut t_opt) = (0.0, 0.0, 0.0, 0.0);
     let runs: usize = std::env::var("STEP_RUNS")
         .ok()

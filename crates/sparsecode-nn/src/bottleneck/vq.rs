@@ -1,6 +1,6 @@
 //! Vector quantiser (van den Oord et al. 2017; LASER `VectorQuantizer` @ `cf4c237`).
 //!
-//! `k* = argmin_k ‖z − e_k‖²` (by `‖z‖² + ‖e‖² − 2 zᵀe`), `z_q = e_{k*}`,
+//! `k* = argmin_k ‖z − e_k‖²` (by `‖e_k‖² − 2 zᵀe_k`, [`nearest_codewords`]), `z_q = e_{k*}`,
 //! loss `‖z_q − sg z‖² + β‖sg z_q − z‖²`, output `z + sg(z_q − z)`.
 //! With `decay γ > 0` the codebook is an exponential moving average instead (the codebook loss
 //! is dropped): `N ← γN + (1−γ)·counts`, `m ← γm + (1−γ)·Σ_{assigned} z`,
@@ -10,10 +10,63 @@ use super::{mse, perplexity, BottleneckOutput, CodeStats, Codes};
 use crate::convert::{from_array1, from_array2, to_array1, to_array2};
 use crate::tokens::{from_tokens, to_tokens};
 use burn::module::{Flag, Module, Param};
-use burn::tensor::{Device, Int, Tensor};
+use burn::tensor::{Device, Int, Tensor, TensorData};
+use faer::{Accum, MatMut, MatRef, Par};
 use ndarray::{Array1, Array2, ArrayView2};
 use rand::Rng as _;
+use rayon::prelude::*;
 use sparsecode::{Error, Result};
+
+/// Scores per GEMM block of [`nearest_codewords`] (rows × K): 128 KiB, under glibc's mmap
+/// threshold, so the block's scratch is not a fresh mapping (page faults) every call.
+const NEAREST_SCORES: usize = 32 * 1024;
+
+/// The index of the nearest row of `codebook` (K × d) to every row of `x` (n × d):
+/// `argmin_k ‖e_k‖² − 2⟨x, e_k⟩` (`‖x‖²` is the same for every `k`), the first index on ties.
+/// Blocks of rows run in parallel, each one sequential GEMM `x_block · codebookᵀ` followed by
+/// the row minima, so no (n × K) distance matrix is formed.
+pub fn nearest_codewords(x: ArrayView2<'_, f32>, codebook: ArrayView2<'_, f32>) -> Vec<usize> {
+    let (n, d, k) = (x.nrows(), x.ncols(), codebook.nrows());
+    let mut out = vec![0usize; n];
+    if k == 0 || codebook.ncols() != d {
+        return out;
+    }
+    let (x, e) = (x.as_standard_layout(), codebook.as_standard_layout());
+    let (xs, es) = (x.as_slice().unwrap_or(&[]), e.as_slice().unwrap_or(&[]));
+    let norms: Vec<f32> = es
+        .chunks_exact(d.max(1))
+        .map(|r| r.iter().map(|v| v * v).sum())
+        .collect();
+    let em = MatRef::from_row_major_slice(es, k, d);
+    let block_rows = (NEAREST_SCORES / k).clamp(8, 1024);
+    out.par_chunks_mut(block_rows)
+        .enumerate()
+        .for_each(|(block, idx)| {
+            let rows = idx.len();
+            let xb =
+                MatRef::from_row_major_slice(&xs[block * block_rows * d..][..rows * d], rows, d);
+            let mut scores = vec![0f32; rows * k];
+            faer::linalg::matmul::matmul(
+                MatMut::from_row_major_slice_mut(&mut scores, rows, k),
+                Accum::Replace,
+                xb,
+                em.transpose(),
+                1.0f32,
+                Par::Seq,
+            );
+            for (o, row) in idx.iter_mut().zip(scores.chunks_exact(k)) {
+                let mut best = (f32::INFINITY, 0);
+                for (j, (&sc, &nm)) in row.iter().zip(&norms).enumerate() {
+                    let v = nm - 2.0 * sc;
+                    if v < best.0 {
+                        best = (v, j);
+                    }
+                }
+                *o = best.1;
+            }
+        });
+    out
+}
 
 /// Vector-quantiser settings.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -165,17 +218,13 @@ impl VectorQuantizer {
         let x = to_tokens(z, p)?;
         let n = x.dims()[0];
         let e = self.codebook.val();
-        let xd = x.clone().detach();
-        let ed = e.clone().detach();
-        let dist = xd.clone().powi_scalar(2).sum_dim(1)
-            + ed.clone().powi_scalar(2).sum_dim(1).transpose()
-            - xd.matmul(ed.transpose()).mul_scalar(2.0);
-        let idx: Tensor<1, Int> = dist.argmin(1).reshape([n]);
-        let indices: Vec<usize> = idx
-            .to_data()
-            .iter::<i64>()
-            .map(|v| v.max(0) as usize)
-            .collect();
+        let xa = to_array2(x.clone())?;
+        let ea = to_array2(e.clone())?;
+        let indices = nearest_codewords(xa.view(), ea.view());
+        let idx = Tensor::<1, Int>::from_data(
+            TensorData::new(indices.iter().map(|&i| i as i64).collect::<Vec<i64>>(), [n]),
+            &e.device(),
+        );
         let zq = e.select(0, idx);
         let beta = self.config.commitment_cost;
         let ema = self.config.decay > 0.0;
@@ -193,7 +242,7 @@ impl VectorQuantizer {
             usage[i.min(k - 1)] += 1;
         }
         if ema && self.training.is_enabled() {
-            self.ema_update(&to_array2(x)?, &indices, &usage)?;
+            self.ema_update(&xa, &indices, &usage)?;
         }
         let stats = CodeStats {
             perplexity: perplexity(&usage),
@@ -234,5 +283,50 @@ impl VectorQuantizer {
         self.ema_sum = replace_param(&self.ema_sum, from_array2(sum.view(), &dev));
         self.codebook = replace_param(&self.codebook, from_array2(codebook.view(), &dev));
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The argmin of the full squared distance, computed directly.
+    fn brute_force(x: &Array2<f32>, e: &Array2<f32>) -> Vec<usize> {
+        x.rows()
+            .into_iter()
+            .map(|r| {
+                let dist = |k: usize| -> f64 {
+                    r.iter()
+                        .zip(e.row(k))
+                        .map(|(a, b)| (*a as f64 - *b as f64).powi(2))
+                        .sum()
+                };
+                (0..e.nrows())
+                    .min_by(|&a, &b| dist(a).total_cmp(&dist(b)))
+                    .unwrap_or(0)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn nearest_codewords_is_the_argmin_of_the_distance() {
+        let mut rng = sparsecode::rng::rng_from_seed(3);
+        for (n, d, k) in [(1000, 3, 16), (300, 64, 256), (257, 5, 1), (0, 4, 8)] {
+            let x = Array2::from_shape_fn((n, d), |_| rng.random::<f32>() - 0.5);
+            let e = Array2::from_shape_fn((k, d), |_| rng.random::<f32>() - 0.5);
+            assert_eq!(
+                nearest_codewords(x.view(), e.view()),
+                brute_force(&x, &e),
+                "n={n} d={d} k={k}"
+            );
+        }
+        // A column-major view gives the same answer.
+        let x = Array2::from_shape_fn((40, 6), |(i, j)| ((i * 7 + j * 3) % 11) as f32 - 5.0);
+        let e = Array2::from_shape_fn((9, 6), |(i, j)| ((i * 5 + j) % 7) as f32 - 3.0);
+        let xt = x.t().to_owned();
+        assert_eq!(
+            nearest_codewords(xt.t(), e.view()),
+            nearest_codewords(x.view(), e.view())
+        );
     }
 }

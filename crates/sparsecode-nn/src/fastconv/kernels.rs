@@ -1,23 +1,26 @@
 //! Convolution kernels on faer's GEMM, on contiguous NCHW `f32` slices (groups = 1).
 //!
-//! A convolution of `x` (B, C, H, W) with `w` (O, C, kh, kw) is, with the column matrix
-//! `col = im2col(x)` of shape (K = C·kh·kw, B·Ho·Wo) (row `(c, i, j)`, column `(b, oh, ow)` holds
-//! `x[b, c, oh·sh + i·dh − ph, ow·sw + j·dw − pw]`, zero outside the image):
+//! A convolution of `x` (B, C, H, W) with `w` (O, C, kh, kw) is, with the batch-major column
+//! matrix `col = im2col(x)` of shape (B, K = C·kh·kw, N = Ho·Wo) (row `(b, c, i, j)`, column
+//! `(oh, ow)` holds `x[b, c, oh·sh + i·dh − ph, ow·sw + j·dw − pw]`, zero outside the image):
 //!
 //! ```text
-//! forward          y  = W · col                    (O × B·N, N = Ho·Wo), then (O, B, N) → (B, O, N)
-//! input gradient   dx = col2im(Wᵀ · dyᵀ)           col2im adds every column entry back to its pixel
-//! weight gradient  dW = dyᵀ · colᵀ                 (O × K), inner dimension B·N split over threads
-//! bias gradient    db = Σ_{b,n} dy[b, ·, n]
+//! forward          y_b  = W · col_b                (O × N per image, written in place in (B, O, N))
+//! input gradient   dx   = col2im(Wᵀ · dy_b)        col2im adds every column entry back to its pixel
+//! weight gradient  dW   = Σ_b dy_b · col_bᵀ        (O × K), the B·N columns split over threads
+//! bias gradient    db   = Σ_{b,n} dy[b, ·, n]
 //! ```
 //!
-//! where `dyᵀ` is the output gradient as (O, B·N). A transposed convolution is the adjoint of a
-//! convolution: its forward is the input gradient above, its input gradient the forward, and
-//! its weight gradient the same product with the roles of input and output gradient swapped
-//! (see [`Geom`]). This is the classic im2col formulation (Chellapilla, Puri & Simard, 2006);
-//! the rows of im2col/col2im are written with bounds computed once per row (a `memcpy` when the
-//! stride is 1), and the thin weight-gradient GEMM is split along its long inner dimension, since
-//! faer parallelises over the output only.
+//! The batch-major layout needs no (B, O, N) ↔ (O, B·N) transposes of activations or
+//! gradients. (Measured against the one wide (K × B·N) GEMM per product with those transposes,
+//! on 2026-11-30 at the benchmark shape and LASER's CIFAR-10 shape: the wide variant's VQ
+//! training step was 10–25 % slower.) A transposed convolution is the adjoint of a convolution:
+//! its forward is the input gradient above, its input gradient the forward, and its weight
+//! gradient the same product with the roles of input and output gradient swapped (see
+//! [`Geom`]). This is the classic im2col formulation (Chellapilla, Puri & Simard, 2006). With
+//! stride 1 and the width kept (a "same" convolution), a row of the column matrix is the image
+//! shifted by a constant offset, so im2col copies (and col2im adds) one contiguous block per row
+//! and fixes the few wrapped columns, instead of one short copy per output row.
 
 use faer::{Accum, MatMut, MatRef, Par};
 use rayon::prelude::*;
@@ -200,6 +203,7 @@ fn gemm(c: MatMut<'_, f32>, a: MatRef<'_, f32>, b: MatRef<'_, f32>, min_cols: us
 
 /// Where one row `(c, i, j)` of the column matrix reads its image: the row's entry at output
 /// pixel `(oh, ow)` is pixel `(oh·sh + i·dh − ph, ow·sw + j·dw − pw)` of channel `c`.
+#[derive(Debug, Clone, Copy)]
 struct RowMap {
     /// Output rows `oh` whose image row lies inside the image.
     rows: (usize, usize),
@@ -212,6 +216,14 @@ struct RowMap {
 }
 
 impl Geom {
+    /// The [`RowMap`] of every kernel offset `(i, j)`, indexed `i·kw + j` (they do not depend
+    /// on the channel or the image).
+    fn row_maps(&self) -> Vec<RowMap> {
+        (0..self.k[0] * self.k[1])
+            .map(|r| self.row_map(r / self.k[1], r % self.k[1]))
+            .collect()
+    }
+
     fn row_map(&self, i: usize, j: usize) -> RowMap {
         let rows = Self::valid(self.ho, self.h, i, self.stride[0], self.pad[0], self.dil[0]);
         let cols = Self::valid(self.wo, self.w, j, self.stride[1], self.pad[1], self.dil[1]);
@@ -241,49 +253,63 @@ pub fn im2col(x: &[f32], g: &Geom) -> Buf {
     if n == 0 {
         return col;
     }
-    col.par_chunks_mut(n).enumerate().for_each(|(r, row)| {
-        let (b, c) = (r / g.kdim(), (r / kk) % g.c_in);
-        let (i, j) = ((r % kk) / g.k[1], r % g.k[1]);
-        let img = &x[(b * g.c_in + c) * hw..][..hw];
-        let map = g.row_map(i, j);
-        let (lo, hi) = map.cols;
-        if let Some(shift) = map.shift {
-            // One copy of the shifted image, then the columns that fall outside it zeroed.
-            let (t0, t1) = map.span(g.wo, hw, shift);
-            row[..t0].fill(0.0);
-            row[t1..].fill(0.0);
-            let s0 = (t0 as isize + shift) as usize;
-            row[t0..t1].copy_from_slice(&img[s0..s0 + t1 - t0]);
-            for dst in row[map.rows.0 * g.wo..map.rows.1 * g.wo].chunks_exact_mut(g.wo) {
+    let maps = g.row_maps();
+    col.par_chunks_mut(n)
+        .enumerate()
+        .with_min_len(4)
+        .for_each(|(r, row)| {
+            let (b, c) = (r / g.kdim(), (r / kk) % g.c_in);
+            let (i, j) = ((r % kk) / g.k[1], r % g.k[1]);
+            let img = &x[(b * g.c_in + c) * hw..][..hw];
+            let map = maps[r % kk];
+            let (lo, hi) = map.cols;
+            if let Some(shift) = map.shift {
+                // One copy of the shifted image, then the columns that fall outside it zeroed.
+                let (t0, t1) = map.span(g.wo, hw, shift);
+                row[..t0].fill(0.0);
+                row[t1..].fill(0.0);
+                let s0 = (t0 as isize + shift) as usize;
+                row[t0..t1].copy_from_slice(&img[s0..s0 + t1 - t0]);
+                for dst in row[map.rows.0 * g.wo..map.rows.1 * g.wo].chunks_exact_mut(g.wo) {
+                    dst[..lo].fill(0.0);
+                    dst[hi..].fill(0.0);
+                }
+                return;
+            }
+            let off_w = j * g.dil[1];
+            for (oh, dst) in row.chunks_exact_mut(g.wo).enumerate() {
+                if oh < map.rows.0 || oh >= map.rows.1 || lo >= hi {
+                    dst.fill(0.0);
+                    continue;
+                }
+                let ih = oh * g.stride[0] + i * g.dil[0] - g.pad[0];
+                let src = &img[ih * g.w..][..g.w];
                 dst[..lo].fill(0.0);
                 dst[hi..].fill(0.0);
-            }
-            return;
-        }
-        let off_w = j * g.dil[1];
-        for (oh, dst) in row.chunks_exact_mut(g.wo).enumerate() {
-            if oh < map.rows.0 || oh >= map.rows.1 || lo >= hi {
-                dst.fill(0.0);
-                continue;
-            }
-            let ih = oh * g.stride[0] + i * g.dil[0] - g.pad[0];
-            let src = &img[ih * g.w..][..g.w];
-            dst[..lo].fill(0.0);
-            dst[hi..].fill(0.0);
-            let iw0 = lo * g.stride[1] + off_w - g.pad[1];
-            if g.stride[1] == 1 {
-                dst[lo..hi].copy_from_slice(&src[iw0..iw0 + hi - lo]);
-            } else {
-                for (d, s) in dst[lo..hi]
-                    .iter_mut()
-                    .zip(src[iw0..].iter().step_by(g.stride[1]))
-                {
-                    *d = *s;
+                let iw0 = lo * g.stride[1] + off_w - g.pad[1];
+                match g.stride[1] {
+                    1 => dst[lo..hi].copy_from_slice(&src[iw0..iw0 + hi - lo]),
+                    2 => every_other(&mut dst[lo..hi], &src[iw0..]),
+                    s => {
+                        for (d, v) in dst[lo..hi].iter_mut().zip(src[iw0..].iter().step_by(s)) {
+                            *d = *v;
+                        }
+                    }
                 }
             }
-        }
-    });
+        });
     col
+}
+
+/// `dst[i] = src[2·i]` (stride-2 convolutions), written so that the compiler vectorises it.
+fn every_other(dst: &mut [f32], src: &[f32]) {
+    let Some(last) = dst.len().checked_sub(1) else {
+        return;
+    };
+    for (d, pair) in dst[..last].iter_mut().zip(src.chunks_exact(2)) {
+        *d = pair[0];
+    }
+    dst[last] = src[2 * last];
 }
 
 /// The adjoint of [`im2col`]: every entry of `col` (B, K, N) added to its pixel of an image
@@ -301,6 +327,7 @@ pub fn col2im(col: &mut [f32], g: &Geom, bias: Option<&[f32]>) -> Vec<f32> {
         return out;
     }
     // One task per image plane (b, c): it reads the kh·kw rows of (b, c), which are contiguous.
+    let maps = g.row_maps();
     out.par_chunks_mut(hw)
         .zip(col.par_chunks_mut(kk * n))
         .enumerate()
@@ -310,7 +337,7 @@ pub fn col2im(col: &mut [f32], g: &Geom, bias: Option<&[f32]>) -> Vec<f32> {
             }
             for (r, row) in rows.chunks_exact_mut(n).enumerate() {
                 let (i, j) = (r / g.k[1], r % g.k[1]);
-                let map = g.row_map(i, j);
+                let map = maps[r];
                 let (lo, hi) = map.cols;
                 if let Some(shift) = map.shift {
                     // Zero the entries outside the image, then one add of the shifted row.

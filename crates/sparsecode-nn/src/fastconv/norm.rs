@@ -83,7 +83,7 @@ fn lane_sum2(xs: &[f32], ys: &[f32], f: impl Fn(f32, f32) -> f32) -> f64 {
 }
 
 /// Per-channel `(mean, biased variance)` of `x` (B, C, N): two passes (mean, then squared
-/// deviations), each plane summed by [`lane_sum`].
+/// deviations), each plane summed in 16 `f32` lanes.
 pub fn channel_stats(x: &[f32], b: usize, c: usize, n: usize) -> (Vec<f32>, Vec<f32>) {
     let m = (b * n).max(1) as f64;
     (0..c)
