@@ -48,20 +48,21 @@ def batch_omp(x, d, s, eps=1e-6):
     n, k = x.shape[0], d.shape[0]
     g = d @ d.t()
     dx = x @ d.t()
-    codes = torch.zeros(n, k)
-    support = torch.zeros(n, 0, dtype=torch.long)
+    dev = x.device
+    codes = torch.zeros(n, k, device=dev)
+    support = torch.zeros(n, 0, dtype=torch.long, device=dev)
     r = x.clone()
-    ar = torch.arange(n)
+    ar = torch.arange(n, device=dev)
     for _ in range(s):
         c = (r @ d.t()).abs()
         if support.shape[1] > 0:
             c[ar[:, None], support] = -1
         idx = c.argmax(1)
         support = torch.cat([support, idx[:, None]], 1)
-        gs = g[support[:, :, None], support[:, None, :]] + eps * torch.eye(support.shape[1])
+        gs = g[support[:, :, None], support[:, None, :]] + eps * torch.eye(support.shape[1], device=dev)
         rhs = torch.gather(dx, 1, support)
         a = torch.linalg.solve(gs, rhs)
-        codes = torch.zeros(n, k)
+        codes = torch.zeros(n, k, device=dev)
         codes.scatter_(1, support, a)
         r = x - codes @ d
     return codes
@@ -118,20 +119,29 @@ class AE(nn.Module):
         return self.dec(self.post(z)), bl
 
 
+def sync():
+    if torch.cuda.is_available():
+        torch.cuda.synchronize()
+
+
 def timed(f, warmup=3, runs=10):
     for _ in range(warmup):
         f()
+    sync()
     t = time.perf_counter()
     for _ in range(runs):
         f()
+        sync()
     return (time.perf_counter() - t) * 1e3 / runs
 
 
 def main():
     cfg = json.loads(sys.argv[1]) if len(sys.argv) > 1 else {}
     threads = cfg.get("threads", 2)
+    # "cuda" for bench/gpu/run.sh; the CPU otherwise.
+    dev = torch.device(cfg.get("device", "cpu"))
     torch.set_num_threads(threads)
-    out = {"threads": threads, "torch": torch.__version__}
+    out = {"threads": threads, "torch": torch.__version__, "device": str(dev)}
     # bottleneck forward, evaluation mode, no grad
     for name, (b, c, h, w, k, s) in {
         "vq_latent": (8, 64, 16, 16, 512, 0),
@@ -139,8 +149,8 @@ def main():
         "vq_pixels": (4, 3, 128, 128, 16, 0),
         "dl_pixels": (4, 3, 128, 128, 16, 4),
     }.items():
-        z = torch.randn(b, c, h, w)
-        m = VQ(k, c) if s == 0 else DL(k, c, s)
+        z = torch.randn(b, c, h, w, device=dev)
+        m = (VQ(k, c) if s == 0 else DL(k, c, s)).to(dev)
         m.eval()
         with torch.no_grad():
             out[name + "_ms"] = timed(lambda: m(z))
@@ -148,10 +158,10 @@ def main():
     # benchmark shape (batch 8, 64×64) and at LASER's CIFAR-10 shape (batch 64, 32×32)
     for suffix, (batch, side) in {"": (8, 64), "_cifar": (64, 32)}.items():
         for name, bneck in {"ae_dl_step": lambda: DL(256, 64, 8), "ae_vq_step": lambda: VQ(256, 64)}.items():
-            model = AE(64, 2, 32, 64, bneck())
+            model = AE(64, 2, 32, 64, bneck()).to(dev)
             model.train()
             opt = torch.optim.AdamW(model.parameters(), lr=5e-4, betas=(0.9, 0.999), weight_decay=1e-4)
-            x = torch.rand(batch, 3, side, side) - 0.5
+            x = torch.rand(batch, 3, side, side, device=dev) - 0.5
 
             def step():
                 rec, bl = model(x)

@@ -1,6 +1,9 @@
 //! Timings of the bottlenecks (forward, evaluation mode) and of one autoencoder training step,
 //! on the shapes of `bench/nn/bench_torch.py`. Prints one JSON object. Threads: `RAYON_NUM_THREADS`.
 //! `SPARSECODE_NN_FAST_CONV=0` uses burn's own convolutions instead of sparsecode-nn's kernels.
+//! `SPARSECODE_NN_DEVICE=vulkan|cuda` runs on that GPU backend (build with the feature of that
+//! name; `bench/gpu/run.sh` does); every timed call ends by reading a result back, which waits
+//! for the device.
 //! Run: `cargo run -p sparsecode-nn --example bench` (dependencies are optimised in the dev
 //! profile; so is this crate, see the root Cargo.toml).
 
@@ -25,9 +28,13 @@ fn main() -> sparsecode::Result<()> {
     if std::env::var("SPARSECODE_NN_FAST_CONV").is_ok_and(|v| v == "0") {
         sparsecode_nn::fastconv::set_enabled(false);
     }
-    let dev = sparsecode_nn::device::cpu();
+    let kind: sparsecode_nn::device::DeviceKind = std::env::var("SPARSECODE_NN_DEVICE")
+        .unwrap_or_else(|_| "cpu".into())
+        .parse()?;
+    let dev = sparsecode_nn::device::device(kind)?;
     let mut out = serde_json::Map::new();
     out.insert("threads".into(), rayon::current_num_threads().into());
+    out.insert("device".into(), format!("{kind:?}").to_lowercase().into());
     for (name, (b, c, h, w, k, s)) in [
         ("vq_latent", (8, 64, 16, 16, 512, 0)),
         ("dl_latent", (8, 64, 16, 16, 512, 5)),

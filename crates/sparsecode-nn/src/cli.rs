@@ -80,7 +80,7 @@ pub struct Overrides {
     /// Grey images.
     #[arg(long)]
     pub gray: bool,
-    /// Device: cpu | cuda.
+    /// Device: cpu | cuda | vulkan.
     #[arg(long)]
     pub device: Option<String>,
     /// Seed.

@@ -1,4 +1,5 @@
-//! The compute device: burn's `flex` CPU backend by default, CUDA with the `cuda` feature.
+//! The compute device: burn's `flex` CPU backend by default, CUDA with the `cuda` feature,
+//! Vulkan (burn's wgpu backend on Vulkan, any GPU with a Vulkan driver) with the `vulkan` feature.
 
 use burn::tensor::Device;
 
@@ -11,6 +12,9 @@ pub enum DeviceKind {
     Cpu,
     /// burn's CUDA backend, GPU 0 (needs the `cuda` cargo feature).
     Cuda,
+    /// burn's wgpu backend on Vulkan, the default adapter (needs the `vulkan` cargo feature;
+    /// `CUBECL_WGPU_DEFAULT_DEVICE` picks another one).
+    Vulkan,
 }
 
 impl std::str::FromStr for DeviceKind {
@@ -19,9 +23,10 @@ impl std::str::FromStr for DeviceKind {
         match s {
             "cpu" | "flex" => Ok(Self::Cpu),
             "cuda" | "gpu" => Ok(Self::Cuda),
+            "vulkan" | "wgpu" => Ok(Self::Vulkan),
             _ => Err(sparsecode::Error::param(
                 "device",
-                format!("unknown device {s:?} (cpu|cuda)"),
+                format!("unknown device {s:?} (cpu|cuda|vulkan)"),
             )),
         }
     }
@@ -37,6 +42,13 @@ pub fn device(kind: DeviceKind) -> sparsecode::Result<Device> {
         DeviceKind::Cuda => Err(sparsecode::Error::param(
             "device",
             "this build has no CUDA backend (rebuild with --features cuda)",
+        )),
+        #[cfg(feature = "vulkan")]
+        DeviceKind::Vulkan => Ok(Device::vulkan(burn::tensor::DeviceKind::DefaultDevice)),
+        #[cfg(not(feature = "vulkan"))]
+        DeviceKind::Vulkan => Err(sparsecode::Error::param(
+            "device",
+            "this build has no Vulkan backend (rebuild with --features vulkan)",
         )),
     }
 }

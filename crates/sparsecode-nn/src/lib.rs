@@ -15,7 +15,8 @@
 //! - [`losses`]: LASER's multi-resolution DCT and Sobel-gradient losses (LPIPS and FID need
 //!   pretrained networks that cannot be fetched here, so they are not provided).
 //!
-//! Backend: burn's pure-Rust `flex` CPU backend; `--features cuda` adds burn's CUDA backend.
+//! Backend: burn's pure-Rust `flex` CPU backend; `--features cuda` adds burn's CUDA backend,
+//! `--features vulkan` burn's wgpu backend on Vulkan.
 //! On the CPU the autoencoder's convolutions run on [`fastconv`]: our own im2col + faer GEMM
 //! kernels and gradients, plugged in as a burn backend extension.
 //! Tokens follow the library's convention: rows are samples, `X` (n_tokens, C·p²), dictionary
