@@ -47,7 +47,10 @@ fn batch(dev: &Device) -> Tensor<4> {
 }
 
 fn values(t: Tensor<4>) -> Vec<f32> {
-    t.into_data().convert::<f32>().try_to_vec::<f32>().expect("f32")
+    t.into_data()
+        .convert::<f32>()
+        .try_to_vec::<f32>()
+        .expect("f32")
 }
 
 #[test]
@@ -62,7 +65,11 @@ fn forward_on_vulkan_matches_the_cpu() {
         let a = values(on_cpu.forward(batch(&cpu)).unwrap().reconstruction);
         let b = values(on_vk.forward(batch(&vk)).unwrap().reconstruction);
         let scale = a.iter().fold(0f32, |m, v| m.max(v.abs())).max(1e-6);
-        let err = a.iter().zip(&b).fold(0f32, |m, (x, y)| m.max((x - y).abs())) / scale;
+        let err = a
+            .iter()
+            .zip(&b)
+            .fold(0f32, |m, (x, y)| m.max((x - y).abs()))
+            / scale;
         assert!(err < 1e-3, "relative difference {err}");
     }
 }
