@@ -2,19 +2,13 @@
 the GPU backend, bench/nn/bench_torch.py on CUDA), the GPU's name and the burn backend used."""
 import datetime
 import json
+import os
 import sys
 
 rust, torch_, gpu, backend = json.loads(sys.argv[1]), json.loads(sys.argv[2]), sys.argv[3], sys.argv[4]
-rows = [
-    ("ae_vq_step", "AE training step, VQ K=256, batch 8×3×64×64"),
-    ("ae_dl_step", "AE training step, DL K=256 S=8 online, batch 8×3×64×64"),
-    ("ae_vq_step_cifar", "AE training step, VQ K=256, batch 64×3×32×32 (CIFAR-10)"),
-    ("ae_dl_step_cifar", "AE training step, DL K=256 S=8 online, batch 64×3×32×32 (CIFAR-10)"),
-    ("vq_latent", "VQ forward, 8×64×16×16 latent, K=512"),
-    ("dl_latent", "DL forward (Batch-OMP S=5), 8×64×16×16, K=512"),
-    ("vq_pixels", "VQ forward, 4×3×128×128 pixels, K=16"),
-    ("dl_pixels", "DL forward (OMP S=4), 4×3×128×128 pixels, K=16"),
-]
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "nn"))
+from cases import CASES as rows
+
 print("# sparsecode-nn against PyTorch on one GPU\n")
 print(f"GPU: {gpu}; sparsecode-nn on burn's `{backend}` backend, PyTorch {torch_.get('torch')} on CUDA; "
       f"date {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC. Command: `bash bench/gpu/run.sh`. "

@@ -10,16 +10,7 @@ runs = json.loads(sys.argv[1])
 load = sys.argv[2:4] if len(sys.argv) >= 4 else ["?", "?"]
 cpu = subprocess.run(["sh", "-c", "lscpu | grep 'Model name' | sed 's/.*: *//'"], capture_output=True, text=True).stdout.strip()
 cores = subprocess.run(["nproc"], capture_output=True, text=True).stdout.strip()
-rows = [
-    ("ae_vq_step", "AE training step, VQ K=256, batch 8×3×64×64"),
-    ("ae_dl_step", "AE training step, DL K=256 S=8 online, batch 8×3×64×64"),
-    ("ae_vq_step_cifar", "AE training step, VQ K=256, batch 64×3×32×32 (CIFAR-10)"),
-    ("ae_dl_step_cifar", "AE training step, DL K=256 S=8 online, batch 64×3×32×32 (CIFAR-10)"),
-    ("vq_latent", "VQ forward, 8×64×16×16 latent, K=512"),
-    ("dl_latent", "DL forward (Batch-OMP S=5), 8×64×16×16, K=512"),
-    ("vq_pixels", "VQ forward, 4×3×128×128 pixels, K=16"),
-    ("dl_pixels", "DL forward (OMP S=4), 4×3×128×128 pixels, K=16"),
-]
+from cases import CASES as rows  # bench/nn/cases.py
 torch_version = runs[0]["torch"].get("torch") if runs else "?"
 print("# sparsecode-nn against PyTorch (CPU)\n")
 print(f"Machine: {cpu}, {cores} cores; PyTorch {torch_version}; date {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC; "
