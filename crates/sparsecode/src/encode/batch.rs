@@ -125,6 +125,25 @@ pub(crate) fn check_init<T: Float>(
     validate::finite(init, "initial codes")
 }
 
+/// `‖Δ‖²`, `‖old‖²`, `‖new‖²` of one row, accumulated value by value in `f64`
+/// (then given to [`Change::add_row`]).
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct RowChange {
+    diff2: f64,
+    old2: f64,
+    new2: f64,
+}
+
+impl RowChange {
+    /// Adds one value's change `diff`, old value `old` and new value `new`.
+    #[inline]
+    pub fn add(&mut self, diff: f64, old: f64, new: f64) {
+        self.diff2 += diff * diff;
+        self.old2 += old * old;
+        self.new2 += new * new;
+    }
+}
+
 /// Change statistics of one update, accumulated over rows in `f64`.
 #[derive(Debug, Clone, Copy, Default)]
 pub(crate) struct Change {
@@ -139,9 +158,10 @@ pub(crate) struct Change {
 }
 
 impl Change {
-    /// Adds one row given its `‖Δ‖²`, `‖old‖²`, `‖new‖²`.
+    /// Adds one row's `‖Δ‖²`, `‖old‖²`, `‖new‖²`.
     #[inline]
-    pub fn add_row(&mut self, diff2: f64, old2: f64, new2: f64) {
+    pub fn add_row(&mut self, row: RowChange) {
+        let RowChange { diff2, old2, new2 } = row;
         self.diff2 += diff2;
         self.old2 += old2;
         self.new2 += new2;

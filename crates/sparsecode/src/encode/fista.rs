@@ -27,7 +27,7 @@
 //! ([`iterate`](super::iterate)) runs the update of each fixed chunk of rows (rayon): the GEMM
 //! `Y·G` (or `(Y·D)·Dᵀ` when `k > 2f`) fused with the thresholding and momentum step.
 
-use super::batch::{Change, Penalty};
+use super::batch::{Change, Penalty, RowChange};
 use super::iterate::{standard, IterativeSolver, RowUpdate, Settings};
 use super::threshold::soft_threshold;
 use super::Ista;
@@ -238,19 +238,16 @@ impl<T: Float> RowUpdate<T> for ProxGrad<'_, T> {
                 .zip(c.s.as_slice().expect("contiguous").chunks_exact(k))
                 .zip(b.as_slice().expect("contiguous").chunks_exact(k));
         for (((ar, yr), sr), br) in rows {
-            let (mut d2, mut o2, mut n2) = (0.0f64, 0.0f64, 0.0f64);
+            let mut row = RowChange::default();
             for j in 0..k {
                 let old = ar[j];
                 let new = soft_threshold(yr[j] - (sr[j] - br[j]) * inv_l, thr);
                 let d = new - old;
                 yr[j] = new + beta * d;
                 ar[j] = new;
-                let (d, o, nw) = (d.to_f64_lossy(), old.to_f64_lossy(), new.to_f64_lossy());
-                d2 += d * d;
-                o2 += o * o;
-                n2 += nw * nw;
+                row.add(d.to_f64_lossy(), old.to_f64_lossy(), new.to_f64_lossy());
             }
-            ch.add_row(d2, o2, n2);
+            ch.add_row(row);
         }
         ch
     }

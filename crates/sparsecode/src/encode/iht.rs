@@ -16,7 +16,7 @@
 //! `[4096, 8192)`, … ([`STOP_BLOCK_ROWS`](super::STOP_BLOCK_ROWS)) are solved as independent
 //! batches, so codes do not depend on a split of the input at multiples of 4096 rows.
 
-use super::batch::{Change, Penalty};
+use super::batch::{Change, Penalty, RowChange};
 use super::iterate::{IterativeSolver, RowUpdate, Settings};
 use crate::linalg::matmul_into;
 use crate::{validate, Dictionary, Error, Float, Result};
@@ -200,14 +200,12 @@ impl<T: Float> RowUpdate<T> for IhtUpdate<'_, T> {
             }
             old.copy_from_slice(ar);
             keep_largest(sr, nnz, ar, idx);
-            let (mut d2, mut o2, mut n2) = (0.0f64, 0.0f64, 0.0f64);
+            let mut row = RowChange::default();
             for j in 0..k_atoms {
                 let (o, nw) = (old[j].to_f64_lossy(), ar[j].to_f64_lossy());
-                d2 += (nw - o) * (nw - o);
-                o2 += o * o;
-                n2 += nw * nw;
+                row.add(nw - o, o, nw);
             }
-            ch.add_row(d2, o2, n2);
+            ch.add_row(row);
         }
         ch
     }

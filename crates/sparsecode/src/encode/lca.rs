@@ -19,7 +19,7 @@
 //! `[4096, 8192)`, … ([`STOP_BLOCK_ROWS`](super::STOP_BLOCK_ROWS)) are solved as independent
 //! batches, so codes do not depend on a split of the input at multiples of 4096 rows.
 
-use super::batch::{Change, Penalty};
+use super::batch::{Change, Penalty, RowChange};
 use super::iterate::{IterativeSolver, RowUpdate, Settings};
 use super::ThresholdKind;
 use crate::linalg::matmul_into;
@@ -151,19 +151,16 @@ impl<T: Float> RowUpdate<T> for LcaUpdate<'_, T> {
                 .zip(c.s.as_slice().expect("contiguous").chunks_exact(k))
                 .zip(b.as_slice().expect("contiguous").chunks_exact(k));
         for (((ur, ar), sr), br) in rows {
-            let (mut d2, mut o2, mut n2) = (0.0f64, 0.0f64, 0.0f64);
+            let mut row = RowChange::default();
             for j in 0..k {
                 let old = ur[j];
                 let du = eta * (br[j] - old - (sr[j] - ar[j]));
                 let new = old + du;
                 ur[j] = new;
                 ar[j] = kind.apply(new, lambda);
-                let (d, o, nw) = (du.to_f64_lossy(), old.to_f64_lossy(), new.to_f64_lossy());
-                d2 += d * d;
-                o2 += o * o;
-                n2 += nw * nw;
+                row.add(du.to_f64_lossy(), old.to_f64_lossy(), new.to_f64_lossy());
             }
-            ch.add_row(d2, o2, n2);
+            ch.add_row(row);
         }
         ch
     }
