@@ -119,12 +119,12 @@ class AE(nn.Module):
         return self.dec(self.post(z)), bl
 
 
-def sync():
-    if torch.cuda.is_available():
-        torch.cuda.synchronize()
+def no_wait():
+    pass
 
 
-def timed(f, warmup=3, runs=10):
+def timed(f, warmup=3, runs=10, sync=no_wait):
+    """Mean ms of `runs` calls of f after `warmup`, each followed by `sync` (the device wait)."""
     for _ in range(warmup):
         f()
     sync()
@@ -140,6 +140,7 @@ def main():
     threads = cfg.get("threads", 2)
     # "cuda" for bench/gpu/run.sh; the CPU otherwise.
     dev = torch.device(cfg.get("device", "cpu"))
+    wait = torch.cuda.synchronize if dev.type == "cuda" else no_wait
     torch.set_num_threads(threads)
     out = {"threads": threads, "torch": torch.__version__, "device": str(dev)}
     # bottleneck forward, evaluation mode, no grad
@@ -153,7 +154,7 @@ def main():
         m = (VQ(k, c) if s == 0 else DL(k, c, s)).to(dev)
         m.eval()
         with torch.no_grad():
-            out[name + "_ms"] = timed(lambda: m(z))
+            out[name + "_ms"] = timed(lambda: m(z), sync=wait)
     # one training step of the autoencoder (DL bottleneck, online update) and of the VQ one, at the
     # benchmark shape (batch 8, 64×64) and at LASER's CIFAR-10 shape (batch 64, 32×32)
     for suffix, (batch, side) in {"": (8, 64), "_cifar": (64, 32)}.items():
@@ -171,7 +172,7 @@ def main():
                 torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
                 opt.step()
 
-            out[name + suffix + "_ms"] = timed(step, warmup=2, runs=5)
+            out[name + suffix + "_ms"] = timed(step, warmup=2, runs=5, sync=wait)
     print(json.dumps(out))
 
 
