@@ -36,7 +36,7 @@ pub mod linalg;
 pub mod observe;
 pub mod pipeline;
 pub mod rng;
-mod simd;
+pub mod simd;
 pub mod validate;
 pub mod viz;
 

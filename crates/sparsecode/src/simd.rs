@@ -1,12 +1,14 @@
 //! Run-time SIMD dispatch and the lane helpers of the hand-unrolled vector loops, shared by
 //! the per-signal kernels of OMP and LARS.
 //!
-//! The crate is built for the x86-64 baseline (SSE2). [`dispatch`] runs a [`Kernel`] through a
+//! The crate is built for the x86-64 baseline (SSE2). [`Kernel`] and [`dispatch`] are public so
+//! that the other crates of the workspace (`sparsecode-nn`'s convolution transforms) use the
+//! same dispatch instead of a copy of it. [`dispatch`] runs a [`Kernel`] through a
 //! copy of it compiled for AVX-512F or AVX2 when the CPU has them, picked at run time; the
 //! arithmetic is the same in every copy, only wider registers carry it, so codes are
 //! bit-identical whichever copy runs.
 //!
-//! The lane helpers keep [`LANES`] independent partial results (a multiple of every SIMD width
+//! The lane helpers keep `LANES` independent partial results (a multiple of every SIMD width
 //! of f32 and f64), fold them in lane order and then the tail in index order, so their results
 //! do not depend on the instruction set either.
 
@@ -20,7 +22,7 @@ pub(crate) const LANES: usize = 16;
 /// Implementations must mark [`Kernel::run`] `#[inline(always)]` (and the functions it calls
 /// for its hot loops too): it is then inlined into each target-feature copy of [`dispatch`]
 /// and compiled for that instruction set; without it the kernel would run as baseline code.
-pub(crate) trait Kernel {
+pub trait Kernel {
     /// What the kernel returns.
     type Output;
     /// Runs the kernel.
@@ -30,7 +32,7 @@ pub(crate) trait Kernel {
 /// Runs `kernel` compiled for AVX-512F where the CPU supports it, else for AVX2 where it
 /// supports that, else as baseline code.
 #[inline]
-pub(crate) fn dispatch<K: Kernel>(kernel: K) -> K::Output {
+pub fn dispatch<K: Kernel>(kernel: K) -> K::Output {
     #[cfg(target_arch = "x86_64")]
     {
         if std::arch::is_x86_feature_detected!("avx512f") {

@@ -113,8 +113,12 @@ fn threads() -> usize {
 /// A scratch buffer of the calling thread's pool: taken with [`Buf::take`], its memory goes
 /// back to the pool when dropped. Fresh large allocations cost a page fault per 4 KiB on first
 /// touch (measured: a quarter of a training step's time with one new buffer per call), so the
-/// temporaries of the kernels are recycled. Contents are unspecified when taken.
-pub struct Buf(Vec<f32>);
+/// temporaries of the kernels are recycled. A pooled vector keeps every value it ever held
+/// initialised, so taking it again costs no zeroing; contents are unspecified when taken.
+pub struct Buf {
+    values: Vec<f32>,
+    len: usize,
+}
 
 thread_local! {
     static POOL: std::cell::RefCell<Vec<Vec<f32>>> = const { std::cell::RefCell::new(Vec::new()) };
@@ -137,21 +141,24 @@ impl Buf {
                 .map(|(i, _)| i);
             best.map(|i| p.swap_remove(i))
         });
-        let mut v = pooled.unwrap_or_else(|| Vec::with_capacity(len));
-        v.resize(len, 0.0);
-        v.truncate(len);
-        Buf(v)
+        let mut values = pooled.unwrap_or_else(|| Vec::with_capacity(len));
+        if values.len() < len {
+            // Initialise the whole capacity once, so that later takes need no zeroing.
+            let all = values.capacity().max(len);
+            values.resize(all, 0.0);
+        }
+        Buf { values, len }
     }
-    /// The values as a plain vector of exactly `len` capacity (a copy: the buffer stays in
+    /// The values as a plain vector of exactly `len` values (a copy: the buffer stays in
     /// the pool).
     pub fn into_vec(self) -> Vec<f32> {
-        self.0.clone()
+        self.values[..self.len].to_vec()
     }
 }
 
 impl Drop for Buf {
     fn drop(&mut self) {
-        let v = std::mem::take(&mut self.0);
+        let v = std::mem::take(&mut self.values);
         if v.capacity() >= 1 << 14 {
             POOL.with(|p| {
                 let mut p = p.borrow_mut();
@@ -170,19 +177,19 @@ impl Drop for Buf {
 impl std::ops::Deref for Buf {
     type Target = [f32];
     fn deref(&self) -> &[f32] {
-        &self.0
+        &self.values[..self.len]
     }
 }
 
 impl std::ops::DerefMut for Buf {
     fn deref_mut(&mut self) -> &mut [f32] {
-        &mut self.0
+        &mut self.values[..self.len]
     }
 }
 
 impl std::fmt::Debug for Buf {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "Buf({} values)", self.0.len())
+        write!(f, "Buf({} values)", self.len)
     }
 }
 
@@ -237,11 +244,13 @@ impl Geom {
 }
 
 impl RowMap {
-    /// The range of `t` in the valid rows whose image index `t + shift` lies in `[0, hw)`.
+    /// The range of `t` in the valid rows whose image index `t + shift` lies in `[0, hw)`
+    /// (an empty range inside the valid rows when there is none, e.g. a kernel row that
+    /// reaches past a one-pixel image).
     fn span(&self, wo: usize, hw: usize, shift: isize) -> (usize, usize) {
         let lo = (self.rows.0 * wo).max((-shift).max(0) as usize);
         let hi = (self.rows.1 * wo).min((hw as isize - shift).max(0) as usize);
-        (lo, hi.max(lo))
+        (lo.min(hi), hi)
     }
 }
 
@@ -268,8 +277,10 @@ pub fn im2col(x: &[f32], g: &Geom) -> Buf {
                 let (t0, t1) = map.span(g.wo, hw, shift);
                 row[..t0].fill(0.0);
                 row[t1..].fill(0.0);
-                let s0 = (t0 as isize + shift) as usize;
-                row[t0..t1].copy_from_slice(&img[s0..s0 + t1 - t0]);
+                if t0 < t1 {
+                    let s0 = (t0 as isize + shift) as usize;
+                    row[t0..t1].copy_from_slice(&img[s0..s0 + t1 - t0]);
+                }
                 for dst in row[map.rows.0 * g.wo..map.rows.1 * g.wo].chunks_exact_mut(g.wo) {
                     dst[..lo].fill(0.0);
                     dst[hi..].fill(0.0);
@@ -346,9 +357,11 @@ pub fn col2im(col: &mut [f32], g: &Geom, bias: Option<&[f32]>) -> Vec<f32> {
                         src[hi..].fill(0.0);
                     }
                     let (t0, t1) = map.span(g.wo, hw, shift);
-                    let s0 = (t0 as isize + shift) as usize;
-                    for (d, s) in plane[s0..s0 + t1 - t0].iter_mut().zip(&row[t0..t1]) {
-                        *d += s;
+                    if t0 < t1 {
+                        let s0 = (t0 as isize + shift) as usize;
+                        for (d, s) in plane[s0..s0 + t1 - t0].iter_mut().zip(&row[t0..t1]) {
+                            *d += s;
+                        }
                     }
                     continue;
                 }
@@ -537,6 +550,21 @@ mod tests {
             dilated(2, 2, 9, 3, 3, 1, 2, 2),
             dilated(1, 2, 11, 2, 3, 2, 1, 2),
             geom(2, 2, 5, 2, 3, 1, 3),
+            // One-pixel-high images: kernel rows that reach past the image on both sides.
+            Geom {
+                h: 1,
+                w: 1,
+                ho: 1,
+                wo: 1,
+                ..geom(2, 2, 5, 2, 3, 1, 1)
+            },
+            Geom {
+                h: 1,
+                w: 3,
+                ho: 1,
+                wo: 3,
+                ..geom(1, 2, 5, 3, 3, 1, 1)
+            },
         ]
     }
 

@@ -16,6 +16,7 @@
 
 pub mod kernels;
 pub mod norm;
+pub mod winograd;
 
 use burn::backend::autodiff::checkpoint::base::Checkpointer;
 use burn::backend::autodiff::checkpoint::strategy::CheckpointStrategy;
@@ -148,7 +149,7 @@ impl FastConvBackend for Flex {
         spec: ConvSpec,
     ) -> FlexTensor {
         let g = conv_geom(&dims(&x), &dims(&weight), &spec);
-        let (y, _) = kernels::conv_forward(&values(&x), &values(&weight), Some(&values(&bias)), &g);
+        let (y, _) = forward(&values(&x), &values(&weight), &values(&bias), &g);
         tensor(y, &[g.batch, g.c_out, g.ho, g.wo])
     }
 
@@ -164,11 +165,30 @@ impl FastConvBackend for Flex {
     }
 }
 
-/// What the convolution's backward needs: the weight and the column matrix of the input.
+/// What a convolution's weight gradient needs from its input: the column matrix of the
+/// im2col kernels, or the transformed input of the Winograd ones.
+enum Saved {
+    Columns(kernels::Buf),
+    Winograd(winograd::Saved),
+}
+
+/// The forward convolution by the kernels that cover `g` ([`winograd`] for 3×3 same
+/// convolutions, im2col otherwise), with what its backward needs.
+fn forward(x: &[f32], w: &[f32], bias: &[f32], g: &Geom) -> (Vec<f32>, Saved) {
+    if winograd::applies(g) {
+        let (y, v) = winograd::forward(x, w, Some(bias), g);
+        (y, Saved::Winograd(v))
+    } else {
+        let (y, col) = kernels::conv_forward(x, w, Some(bias), g);
+        (y, Saved::Columns(col))
+    }
+}
+
+/// What the convolution's backward needs: the weight and what [`forward`] saved.
 #[derive(Clone)]
 struct ConvState {
     weight: FlexTensor,
-    col: Arc<kernels::Buf>,
+    saved: Arc<Saved>,
     geom: Geom,
 }
 
@@ -191,16 +211,27 @@ impl Backward<Flex, 3> for ConvBackward {
         let dy = grads.consume::<Flex>(&ops.node);
         let ConvState {
             weight,
-            col,
+            saved,
             geom: g,
         } = ops.state;
         let dy = values(&dy);
-        if let Some(node) = node_x {
-            let dx = kernels::conv_input_grad(&dy, &values(&weight), None, &g);
+        let (dx, dw) = match &*saved {
+            Saved::Winograd(v) => {
+                winograd::backward(&dy, v, &g, node_x.is_some(), node_w.is_some())
+            }
+            Saved::Columns(col) => (
+                node_x
+                    .is_some()
+                    .then(|| kernels::conv_input_grad(&dy, &values(&weight), None, &g)),
+                node_w
+                    .is_some()
+                    .then(|| kernels::conv_weight_grad(&dy, col, &g)),
+            ),
+        };
+        if let (Some(node), Some(dx)) = (node_x, dx) {
             grads.register::<Flex>(node.id, tensor(dx, &[g.batch, g.c_in, g.h, g.w]));
         }
-        if let Some(node) = node_w {
-            let dw = kernels::conv_weight_grad(&dy, &col, &g);
+        if let (Some(node), Some(dw)) = (node_w, dw) {
             grads.register::<Flex>(node.id, tensor(dw, &dims(&weight)));
         }
         if let Some(node) = node_b {
@@ -260,11 +291,10 @@ impl<C: CheckpointStrategy> FastConvBackend for Autodiff<Flex, C> {
             OpsKind::Tracked(prep) => {
                 let (xp, wp, bp) = (x.primitive(), weight.primitive(), bias.primitive());
                 let g = conv_geom(&dims(xp), &dims(wp), &spec);
-                let (y, col) =
-                    kernels::conv_forward(&values(xp), &values(wp), Some(&values(bp)), &g);
+                let (y, saved) = forward(&values(xp), &values(wp), &values(bp), &g);
                 let state = ConvState {
                     weight: wp.clone(),
-                    col: Arc::new(col),
+                    saved: Arc::new(saved),
                     geom: g,
                 };
                 prep.finish(state, tensor(y, &[g.batch, g.c_out, g.ho, g.wo]))
