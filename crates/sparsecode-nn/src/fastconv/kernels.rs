@@ -67,6 +67,14 @@ impl Geom {
         }
         Some((len + 2 * p - span) / s + 1)
     }
+    /// Whether the convolution is pointwise (1×1, stride 1, no padding): its column matrix is
+    /// the image itself and col2im the identity.
+    pub fn pointwise(&self) -> bool {
+        self.k == [1, 1]
+            && self.stride == [1, 1]
+            && self.pad == [0, 0]
+            && (self.ho, self.wo) == (self.h, self.w)
+    }
     /// Rows of the column matrix, `c_in·kh·kw`.
     pub fn kdim(&self) -> usize {
         self.c_in * self.k[0] * self.k[1]
@@ -423,26 +431,45 @@ pub fn gemm_out(col: &[f32], w: &[f32], bias: Option<&[f32]>, g: &Geom) -> Vec<f
 /// Convolution input gradient `col2im(Wᵀ · dy_b)` as (B, c_in, h, w), with `dy` (B, c_out, N);
 /// plus `bias` per image channel (this is also the transposed convolution's forward).
 pub fn conv_input_grad(dy: &[f32], w: &[f32], bias: Option<&[f32]>, g: &Geom) -> Vec<f32> {
-    let (k, n, o) = (g.kdim(), g.npix(), g.c_out);
+    let (k, n) = (g.kdim(), g.npix());
+    if g.pointwise() {
+        // col2im is the identity: the products go straight into the image.
+        let mut dx = vec![0.0f32; g.image_len()];
+        if k * n > 0 {
+            products_t(dy, w, g, &mut dx);
+        }
+        if let Some(bias) = bias {
+            for (p, plane) in dx.chunks_exact_mut(n.max(1)).enumerate() {
+                plane.iter_mut().for_each(|d| *d += bias[p % k]);
+            }
+        }
+        return dx;
+    }
     let mut dcol = Buf::take(g.batch * k * n);
     if k * n > 0 {
-        let wt = MatRef::from_row_major_slice(w, o, k).transpose();
-        let min_cols = (n / (4 * threads())).max(256);
-        dcol.par_chunks_mut(k * n).enumerate().for_each(|(b, db)| {
-            if o == 0 {
-                db.fill(0.0);
-                return;
-            }
-            let dyb = MatRef::from_row_major_slice(&dy[b * o * n..][..o * n], o, n);
-            gemm(
-                MatMut::from_row_major_slice_mut(db, k, n),
-                wt,
-                dyb,
-                min_cols,
-            );
-        });
+        products_t(dy, w, g, &mut dcol);
     }
     col2im(&mut dcol, g, bias)
+}
+
+/// `Wᵀ · dy_b` (K × N) for every image `b`, into `out` (B, K, N).
+fn products_t(dy: &[f32], w: &[f32], g: &Geom, out: &mut [f32]) {
+    let (k, n, o) = (g.kdim(), g.npix(), g.c_out);
+    let wt = MatRef::from_row_major_slice(w, o, k).transpose();
+    let min_cols = (n / (4 * threads())).max(256);
+    out.par_chunks_mut(k * n).enumerate().for_each(|(b, db)| {
+        if o == 0 {
+            db.fill(0.0);
+            return;
+        }
+        let dyb = MatRef::from_row_major_slice(&dy[b * o * n..][..o * n], o, n);
+        gemm(
+            MatMut::from_row_major_slice_mut(db, k, n),
+            wt,
+            dyb,
+            min_cols,
+        );
+    });
 }
 
 /// Convolution weight gradient `Σ_b dy_b · col_bᵀ` (c_out × K), with `dy` (B, c_out, N) and

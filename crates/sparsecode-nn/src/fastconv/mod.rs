@@ -149,7 +149,7 @@ impl FastConvBackend for Flex {
         spec: ConvSpec,
     ) -> FlexTensor {
         let g = conv_geom(&dims(&x), &dims(&weight), &spec);
-        let (y, _) = forward(&values(&x), &values(&weight), &values(&bias), &g);
+        let (y, _) = forward(&x, &values(&weight), &values(&bias), &g);
         tensor(y, &[g.batch, g.c_out, g.ho, g.wo])
     }
 
@@ -166,15 +166,23 @@ impl FastConvBackend for Flex {
 }
 
 /// What a convolution's weight gradient needs from its input: the column matrix of the
-/// im2col kernels, or the transformed input of the Winograd ones.
+/// im2col kernels, the input itself for a pointwise (1×1) convolution (its column matrix), or
+/// the transformed input of the Winograd ones.
 enum Saved {
     Columns(kernels::Buf),
+    Input(FlexTensor),
     Winograd(winograd::Saved),
 }
 
 /// The forward convolution by the kernels that cover `g` ([`winograd`] for 3×3 same
-/// convolutions, im2col otherwise), with what its backward needs.
-fn forward(x: &[f32], w: &[f32], bias: &[f32], g: &Geom) -> (Vec<f32>, Saved) {
+/// convolutions, one GEMM per image for pointwise ones, im2col otherwise), with what its
+/// backward needs.
+fn forward(x: &FlexTensor, w: &[f32], bias: &[f32], g: &Geom) -> (Vec<f32>, Saved) {
+    if g.pointwise() {
+        let y = kernels::gemm_out(&values(x), w, Some(bias), g);
+        return (y, Saved::Input(x.clone()));
+    }
+    let x = &values(x);
     if winograd::applies(g) {
         let (y, v) = winograd::forward(x, w, Some(bias), g);
         (y, Saved::Winograd(v))
@@ -215,18 +223,23 @@ impl Backward<Flex, 3> for ConvBackward {
             geom: g,
         } = ops.state;
         let dy = values(&dy);
+        let weight_values = values(&weight);
+        let columns_grads = |col: &[f32]| {
+            (
+                node_x
+                    .is_some()
+                    .then(|| kernels::conv_input_grad(&dy, &weight_values, None, &g)),
+                node_w
+                    .is_some()
+                    .then(|| kernels::conv_weight_grad(&dy, col, &g)),
+            )
+        };
         let (dx, dw) = match &*saved {
             Saved::Winograd(v) => {
                 winograd::backward(&dy, v, &g, node_x.is_some(), node_w.is_some())
             }
-            Saved::Columns(col) => (
-                node_x
-                    .is_some()
-                    .then(|| kernels::conv_input_grad(&dy, &values(&weight), None, &g)),
-                node_w
-                    .is_some()
-                    .then(|| kernels::conv_weight_grad(&dy, col, &g)),
-            ),
+            Saved::Columns(col) => columns_grads(col),
+            Saved::Input(x) => columns_grads(&values(x)),
         };
         if let (Some(node), Some(dx)) = (node_x, dx) {
             grads.register::<Flex>(node.id, tensor(dx, &[g.batch, g.c_in, g.h, g.w]));
@@ -291,7 +304,7 @@ impl<C: CheckpointStrategy> FastConvBackend for Autodiff<Flex, C> {
             OpsKind::Tracked(prep) => {
                 let (xp, wp, bp) = (x.primitive(), weight.primitive(), bias.primitive());
                 let g = conv_geom(&dims(xp), &dims(wp), &spec);
-                let (y, saved) = forward(&values(xp), &values(wp), &values(bp), &g);
+                let (y, saved) = forward(xp, &values(wp), &values(bp), &g);
                 let state = ConvState {
                     weight: wp.clone(),
                     saved: Arc::new(saved),
