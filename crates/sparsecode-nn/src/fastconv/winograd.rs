@@ -169,98 +169,116 @@ type Lane = [f32; L];
 
 #[inline(always)]
 fn add(a: &Lane, b: &Lane) -> Lane {
-    std::array::from_fn(|l| a[l] + b[l])
+    let mut o = [0.0f32; L];
+    for l in 0..L {
+        o[l] = a[l] + b[l];
+    }
+    o
 }
 
 #[inline(always)]
 fn sub(a: &Lane, b: &Lane) -> Lane {
-    std::array::from_fn(|l| a[l] - b[l])
+    let mut o = [0.0f32; L];
+    for l in 0..L {
+        o[l] = a[l] - b[l];
+    }
+    o
 }
 
 #[inline(always)]
 fn scale(a: &Lane, c: f32) -> Lane {
-    std::array::from_fn(|l| c * a[l])
+    let mut o = [0.0f32; L];
+    for l in 0..L {
+        o[l] = c * a[l];
+    }
+    o
 }
 
 /// `Σ_i c_i · x_i` along the lanes.
 #[inline(always)]
 fn mix<const K: usize>(x: &[&Lane; K], c: [f32; K]) -> Lane {
-    std::array::from_fn(|l| {
-        let mut v = 0.0f32;
-        for k in 0..K {
-            v += c[k] * x[k][l];
+    let mut o = [0.0f32; L];
+    for k in 0..K {
+        for l in 0..L {
+            o[l] += c[k] * x[k][l];
         }
-        v
-    })
+    }
+    o
 }
 
 /// `Bᵀ x` for the six rows `x` (one column of a patch), the rows of `Bᵀ` being
 /// (4, 0, −5, 0, 1, 0), (0, −4, −4, 1, 1, 0), (0, 4, −4, −1, 1, 0), (0, −2, −1, 2, 1, 0),
 /// (0, 2, −1, −2, 1, 0), (0, 4, 0, −5, 0, 1).
 #[inline(always)]
-fn bt(x: [&Lane; 6]) -> [Lane; 6] {
-    let s = add(x[4], &scale(x[2], -4.0)); // x4 − 4·x2
-    let t = sub(x[3], &scale(x[1], 4.0)); // x3 − 4·x1
-    let u = sub(x[4], x[2]); // x4 − x2
-    let w = scale(&sub(x[3], x[1]), 2.0); // 2·(x3 − x1)
+fn bt(x: &[Lane; 6]) -> [Lane; 6] {
+    let s = add(&x[4], &scale(&x[2], -4.0)); // x4 − 4·x2
+    let t = sub(&x[3], &scale(&x[1], 4.0)); // x3 − 4·x1
+    let u = sub(&x[4], &x[2]); // x4 − x2
+    let w = scale(&sub(&x[3], &x[1]), 2.0); // 2·(x3 − x1)
     [
-        add(&sub(&scale(x[0], 4.0), &scale(x[2], 5.0)), x[4]),
+        add(&sub(&scale(&x[0], 4.0), &scale(&x[2], 5.0)), &x[4]),
         add(&s, &t),
         sub(&s, &t),
         add(&u, &w),
         sub(&u, &w),
-        add(&sub(&scale(x[1], 4.0), &scale(x[3], 5.0)), x[5]),
+        add(&sub(&scale(&x[1], 4.0), &scale(&x[3], 5.0)), &x[5]),
     ]
 }
 
 /// `B x` (the transpose of [`bt`]).
 #[inline(always)]
-fn b(x: [&Lane; 6]) -> [Lane; 6] {
+fn b(x: &[Lane; 6]) -> [Lane; 6] {
     [
-        scale(x[0], 4.0),
-        mix(&[x[1], x[2], x[3], x[4], x[5]], [-4.0, 4.0, -2.0, 2.0, 4.0]),
+        scale(&x[0], 4.0),
         mix(
-            &[x[0], x[1], x[2], x[3], x[4]],
+            &[&x[1], &x[2], &x[3], &x[4], &x[5]],
+            [-4.0, 4.0, -2.0, 2.0, 4.0],
+        ),
+        mix(
+            &[&x[0], &x[1], &x[2], &x[3], &x[4]],
             [-5.0, -4.0, -4.0, -1.0, -1.0],
         ),
         mix(
-            &[x[1], x[2], x[3], x[4], x[5]],
+            &[&x[1], &x[2], &x[3], &x[4], &x[5]],
             [1.0, -1.0, 2.0, -2.0, -5.0],
         ),
-        mix(&[x[0], x[1], x[2], x[3], x[4]], [1.0, 1.0, 1.0, 1.0, 1.0]),
-        *x[5],
+        mix(
+            &[&x[0], &x[1], &x[2], &x[3], &x[4]],
+            [1.0, 1.0, 1.0, 1.0, 1.0],
+        ),
+        x[5],
     ]
 }
 
 /// `Aᵀ x` (four rows): (1, 1, 1, 1, 1, 0), (0, 1, −1, 2, −2, 0), (0, 1, 1, 4, 4, 0),
 /// (0, 1, −1, 8, −8, 1).
 #[inline(always)]
-fn at(x: [&Lane; 6]) -> [Lane; 4] {
-    let (p1, m1) = (add(x[1], x[2]), sub(x[1], x[2]));
-    let (p2, m2) = (add(x[3], x[4]), sub(x[3], x[4]));
+fn at(x: &[Lane; 6]) -> [Lane; 4] {
+    let (p1, m1) = (add(&x[1], &x[2]), sub(&x[1], &x[2]));
+    let (p2, m2) = (add(&x[3], &x[4]), sub(&x[3], &x[4]));
     [
-        add(&add(x[0], &p1), &p2),
+        add(&add(&x[0], &p1), &p2),
         add(&m1, &scale(&m2, 2.0)),
         add(&p1, &scale(&p2, 4.0)),
-        add(&add(&m1, &scale(&m2, 8.0)), x[5]),
+        add(&add(&m1, &scale(&m2, 8.0)), &x[5]),
     ]
 }
 
 /// `A x` (the transpose of [`at`]) of four rows.
 #[inline(always)]
-fn a(x: [&Lane; 4]) -> [Lane; 6] {
-    let (e, o) = (add(x[0], x[2]), add(x[1], x[3]));
+fn a(x: &[Lane; 4]) -> [Lane; 6] {
+    let (e, o) = (add(&x[0], &x[2]), add(&x[1], &x[3]));
     let (e2, o2) = (
-        add(x[0], &scale(x[2], 4.0)),
-        add(&scale(x[1], 2.0), &scale(x[3], 8.0)),
+        add(&x[0], &scale(&x[2], 4.0)),
+        add(&scale(&x[1], 2.0), &scale(&x[3], 8.0)),
     );
     [
-        *x[0],
+        x[0],
         add(&e, &o),
         sub(&e, &o),
         add(&e2, &o2),
         sub(&e2, &o2),
-        *x[3],
+        x[3],
     ]
 }
 
@@ -271,17 +289,18 @@ fn a(x: [&Lane; 4]) -> [Lane; 6] {
 /// straight to the source and destination.
 macro_rules! sandwich {
     ($read:expr, $write:expr, $r:ident, $c:ident, $n_in:literal, $n_mid:literal) => {{
-        let mut mid = [[0.0f32; L]; $n_mid * $n_in];
+        let mut mid = [[[0.0f32; L]; $n_in]; $n_mid];
         for j in 0..$n_in {
-            let col: [Lane; $n_in] = std::array::from_fn(|i| $read(i, j));
-            let refs: [&Lane; $n_in] = std::array::from_fn(|i| &col[i]);
-            for (i, v) in $r(refs).into_iter().enumerate() {
-                mid[$n_in * i + j] = v;
+            let mut col = [[0.0f32; L]; $n_in];
+            for (i, v) in col.iter_mut().enumerate() {
+                *v = $read(i, j);
+            }
+            for (i, v) in $r(&col).into_iter().enumerate() {
+                mid[i][j] = v;
             }
         }
-        for i in 0..$n_mid {
-            let refs: [&Lane; $n_in] = std::array::from_fn(|j| &mid[$n_in * i + j]);
-            for (j, v) in $c(refs).into_iter().enumerate() {
+        for (i, row) in mid.iter().enumerate() {
+            for (j, v) in $c(row).into_iter().enumerate() {
                 $write(i, j, &v);
             }
         }
