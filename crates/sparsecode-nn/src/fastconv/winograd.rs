@@ -116,15 +116,22 @@ impl Padded {
         (r * self.cols + col) * self.c
     }
 
-    /// The image `img` (c, h, w) transposed in; the border stays zero.
+    /// The image `img` (c, h, w) transposed in; the border stays zero. Pixel by pixel, the
+    /// values of `L` channels are gathered from their planes into one run.
     #[inline(always)]
     fn fill(&mut self, img: &[f32], h: usize, w: usize) {
-        let (c, cols, border) = (self.c, self.cols, self.border);
-        for (ch, plane) in img.chunks_exact(h * w).enumerate() {
-            for (i, row) in plane.chunks_exact(w).enumerate() {
-                let base = ((i + border) * cols + border) * c + ch;
-                for (j, &v) in row.iter().enumerate() {
-                    self.data[base + j * c] = v;
+        let (c, cols, border, hw) = (self.c, self.cols, self.border, h * w);
+        for k0 in (0..c).step_by(L) {
+            let len = (c - k0).min(L);
+            let planes = &img[k0 * hw..(k0 + len) * hw];
+            for i in 0..h {
+                for j in 0..w {
+                    // Straight into place: a lane built on the stack and stored as one vector
+                    // stalls on store forwarding.
+                    let at = ((i + border) * cols + j + border) * c + k0;
+                    for (l, d) in self.data[at..at + len].iter_mut().enumerate() {
+                        *d = planes[l * hw + i * w + j];
+                    }
                 }
             }
         }
@@ -133,13 +140,21 @@ impl Padded {
     /// The inverse of [`Padded::fill`]: the image (c, h, w) out of it, plus `bias[ch]`.
     #[inline(always)]
     fn drain(&self, img: &mut [f32], h: usize, w: usize, bias: Option<&[f32]>) {
-        let (c, cols, border) = (self.c, self.cols, self.border);
-        for (ch, plane) in img.chunks_exact_mut(h * w).enumerate() {
-            let add = bias.map_or(0.0, |b| b[ch]);
-            for (i, row) in plane.chunks_exact_mut(w).enumerate() {
-                let base = ((i + border) * cols + border) * c + ch;
-                for (j, v) in row.iter_mut().enumerate() {
-                    *v = self.data[base + j * c] + add;
+        let (c, cols, border, hw) = (self.c, self.cols, self.border, h * w);
+        for k0 in (0..c).step_by(L) {
+            let len = (c - k0).min(L);
+            let mut add = [0.0f32; L];
+            if let Some(bias) = bias {
+                add[..len].copy_from_slice(&bias[k0..k0 + len]);
+            }
+            let planes = &mut img[k0 * hw..(k0 + len) * hw];
+            for i in 0..h {
+                for j in 0..w {
+                    let at = ((i + border) * cols + j + border) * c + k0;
+                    let v = lane(&self.data[at..], len);
+                    for l in 0..len {
+                        planes[l * hw + i * w + j] = v[l] + add[l];
+                    }
                 }
             }
         }
