@@ -6,8 +6,10 @@
 //! (the largest cost of a training step). Here [`conv2d`] and [`conv_transpose2d`] take burn's
 //! own modules (`Conv2d`, `ConvTranspose2d`: same parameters, same records) and, on the flex
 //! device (plain or autodiff), run them through a backend extension (burn's
-//! `#[backend_extension]`, feature `extension`) whose kernels ([`kernels`]) are im2col/col2im +
-//! faer GEMM for the forward and both gradients, with a hand-written autodiff `Backward`.
+//! `#[backend_extension]`, feature `extension`) whose kernels are faer GEMMs for the forward and
+//! both gradients, with a hand-written autodiff `Backward`: Winograd F(4×4, 3×3)
+//! ([`winograd`]) for 3×3 "same" convolutions, one GEMM per image for pointwise ones, and
+//! im2col/col2im ([`kernels`]) for every other shape and for the transposed convolutions.
 //! On any other device, or for settings the kernels do not cover (groups > 1, asymmetric
 //! padding, non-`f32` tensors), they call the module's own `forward`.
 //!
