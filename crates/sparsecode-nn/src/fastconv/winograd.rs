@@ -347,184 +347,228 @@ fn lane(src: &[f32], len: usize) -> Lane {
     row
 }
 
-/// `V = Bᵀ d B` of every tile of `x` (B, C, h, w), as `(tiles, 36, C)`.
+/// The four per-image passes of the transforms, run by [`per_image`].
+#[derive(Clone, Copy)]
+enum Pass<'a> {
+    /// `V = Bᵀ d B` of every tile of an image (c, h, w), into (tiles, 36, c).
+    Input,
+    /// `y = Aᵀ M A` of every tile, (tiles, 36, o) into an image (o, h, w), plus the bias.
+    Output(Option<&'a [f32]>),
+    /// `dM = A dy Aᵀ` of every tile of an output gradient (o, h, w), into (tiles, 36, o).
+    OutputGrad,
+    /// `dx`: `B dV Bᵀ` of every tile of (tiles, 36, c) added onto its patch of (c, h, w).
+    InputGrad,
+}
+
+/// `pass` over every image: `src` and `dst` cut into `src_len` and `dst_len` values per image,
+/// each image in [`simd::dispatch`]ed code.
+fn per_image(
+    pass: Pass<'_>,
+    src: &[f32],
+    src_len: usize,
+    dst: &mut [f32],
+    dst_len: usize,
+    g: &Geom,
+    t: Tiles,
+) {
+    dst.par_chunks_mut(dst_len)
+        .zip(src.par_chunks(src_len))
+        .for_each(|(dst, src)| {
+            simd::dispatch(ImagePass {
+                pass,
+                src,
+                dst,
+                g,
+                t,
+            })
+        });
+}
+
+/// One image of a [`Pass`], as a [`simd::Kernel`].
+struct ImagePass<'a> {
+    pass: Pass<'a>,
+    src: &'a [f32],
+    dst: &'a mut [f32],
+    g: &'a Geom,
+    t: Tiles,
+}
+
+impl simd::Kernel for ImagePass<'_> {
+    type Output = ();
+    #[inline(always)]
+    fn run(self) {
+        let ImagePass {
+            pass,
+            src,
+            dst,
+            g,
+            t,
+        } = self;
+        match pass {
+            Pass::Input => input_image(src, dst, g, t),
+            Pass::Output(bias) => output_image(src, dst, bias, g, t),
+            Pass::OutputGrad => output_grad_image(src, dst, g, t),
+            Pass::InputGrad => input_grad_image(src, dst, g, t),
+        }
+    }
+}
+
+/// [`Pass::Input`] of one image.
+#[inline(always)]
+fn input_image(img: &[f32], out: &mut [f32], g: &Geom, t: Tiles) {
+    let c = g.c_in;
+    let mut pad = Padded::new(TILE * t.th + 2, TILE * t.tw + 2, c, 1);
+    pad.fill(img, g.h, g.w);
+    for (tile, dst) in out.chunks_exact_mut(P * c).enumerate() {
+        let (r0, c0) = (TILE * (tile / t.tw), TILE * (tile % t.tw));
+        for k0 in (0..c).step_by(L) {
+            let len = (c - k0).min(L);
+            sandwich!(
+                |i, j| lane(&pad.data[pad.at(r0 + i, c0 + j) + k0..], len),
+                |i, j, v: &Lane| copy_out(&mut dst[(SIDE * i + j) * c + k0..], v, len),
+                bt,
+                bt,
+                6,
+                6
+            );
+        }
+    }
+}
+
+/// [`Pass::Output`] of one image.
+#[inline(always)]
+fn output_image(m: &[f32], img: &mut [f32], bias: Option<&[f32]>, g: &Geom, t: Tiles) {
+    let o = g.c_out;
+    let mut pad = Padded::new(TILE * t.th, TILE * t.tw, o, 0);
+    for (tile, src) in m.chunks_exact(P * o).enumerate() {
+        let (r0, c0) = (TILE * (tile / t.tw), TILE * (tile % t.tw));
+        for k0 in (0..o).step_by(L) {
+            let len = (o - k0).min(L);
+            sandwich!(
+                |i, j| lane(&src[(SIDE * i + j) * o + k0..], len),
+                |a, b, v: &Lane| {
+                    let at = pad.at(r0 + a, c0 + b) + k0;
+                    copy_out(&mut pad.data[at..], v, len)
+                },
+                at,
+                at,
+                6,
+                4
+            );
+        }
+    }
+    pad.drain(img, g.h, g.w, bias);
+}
+
+/// [`Pass::OutputGrad`] of one image.
+#[inline(always)]
+fn output_grad_image(img: &[f32], out: &mut [f32], g: &Geom, t: Tiles) {
+    let o = g.c_out;
+    let mut pad = Padded::new(TILE * t.th, TILE * t.tw, o, 0);
+    pad.fill(img, g.h, g.w);
+    for (tile, dst) in out.chunks_exact_mut(P * o).enumerate() {
+        let (r0, c0) = (TILE * (tile / t.tw), TILE * (tile % t.tw));
+        for k0 in (0..o).step_by(L) {
+            let len = (o - k0).min(L);
+            sandwich!(
+                |i, j| lane(&pad.data[pad.at(r0 + i, c0 + j) + k0..], len),
+                |i, j, v: &Lane| copy_out(&mut dst[(SIDE * i + j) * o + k0..], v, len),
+                a,
+                a,
+                4,
+                6
+            );
+        }
+    }
+}
+
+/// [`Pass::InputGrad`] of one image.
+#[inline(always)]
+fn input_grad_image(dv: &[f32], img: &mut [f32], g: &Geom, t: Tiles) {
+    let c = g.c_in;
+    let mut pad = Padded::new(TILE * t.th + 2, TILE * t.tw + 2, c, 1);
+    for (tile, src) in dv.chunks_exact(P * c).enumerate() {
+        let (r0, c0) = (TILE * (tile / t.tw), TILE * (tile % t.tw));
+        for k0 in (0..c).step_by(L) {
+            let len = (c - k0).min(L);
+            sandwich!(
+                |i, j| lane(&src[(SIDE * i + j) * c + k0..], len),
+                |i, j, v: &Lane| {
+                    let at = pad.at(r0 + i, c0 + j) + k0;
+                    add_into(&mut pad.data[at..], v, len);
+                },
+                b,
+                b,
+                6,
+                6
+            );
+        }
+    }
+    pad.drain(img, g.h, g.w, None);
+}
+
+/// `V` (tiles, 36, C) of `x` (B, C, h, w).
 fn transform_input(x: &[f32], g: &Geom, t: Tiles) -> Buf {
     let c = g.c_in;
     let mut v = Buf::take(t.total * P * c);
-    let image = c * g.h * g.w;
-    v.par_chunks_mut(t.per_image * P * c)
-        .zip(x.par_chunks(image))
-        .for_each(|(out, img)| simd::dispatch(InputImage { img, g, t, out }));
+    per_image(
+        Pass::Input,
+        x,
+        c * g.h * g.w,
+        &mut v,
+        t.per_image * P * c,
+        g,
+        t,
+    );
     v
 }
 
-/// [`transform_input`] of one image, as a [`simd::Kernel`].
-struct InputImage<'a> {
-    img: &'a [f32],
-    g: &'a Geom,
-    t: Tiles,
-    out: &'a mut [f32],
-}
-
-impl simd::Kernel for InputImage<'_> {
-    type Output = ();
-    #[inline(always)]
-    fn run(self) {
-        let InputImage { img, g, t, out } = self;
-        let c = g.c_in;
-        let mut pad = Padded::new(TILE * t.th + 2, TILE * t.tw + 2, c, 1);
-        pad.fill(img, g.h, g.w);
-        for (tile, dst) in out.chunks_exact_mut(P * c).enumerate() {
-            let (r0, c0) = (TILE * (tile / t.tw), TILE * (tile % t.tw));
-            for k0 in (0..c).step_by(L) {
-                let len = (c - k0).min(L);
-                sandwich!(
-                    |i, j| lane(&pad.data[pad.at(r0 + i, c0 + j) + k0..], len),
-                    |i, j, v: &Lane| copy_out(&mut dst[(SIDE * i + j) * c + k0..], v, len),
-                    bt,
-                    bt,
-                    6,
-                    6
-                );
-            }
-        }
-    }
-}
-
-/// `y = Aᵀ M A` of every tile, `M` (tiles, 36, O), into (B, O, h, w), plus `bias`.
+/// `y` (B, O, h, w) of `M` (tiles, 36, O), plus `bias`.
 fn transform_output(m: &[f32], bias: Option<&[f32]>, g: &Geom, t: Tiles) -> Vec<f32> {
     let o = g.c_out;
     let mut y = vec![0.0f32; g.output_len()];
-    y.par_chunks_mut(o * g.h * g.w)
-        .zip(m.par_chunks(t.per_image * P * o))
-        .for_each(|(img, m)| simd::dispatch(OutputImage { m, bias, g, t, img }));
+    per_image(
+        Pass::Output(bias),
+        m,
+        t.per_image * P * o,
+        &mut y,
+        o * g.h * g.w,
+        g,
+        t,
+    );
     y
 }
 
-/// [`transform_output`] of one image, as a [`simd::Kernel`].
-struct OutputImage<'a> {
-    m: &'a [f32],
-    bias: Option<&'a [f32]>,
-    g: &'a Geom,
-    t: Tiles,
-    img: &'a mut [f32],
-}
-
-impl simd::Kernel for OutputImage<'_> {
-    type Output = ();
-    #[inline(always)]
-    fn run(self) {
-        let OutputImage { m, bias, g, t, img } = self;
-        let o = g.c_out;
-        let mut pad = Padded::new(TILE * t.th, TILE * t.tw, o, 0);
-        for (tile, src) in m.chunks_exact(P * o).enumerate() {
-            let (r0, c0) = (TILE * (tile / t.tw), TILE * (tile % t.tw));
-            for k0 in (0..o).step_by(L) {
-                let len = (o - k0).min(L);
-                sandwich!(
-                    |i, j| lane(&src[(SIDE * i + j) * o + k0..], len),
-                    |a, b, v: &Lane| {
-                        let at = pad.at(r0 + a, c0 + b) + k0;
-                        copy_out(&mut pad.data[at..], v, len)
-                    },
-                    at,
-                    at,
-                    6,
-                    4
-                );
-            }
-        }
-        pad.drain(img, g.h, g.w, bias);
-    }
-}
-
-/// `dM = A dy Aᵀ` of every tile of `dy` (B, O, h, w), as (tiles, 36, O).
+/// `dM` (tiles, 36, O) of `dy` (B, O, h, w).
 fn transform_output_grad(dy: &[f32], g: &Geom, t: Tiles) -> Buf {
     let o = g.c_out;
     let mut dm = Buf::take(t.total * P * o);
-    dm.par_chunks_mut(t.per_image * P * o)
-        .zip(dy.par_chunks(o * g.h * g.w))
-        .for_each(|(out, img)| simd::dispatch(OutputGradImage { img, g, t, out }));
+    per_image(
+        Pass::OutputGrad,
+        dy,
+        o * g.h * g.w,
+        &mut dm,
+        t.per_image * P * o,
+        g,
+        t,
+    );
     dm
 }
 
-/// [`transform_output_grad`] of one image, as a [`simd::Kernel`].
-struct OutputGradImage<'a> {
-    img: &'a [f32],
-    g: &'a Geom,
-    t: Tiles,
-    out: &'a mut [f32],
-}
-
-impl simd::Kernel for OutputGradImage<'_> {
-    type Output = ();
-    #[inline(always)]
-    fn run(self) {
-        let OutputGradImage { img, g, t, out } = self;
-        let o = g.c_out;
-        let mut pad = Padded::new(TILE * t.th, TILE * t.tw, o, 0);
-        pad.fill(img, g.h, g.w);
-        for (tile, dst) in out.chunks_exact_mut(P * o).enumerate() {
-            let (r0, c0) = (TILE * (tile / t.tw), TILE * (tile % t.tw));
-            for k0 in (0..o).step_by(L) {
-                let len = (o - k0).min(L);
-                sandwich!(
-                    |i, j| lane(&pad.data[pad.at(r0 + i, c0 + j) + k0..], len),
-                    |i, j, v: &Lane| copy_out(&mut dst[(SIDE * i + j) * o + k0..], v, len),
-                    a,
-                    a,
-                    4,
-                    6
-                );
-            }
-        }
-    }
-}
-
-/// `dx` (B, C, h, w): `B dV Bᵀ` of every tile of `dV` (tiles, 36, C) added onto its patch.
+/// `dx` (B, C, h, w) of `dV` (tiles, 36, C).
 fn untransform_input(dv: &[f32], g: &Geom, t: Tiles) -> Vec<f32> {
     let c = g.c_in;
     let mut dx = vec![0.0f32; g.image_len()];
-    dx.par_chunks_mut(c * g.h * g.w)
-        .zip(dv.par_chunks(t.per_image * P * c))
-        .for_each(|(img, dv)| simd::dispatch(InputGradImage { dv, g, t, img }));
+    per_image(
+        Pass::InputGrad,
+        dv,
+        t.per_image * P * c,
+        &mut dx,
+        c * g.h * g.w,
+        g,
+        t,
+    );
     dx
-}
-
-/// [`untransform_input`] of one image, as a [`simd::Kernel`].
-struct InputGradImage<'a> {
-    dv: &'a [f32],
-    g: &'a Geom,
-    t: Tiles,
-    img: &'a mut [f32],
-}
-
-impl simd::Kernel for InputGradImage<'_> {
-    type Output = ();
-    #[inline(always)]
-    fn run(self) {
-        let InputGradImage { dv, g, t, img } = self;
-        let c = g.c_in;
-        let mut pad = Padded::new(TILE * t.th + 2, TILE * t.tw + 2, c, 1);
-        for (tile, src) in dv.chunks_exact(P * c).enumerate() {
-            let (r0, c0) = (TILE * (tile / t.tw), TILE * (tile % t.tw));
-            for k0 in (0..c).step_by(L) {
-                let len = (c - k0).min(L);
-                sandwich!(
-                    |i, j| lane(&src[(SIDE * i + j) * c + k0..], len),
-                    |i, j, v: &Lane| {
-                        let at = pad.at(r0 + i, c0 + j) + k0;
-                        add_into(&mut pad.data[at..], v, len);
-                    },
-                    b,
-                    b,
-                    6,
-                    6
-                );
-            }
-        }
-        pad.drain(img, g.h, g.w, None);
-    }
 }
 
 const SIXTH: f32 = 1.0 / 6.0;
