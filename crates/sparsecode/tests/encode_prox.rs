@@ -1,11 +1,11 @@
 //! Integration tests of the iterative l1/l0 solvers: ISTA, FISTA, ADMM, LCA, IHT, thresholding.
 
-use ndarray::{Array2, ArrayView2};
+use ndarray::{Array2, ArrayView2, Axis};
 use proptest::prelude::*;
 use sparsecode::encode::{
     hard_threshold, lasso_duality_gaps, lasso_objective, power_iteration, soft_threshold, Admm,
-    AdmmVariant, Encoder, Fista, FistaVariant, Iht, Ista, IterativeEncoder, Lca, Threshold,
-    ThresholdKind,
+    AdmmVariant, Encoder, Fista, FistaVariant, Iht, Ista, IterativeEncoder, Lca, SolveReport,
+    Threshold, ThresholdKind, STOP_BLOCK_ROWS,
 };
 use sparsecode::io::read_npy;
 use sparsecode::rng::{randn, rng_from_seed};
@@ -485,4 +485,52 @@ fn lasso_duality_gaps_vanish_at_the_solution_only() {
         lasso_duality_gaps(x.view(), a.t(), dict.atoms(), LAMBDA, false),
         Err(Error::ShapeMismatch { .. })
     ));
+}
+
+/// A batch of more than one block is solved as its blocks: the codes are the blocks'
+/// codes, bit for bit, and the report merges theirs. (An integration test, so that
+/// `encode/batch.rs` does not import the FISTA solver it serves.)
+#[test]
+fn a_long_batch_is_solved_block_by_block() {
+    let mut rng = rng_from_seed(3);
+    let dict = Dictionary::<f64>::random(6, 5, &mut rng).unwrap();
+    let x = randn::<f64>(STOP_BLOCK_ROWS + 70, 5, &mut rng);
+    for variant in [FistaVariant::Standard, FistaVariant::Seed] {
+        let fista = Fista {
+            lambda: 0.1,
+            max_iter: 400,
+            tol: 1e-4,
+            variant,
+        };
+        let (all, report) = fista.solve(&dict, x.view(), None, true).unwrap();
+        let (head, x_tail) = x.view().split_at(Axis(0), STOP_BLOCK_ROWS);
+        let (a0, r0) = fista.solve(&dict, head, None, true).unwrap();
+        let (a1, r1) = fista.solve(&dict, x_tail, None, true).unwrap();
+        assert_eq!(all.slice(ndarray::s![..STOP_BLOCK_ROWS, ..]), a0);
+        assert_eq!(all.slice(ndarray::s![STOP_BLOCK_ROWS.., ..]), a1);
+        assert_ne!(
+            r0.iterations, r1.iterations,
+            "{variant:?}: blocks stop apart"
+        );
+        assert_eq!(report.iterations, r0.iterations.max(r1.iterations));
+        assert_eq!(report.converged, r0.converged && r1.converged);
+        let last = |r: &SolveReport, i: usize| r.objective[i.min(r.objective.len() - 1)];
+        for (i, &o) in report.objective.iter().enumerate() {
+            assert_eq!(o, last(&r0, i) + last(&r1, i));
+        }
+        // a warm start is split the same way
+        let init = all.mapv(|v| v * 0.5);
+        let (warm, _) = fista
+            .solve(&dict, x.view(), Some(init.view()), false)
+            .unwrap();
+        let (w1, _) = fista
+            .solve(
+                &dict,
+                x_tail,
+                Some(init.slice(ndarray::s![STOP_BLOCK_ROWS.., ..])),
+                false,
+            )
+            .unwrap();
+        assert_eq!(warm.slice(ndarray::s![STOP_BLOCK_ROWS.., ..]), w1);
+    }
 }

@@ -12,7 +12,6 @@
 //! own iteration count. So codes do not depend on how a caller splits its rows, as long as
 //! it splits at multiples of the block (the `encode` command's progress chunks do).
 
-use super::iterate::Stats;
 use super::SolveReport;
 use crate::linalg::matmul_into;
 use crate::{validate, Dictionary, Error, Float, Result};
@@ -184,16 +183,6 @@ impl Change {
     }
 }
 
-impl Stats for Change {
-    fn merge(mut self, other: Change) -> Change {
-        self.diff2 += other.diff2;
-        self.old2 += other.old2;
-        self.new2 += other.new2;
-        self.max_rel = self.max_rel.max(other.max_rel);
-        self
-    }
-}
-
 /// The penalty of a recorded objective `½‖x − a·D‖² + penalty(a)`.
 #[derive(Debug, Clone, Copy)]
 pub(crate) enum Penalty {
@@ -249,58 +238,4 @@ pub(crate) fn batch_objective<T: Float>(
         .map(|(xc, ac)| chunk_objective(atoms, xc, ac, penalty))
         .collect();
     parts.into_iter().sum()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::encode::{Fista, FistaVariant, IterativeEncoder};
-    use crate::rng::{randn, rng_from_seed};
-
-    /// A batch of more than one block is solved as its blocks: the codes are the blocks'
-    /// codes, bit for bit, and the report merges theirs.
-    #[test]
-    fn a_long_batch_is_solved_block_by_block() {
-        let mut rng = rng_from_seed(3);
-        let dict = Dictionary::<f64>::random(6, 5, &mut rng).unwrap();
-        let x = randn::<f64>(STOP_BLOCK_ROWS + 70, 5, &mut rng);
-        for variant in [FistaVariant::Standard, FistaVariant::Seed] {
-            let fista = Fista {
-                lambda: 0.1,
-                max_iter: 400,
-                tol: 1e-4,
-                variant,
-            };
-            let (all, report) = fista.solve(&dict, x.view(), None, true).unwrap();
-            let (head, x_tail) = x.view().split_at(Axis(0), STOP_BLOCK_ROWS);
-            let (a0, r0) = fista.solve(&dict, head, None, true).unwrap();
-            let (a1, r1) = fista.solve(&dict, x_tail, None, true).unwrap();
-            assert_eq!(all.slice(ndarray::s![..STOP_BLOCK_ROWS, ..]), a0);
-            assert_eq!(all.slice(ndarray::s![STOP_BLOCK_ROWS.., ..]), a1);
-            assert_ne!(
-                r0.iterations, r1.iterations,
-                "{variant:?}: blocks stop apart"
-            );
-            assert_eq!(report.iterations, r0.iterations.max(r1.iterations));
-            assert_eq!(report.converged, r0.converged && r1.converged);
-            let last = |r: &SolveReport, i: usize| r.objective[i.min(r.objective.len() - 1)];
-            for (i, &o) in report.objective.iter().enumerate() {
-                assert_eq!(o, last(&r0, i) + last(&r1, i));
-            }
-            // a warm start is split the same way
-            let init = all.mapv(|v| v * 0.5);
-            let (warm, _) = fista
-                .solve(&dict, x.view(), Some(init.view()), false)
-                .unwrap();
-            let (w1, _) = fista
-                .solve(
-                    &dict,
-                    x_tail,
-                    Some(init.slice(ndarray::s![STOP_BLOCK_ROWS.., ..])),
-                    false,
-                )
-                .unwrap();
-            assert_eq!(warm.slice(ndarray::s![STOP_BLOCK_ROWS.., ..]), w1);
-        }
-    }
 }

@@ -25,7 +25,7 @@
 
 use super::batch::{
     check_init, check_lambda, check_max_iter, check_tol, chunk_objective, correlate,
-    solve_in_blocks, Penalty, CHUNK_ROWS,
+    solve_in_blocks, Change, Penalty, CHUNK_ROWS,
 };
 use super::SolveReport;
 use crate::{Dictionary, Float, Result};
@@ -76,6 +76,19 @@ pub(crate) trait IterativeSolver<T: Float>: Sync {
 pub(crate) trait Stats: Copy + Default + Send {
     /// The statistics of `self`'s rows followed by `other`'s.
     fn merge(self, other: Self) -> Self;
+}
+
+/// The change statistics of the proximal solvers merge by adding the sums and keeping the
+/// largest relative row change. (Here rather than beside [`Change`], so that `batch` does not
+/// import its driver.)
+impl Stats for Change {
+    fn merge(mut self, other: Change) -> Change {
+        self.diff2 += other.diff2;
+        self.old2 += other.old2;
+        self.new2 += other.new2;
+        self.max_rel = self.max_rel.max(other.max_rel);
+        self
+    }
 }
 
 /// One iteration of a solver on a chunk of at most [`CHUNK_ROWS`] rows.
