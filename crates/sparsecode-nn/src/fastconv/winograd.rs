@@ -57,14 +57,16 @@ const P: usize = SIDE * SIDE;
 /// vectorises.
 const L: usize = 16;
 
-/// Whether `g` is a convolution these kernels compute: 3×3, stride 1, padding 1, dilation 1.
+/// Whether `g` is a convolution these kernels compute: 3×3, stride 1, padding 1, dilation 1,
+/// with at least one pixel and one input and output channel (the im2col kernels take the empty
+/// cases).
 pub fn applies(g: &Geom) -> bool {
     g.k == [3, 3]
         && g.stride == [1, 1]
         && g.pad == [1, 1]
         && g.dil == [1, 1]
         && (g.ho, g.wo) == (g.h, g.w)
-        && g.h * g.w > 0
+        && g.h * g.w * g.c_in * g.c_out > 0
 }
 
 /// The 4×4 output tiles of one image and of the batch.
@@ -817,5 +819,7 @@ mod tests {
             pad: [2, 2],
             ..g
         }));
+        assert!(!applies(&Geom { c_in: 0, ..g }));
+        assert!(!applies(&Geom { c_out: 0, ..g }));
     }
 }
