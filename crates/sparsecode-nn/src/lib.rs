@@ -17,8 +17,9 @@
 //!
 //! Backend: burn's pure-Rust `flex` CPU backend; `--features cuda` adds burn's CUDA backend,
 //! `--features vulkan` burn's wgpu backend on Vulkan.
-//! On the CPU the autoencoder's convolutions run on [`fastconv`]: our own im2col + faer GEMM
-//! kernels and gradients, plugged in as a burn backend extension.
+//! On the CPU the autoencoder's convolutions run on [`fastconv`]: our own kernels and gradients
+//! on faer GEMM (Winograd F(4×4, 3×3) for the 3×3 layers, im2col for the others), plugged in as
+//! a burn backend extension.
 //! Tokens follow the library's convention: rows are samples, `X` (n_tokens, C·p²), dictionary
 //! (n_atoms, C·p²) with unit-norm rows, codes (n_tokens, n_atoms), `X ≈ A·D`.
 

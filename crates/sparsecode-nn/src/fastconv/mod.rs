@@ -225,12 +225,11 @@ impl Backward<Flex, 3> for ConvBackward {
             geom: g,
         } = ops.state;
         let dy = values(&dy);
-        let weight_values = values(&weight);
         let columns_grads = |col: &[f32]| {
             (
                 node_x
                     .is_some()
-                    .then(|| kernels::conv_input_grad(&dy, &weight_values, None, &g)),
+                    .then(|| kernels::conv_input_grad(&dy, &values(&weight), None, &g)),
                 node_w
                     .is_some()
                     .then(|| kernels::conv_weight_grad(&dy, col, &g)),
