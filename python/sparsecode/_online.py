@@ -14,7 +14,7 @@ class OnlineSchedule:
     """Online dictionary learning (Mairal et al. 2010) with its mini-batches spread over workers.
 
     Minimises ``½‖X − A·D‖²_F + alpha·‖A‖₁`` (per signal) over atoms with ``‖d_k‖ ≤ 1``, coding
-    each mini-batch by lasso-LARS (``coder='lars'``) or the seed's FISTA (``'fista'``).
+    each mini-batch by lasso-LARS (``coder='lars'``) or the paper's FISTA (``'fista'``).
 
     Parameters
     ----------

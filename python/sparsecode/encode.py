@@ -291,9 +291,10 @@ def fista(
     threads: int | None = None,
 ) -> Any:
     """FISTA (Beck & Teboulle 2009) on ``½‖x − a·D‖² + lam·‖a‖₁`` (defaults ``lam = 0.1``,
-    ``max_iter = 1000``, ``tol = 1e-6`` on the per-row relative change). ``variant='seed'`` is
+    ``max_iter = 1000``, ``tol = 1e-6`` on the per-row relative change). ``variant='paper'`` is
     the localized-sparse-coding code's FISTA (start at ``X·Dᵀ``, batch-joint stopping) with its
-    settings (``max_iter = 500``, ``tol = 1e-3``) unless given."""
+    settings (``max_iter = 500``, ``tol = 1e-3``) unless given; ``'seed'``, its earlier name, is
+    accepted too."""
     return _iterative(
         _core.fista,
         X,
@@ -330,9 +331,9 @@ def admm(
 ) -> Any:
     """ADMM (Boyd et al. 2011) on ``½‖x − a·D‖² + lam·‖a‖₁`` with penalty ``rho`` and the
     primal/dual residual stopping rule (defaults ``lam = 0.1``, ``rho = 1``, ``max_iter = 1000``,
-    ``eps_abs = 1e-6``, ``eps_rel = 1e-5``). ``variant='seed'`` is the localized-sparse-coding
+    ``eps_abs = 1e-6``, ``eps_rel = 1e-5``). ``variant='paper'`` is the localized-sparse-coding
     code's ADMM with its settings (``rho = 10``, ``max_iter = 500``, ``eps_abs = 1e-2``,
-    ``eps_rel = 1e-3``) unless given."""
+    ``eps_rel = 1e-3``) unless given; ``'seed'``, its earlier name, is accepted too."""
     return _iterative(
         _core.admm,
         X,

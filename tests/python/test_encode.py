@@ -60,15 +60,24 @@ def test_lasso_lars_intercept_matches_fixture():
     np.testing.assert_allclose(b, fixture("greedy_lassolars_icpt_a002_intercept.npy"), atol=1e-6)
 
 
-def test_seed_variants_match_numpy_reference():
+def test_paper_variants_match_numpy_reference():
     d, x = fixture("prox_dict.npy"), fixture("prox_signals.npy")
     iters = fixture("prox_seed_iters.npy")
-    a, rep = encode.fista(x, d, lam=0.1, variant="seed", normalize=False, return_report=True)
+    a, rep = encode.fista(x, d, lam=0.1, variant="paper", normalize=False, return_report=True)
     np.testing.assert_allclose(a, fixture("prox_fista_seed.npy"), atol=1e-6)
     assert rep.iterations == iters[0] and rep.converged
-    a, rep = encode.admm(x, d, lam=0.1, variant="seed", normalize=False, return_report=True)
+    a, rep = encode.admm(x, d, lam=0.1, variant="paper", normalize=False, return_report=True)
     np.testing.assert_allclose(a, fixture("prox_admm_seed.npy"), atol=1e-6)
     assert rep.iterations == iters[1]
+
+
+def test_variant_seed_is_the_earlier_name_of_paper():
+    d, x = fixture("prox_dict.npy"), fixture("prox_signals.npy")
+    for solver in (encode.fista, encode.admm):
+        old = solver(x, d, lam=0.1, variant="seed", normalize=False)
+        np.testing.assert_array_equal(old, solver(x, d, lam=0.1, variant="paper", normalize=False))
+    with pytest.raises(ValueError, match="'standard' or 'paper'"):
+        encode.fista(x, d, variant="reference")
 
 
 def test_omp_matches_live_scikit_learn(problem):

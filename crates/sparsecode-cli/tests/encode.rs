@@ -264,7 +264,7 @@ fn chunk_does_not_change_codes() {
         ("omp", &["--n-nonzero", "3"]),
         // tolerances reached before the caps (but ADMM's), at different iterations per block
         ("fista", &["--tol", "1e-3", "--max-iter", "3000"]),
-        ("fista", &["--variant", "seed"]),
+        ("fista", &["--variant", "paper"]),
         ("ista", &["--tol", "1e-2", "--max-iter", "3000"]),
         ("admm", &["--max-iter", "300"]),
         ("admm", &["--variant", "seed"]),

@@ -1,15 +1,20 @@
 //! The sparse-coding step of the dictionary bottleneck, on ndarray, through the `sparsecode`
 //! library. Tokens `X` (n, f), unit-norm atoms `D` (k, f), codes `A` (n, k), `X ≈ A·D`.
 //!
-//! - OMP: `sparsecode::encode::batch_omp_gram` (Batch-OMP, Rubinstein et al. 2008) with
-//!   exactly `S` atoms and a least-squares refit at each step (LASER `cf4c237` / HEAD).
-//! - IHT (LASER `cf4c237`): `A ← H_S(A + μ·(X − A·D)·Dᵀ)`, `μ = 0.9/λ_max(D·Dᵀ)`, `A₀ = 0`.
+//! - OMP: the library's `omp` coder (Batch-OMP, Rubinstein et al. 2008) with exactly `S`
+//!   atoms and a least-squares refit at each step (LASER `cf4c237` / HEAD).
+//! - IHT (LASER `cf4c237`): the library's `iht` coder, `A ← H_S(A + μ·(X − A·D)·Dᵀ)`,
+//!   `μ = 0.9/λ_max(D·Dᵀ)`, `A₀ = 0`, a fixed number of steps.
+//!
+//! Both are built by the library's method registry ([`sparsecode::encode::Method`]).
 //! - Top-k (LASER `cf4c237`): `c = X·Dᵀ`, keep the `S` largest `|c|` of each row and zero
 //!   those with `|c| ≤ 0.1·max|c|` (no refit).
 
-use ndarray::{Array1, Array2, ArrayView2, Axis};
+use ndarray::{Array2, ArrayView2, Axis};
+use sparsecode::encode::{Method, MethodName};
+use sparsecode::learn::atoms::worst_fitted_signals;
 use sparsecode::linalg::{gram_rows, largest_eigenvalue, matmul};
-use sparsecode::{Error, Result};
+use sparsecode::{Dictionary, Error, Result};
 
 /// Which sparse solver the dictionary bottleneck uses.
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -63,9 +68,12 @@ pub fn sparse_codes(
     sparsecode::validate::finite_non_empty(&d, "dictionary")?;
     match solver {
         SparseSolver::Omp => {
-            let gram = gram_rows(d);
-            let dx = matmul(x, d.t());
-            sparsecode::encode::batch_omp_gram(gram.view(), dx.view(), None, s, None)
+            let method = Method {
+                n_nonzero: Some(s),
+                ..Method::of(MethodName::Omp)
+            };
+            let dict = Dictionary::new_unnormalized(d.to_owned())?;
+            method.build::<f32>(d.ncols())?.encode(&dict, x)
         }
         SparseSolver::Iht { iterations, step } => iht(x, d, s, iterations, step),
         SparseSolver::TopK => Ok(top_k(x, d, s)),
@@ -107,8 +115,6 @@ pub fn iht(
     iterations: usize,
     step: Option<f32>,
 ) -> Result<Array2<f32>> {
-    let gram = gram_rows(d);
-    let dx = matmul(x, d.t());
     let mu = match step {
         Some(m) if m.is_finite() && m > 0.0 => m,
         Some(m) => {
@@ -118,7 +124,7 @@ pub fn iht(
             ))
         }
         None => {
-            let l = largest_eigenvalue(gram.view())?;
+            let l = largest_eigenvalue(gram_rows(d).view())?;
             if l > 0.0 {
                 0.9 / l
             } else {
@@ -126,18 +132,20 @@ pub fn iht(
             }
         }
     };
-    let mut a = Array2::<f32>::zeros(dx.dim());
-    for _ in 0..iterations {
-        // A ← H_S(A + μ (X·Dᵀ − A·G))
-        let ag = matmul(a.view(), gram.view());
-        a.zip_mut_with(&(&dx - &ag), |ai, g| *ai += mu * g);
-        for mut row in a.axis_iter_mut(Axis(0)) {
-            if let Some(r) = row.as_slice_mut() {
-                keep_top(r, s, 0.0);
-            }
-        }
+    if iterations == 0 {
+        return Ok(Array2::zeros((x.nrows(), d.nrows())));
     }
-    Ok(a)
+    // a fixed number of steps: no tolerance stop before them (a fixed point stops early, with
+    // the same codes)
+    let method = Method {
+        n_nonzero: Some(s),
+        max_iter: Some(iterations),
+        tol: Some(0.0),
+        step: Some(f64::from(mu)),
+        ..Method::of(MethodName::Iht)
+    };
+    let dict = Dictionary::new_unnormalized(d.to_owned())?;
+    method.build::<f32>(d.ncols())?.encode(&dict, x)
 }
 
 /// Number of tokens using each atom (`|a_ik| > 1e-6`).
@@ -153,18 +161,10 @@ pub fn atom_usage(codes: ArrayView2<'_, f32>) -> Vec<usize> {
     usage
 }
 
-/// Squared residual norm `‖x_i − a_i·D‖²` of every token.
-pub fn residual_norms(
-    x: ArrayView2<'_, f32>,
-    d: ArrayView2<'_, f32>,
-    codes: ArrayView2<'_, f32>,
-) -> Array1<f32> {
-    let rec = matmul(codes, d);
-    (&x - &rec).map_axis(Axis(1), |r| r.iter().map(|v| v * v).sum())
-}
-
 /// Dead-atom revival: every atom that no token uses is replaced by one of the worst-represented
-/// tokens (largest residual, each used once), normalised. Returns the revived atom indices.
+/// tokens (the library's [`worst_fitted_signals`]: largest residual, each used once),
+/// normalised; revival stops at the first token that is (almost) zero or already fitted.
+/// Returns the revived atom indices.
 pub fn revive_dead_atoms(
     x: ArrayView2<'_, f32>,
     d: &mut Array2<f32>,
@@ -175,14 +175,12 @@ pub fn revive_dead_atoms(
     if dead.is_empty() {
         return dead;
     }
-    let res = residual_norms(x, d.view(), codes);
-    let mut order: Vec<usize> = (0..res.len()).collect();
-    order.sort_by(|&a, &b| res[b].total_cmp(&res[a]).then(a.cmp(&b)));
+    let worst = worst_fitted_signals(x, codes, d.view());
     let mut revived = Vec::new();
-    for (&k, &i) in dead.iter().zip(order.iter()) {
+    for (&k, &(i, residual)) in dead.iter().zip(worst.iter()) {
         let row = x.row(i);
         let n = row.iter().map(|v| v * v).sum::<f32>().sqrt();
-        if !(n > 1e-8) || !(res[i] > 1e-12) {
+        if !(n > 1e-8) || !(residual * residual > 1e-12) {
             break;
         }
         d.row_mut(k).assign(&row.mapv(|v| v / n));

@@ -28,10 +28,10 @@ mod toolkit;
 
 use ndarray::{Array2, ArrayView2};
 use sparsecode::encode::{
-    Admm, AdmmVariant, Encoder, Fista, FistaVariant, Iht, Ista, IterativeEncoder, Lars, LassoLars,
-    Lca, Omp, SolveReport, Threshold, ThresholdKind,
+    sparse_encode, Admm, AdmmVariant, Encoder, Fista, FistaVariant, Iht, Ista, IterativeEncoder,
+    Lars, LassoLars, Lca, Omp, SolveReport, Threshold, ThresholdKind, TransformAlgorithm,
 };
-use sparsecode::learn::dictionary_learning::{self as dl, DictionaryLearning, TransformAlgorithm};
+use sparsecode::learn::dictionary_learning::{self as dl, DictionaryLearning};
 use sparsecode::{Dictionary, Error, Float};
 
 create_exception!(
@@ -753,9 +753,10 @@ fn parse_fista_variant(v: Option<&str>) -> PyResult<Option<FistaVariant>> {
     match v {
         None => Ok(None),
         Some("standard") => Ok(Some(FistaVariant::Standard)),
-        Some("seed") => Ok(Some(FistaVariant::Seed)),
+        // "seed" is the earlier name of "paper"
+        Some("paper" | "seed") => Ok(Some(FistaVariant::Paper)),
         Some(o) => Err(PyValueError::new_err(format!(
-            "invalid parameter variant: expected 'standard' or 'seed', got {o:?}"
+            "invalid parameter variant: expected 'standard' or 'paper', got {o:?}"
         ))),
     }
 }
@@ -764,9 +765,10 @@ fn parse_admm_variant(v: Option<&str>) -> PyResult<Option<AdmmVariant>> {
     match v {
         None => Ok(None),
         Some("standard") => Ok(Some(AdmmVariant::Standard)),
-        Some("seed") => Ok(Some(AdmmVariant::Seed)),
+        // "seed" is the earlier name of "paper"
+        Some("paper" | "seed") => Ok(Some(AdmmVariant::Paper)),
         Some(o) => Err(PyValueError::new_err(format!(
-            "invalid parameter variant: expected 'standard' or 'seed', got {o:?}"
+            "invalid parameter variant: expected 'standard' or 'paper', got {o:?}"
         ))),
     }
 }
@@ -792,9 +794,9 @@ fn fista<'py>(
     let variant = parse_fista_variant(variant)?;
     let (mats, has_init) = iter_mats(x, d, init);
     dispatch!(mats, |v: T| {
-        // The seed variant starts from the seed's own settings (`Fista::seed`).
+        // The paper variant starts from the paper's own settings (`Fista::paper`).
         let mut s = match variant {
-            Some(FistaVariant::Seed) => Fista::<T>::seed(Fista::<T>::default().lambda),
+            Some(FistaVariant::Paper) => Fista::<T>::paper(Fista::<T>::default().lambda),
             _ => Fista::<T>::default(),
         };
         if let Some(l) = of(lam) {
@@ -839,9 +841,9 @@ fn admm<'py>(
     let variant = parse_admm_variant(variant)?;
     let (mats, has_init) = iter_mats(x, d, init);
     dispatch!(mats, |v: T| {
-        // The seed variant starts from the seed's own settings (`Admm::seed`).
+        // The paper variant starts from the paper's own settings (`Admm::paper`).
         let mut s = match variant {
-            Some(AdmmVariant::Seed) => Admm::<T>::seed(Admm::<T>::default().lambda),
+            Some(AdmmVariant::Paper) => Admm::<T>::paper(Admm::<T>::default().lambda),
             _ => Admm::<T>::default(),
         };
         if let Some(l) = of(lam) {
@@ -970,7 +972,7 @@ fn transform_algorithm(name: &str) -> PyResult<TransformAlgorithm> {
     }
 }
 
-/// scikit-learn's `sparse_encode` semantics (`learn::dictionary_learning::sparse_encode`):
+/// scikit-learn's `sparse_encode` semantics (`encode::sparse_encode`):
 /// the dictionary is used as given (not normalised); lasso penalties on scikit-learn's scale.
 #[pyfunction]
 #[pyo3(signature = (x, d, algorithm, alpha, n_nonzero=None, max_iter=1000, init=None, positive=false, threads=None))]
@@ -993,7 +995,7 @@ fn sk_sparse_encode<'py>(
         let (xv, dv) = (v[0], v[1]);
         let init = has_init.then(|| v[2]);
         let a = run(py, threads, move || {
-            dl::sparse_encode(
+            sparse_encode(
                 xv,
                 dv,
                 algo,

@@ -157,7 +157,7 @@ fn aksvd_and_mod_are_thread_independent() {
 #[test]
 fn paper_sgd_olshausen_online_are_thread_independent() {
     let x = planted(K, F, 400, 3, 8);
-    for variant in [FistaVariant::Seed, FistaVariant::Standard] {
+    for variant in [FistaVariant::Paper, FistaVariant::Standard] {
         assert_thread_independent(&format!("paper sgd, fista {variant:?}"), || {
             let mut l = PaperSgd::new(init(K, F, 9), Box::new(fista(0.05, variant))).unwrap();
             l.lambda = 0.05;
@@ -169,7 +169,7 @@ fn paper_sgd_olshausen_online_are_thread_independent() {
         let admm = Admm {
             lambda: 0.05,
             max_iter: 40,
-            variant: AdmmVariant::Seed,
+            variant: AdmmVariant::Paper,
             ..Admm::default()
         };
         let mut l = PaperSgd::new(init(K, F, 9), Box::new(admm)).unwrap();
@@ -211,7 +211,7 @@ fn compressed_learning_is_thread_independent() {
                 .unwrap();
             let y = compress_signals(train_x, phi.view(), true).unwrap();
             let q0 = compress_atoms(init(K, f, 14).view(), phi.view()).unwrap();
-            let enc = fista(0.05, FistaVariant::Seed);
+            let enc = fista(0.05, FistaVariant::Paper);
             let mut l = PaperSgd::new(q0, Box::new(enc)).unwrap();
             l.lambda = 0.05;
             l.batch_size = 100;

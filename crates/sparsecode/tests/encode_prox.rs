@@ -174,7 +174,7 @@ fn seed_fixture() -> (Dictionary<f64>, Array2<f64>, Vec<f64>) {
 fn fista_seed_variant_reproduces_numpy_reference() {
     let (dict, x, iters) = seed_fixture();
     let want: Array2<f64> = read_npy(fixture("prox_fista_seed.npy")).unwrap();
-    let (got, rep) = Fista::seed(0.1).encode_report(&dict, x.view()).unwrap();
+    let (got, rep) = Fista::paper(0.1).encode_report(&dict, x.view()).unwrap();
     assert_eq!(rep.iterations as f64, iters[0]);
     assert!(rep.converged);
     assert!(
@@ -188,7 +188,7 @@ fn fista_seed_variant_reproduces_numpy_reference() {
 fn admm_seed_variant_reproduces_numpy_reference() {
     let (dict, x, iters) = seed_fixture();
     let want: Array2<f64> = read_npy(fixture("prox_admm_seed.npy")).unwrap();
-    let (got, rep) = Admm::seed(0.1).encode_report(&dict, x.view()).unwrap();
+    let (got, rep) = Admm::paper(0.1).encode_report(&dict, x.view()).unwrap();
     assert_eq!(rep.iterations as f64, iters[1]);
     assert!(
         max_abs_diff(got.view(), want.view()) < 1e-6,
@@ -495,7 +495,7 @@ fn a_long_batch_is_solved_block_by_block() {
     let mut rng = rng_from_seed(3);
     let dict = Dictionary::<f64>::random(6, 5, &mut rng).unwrap();
     let x = randn::<f64>(STOP_BLOCK_ROWS + 70, 5, &mut rng);
-    for variant in [FistaVariant::Standard, FistaVariant::Seed] {
+    for variant in [FistaVariant::Standard, FistaVariant::Paper] {
         let fista = Fista {
             lambda: 0.1,
             max_iter: 400,

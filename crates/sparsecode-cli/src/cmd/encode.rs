@@ -34,8 +34,9 @@ pub enum Variant {
     /// Textbook algorithm (Beck & Teboulle FISTA; Boyd ADMM returning the sparse split variable).
     Standard,
     /// The localized-sparse-coding code exactly (FISTA from X·Dᵀ, batch-joint stop 1e-3 or 500
-    /// iterations; ADMM with ρ = 10, dual update first, returns x).
-    Seed,
+    /// iterations; ADMM with ρ = 10, dual update first, returns x). `seed` is accepted too.
+    #[value(alias = "seed")]
+    Paper,
 }
 
 /// Options of `sparsecode encode`.
@@ -84,6 +85,9 @@ pub struct Args {
     /// Hard instead of soft thresholding (threshold, lca).
     #[arg(long)]
     pub hard: bool,
+    /// Gradient step μ of iht (default 1/λ_max(D·Dᵀ)).
+    #[arg(long)]
+    pub step: Option<f64>,
     /// Keep the dictionary rows as given instead of normalising them to unit norm.
     #[arg(long)]
     pub no_normalize: bool,
@@ -119,10 +123,11 @@ pub fn run(args: Args) -> Result<()> {
             fit_intercept: args.fit_intercept,
             variant: match args.variant {
                 Variant::Standard => SolverVariant::Standard,
-                Variant::Seed => SolverVariant::Seed,
+                Variant::Paper => SolverVariant::Paper,
             },
             rho: args.rho,
             hard: args.hard,
+            step: args.step,
         },
         normalize: !args.no_normalize,
         f32: args.dtype == Dtype::F32,

@@ -5,12 +5,13 @@
 
 use crate::progress::BarObserver;
 use sparsecode::pipeline::localized::{
-    gabor_of_record, run as run_pipeline, to_map, LocalizedConfig, Outputs, RECORD_FILE,
+    canonical_learner, gabor_of_record, run as run_pipeline, to_map, LocalizedConfig, Outputs,
+    RECORD_FILE,
 };
 use sparsecode::{Error, Result};
 use std::path::{Path, PathBuf};
 
-/// Options of `sparsecode train`. Defaults are the seed's except the data sizes and epochs,
+/// Options of `sparsecode train`. Defaults are the paper's except the data sizes and epochs,
 /// reduced so that a run on the shipped images takes a minute; the paper's configuration is
 /// `-e 100 -T 60000 -V 15000 -C 8000` (with its whitened images via `--images`).
 #[derive(clap::Args, Debug, Clone)]
@@ -21,7 +22,7 @@ pub struct Args {
     /// Localization J (the paper's L = 1/J; 1 = no localization).
     #[arg(short = 'l', long, default_value_t = 1)]
     pub localization: usize,
-    /// Inference: fista or admm (the seed's variants).
+    /// Inference: fista or admm (the paper's variants).
     #[arg(short = 'S', long, default_value = "fista")]
     pub solver: String,
     /// Batch size.
@@ -51,20 +52,21 @@ pub struct Args {
     /// Compressed dimension = ⌊p²·ratio⌋.
     #[arg(short = 'r', long = "compression-ratio", default_value_t = 0.5)]
     pub compression_ratio: f64,
-    /// Learning rate η₀ (seed and Olshausen learners).
+    /// Learning rate η₀ (paper and Olshausen learners).
     #[arg(short = 'L', long = "learning-rate", default_value_t = 0.8)]
     pub learning_rate: f64,
     /// Per-epoch learning-rate decay.
     #[arg(short = 'd', long, default_value_t = 0.975)]
     pub decay: f64,
-    /// Learner: seed, olshausen, mod, ksvd, aksvd (approximate K-SVD), online.
-    #[arg(long, default_value = "seed")]
+    /// Learner: paper (the paper's SGD; `seed` is accepted too), olshausen, mod, ksvd, aksvd
+    /// (approximate K-SVD), online.
+    #[arg(long, default_value = "paper")]
     pub learner: String,
     /// Non-zeros per signal for the OMP-based learners (mod, ksvd, aksvd).
     #[arg(long, default_value_t = 5)]
     pub sparsity: usize,
     /// Coder of the online learner: lars (exact lasso by LARS homotopy, as scikit-learn and
-    /// SPAMS) or fista (the seed's FISTA). Both minimise ½‖x − aD‖² + λ‖a‖₁.
+    /// SPAMS) or fista (the paper's FISTA). Both minimise ½‖x − aD‖² + λ‖a‖₁.
     #[arg(long = "online-coder", default_value = "lars")]
     pub online_coder: String,
     /// Olshausen learner: exponent of sparsenet's gain adaptation (sparsenet: 0.02; default 0,
@@ -151,7 +153,7 @@ fn config_from_args(a: &Args) -> LocalizedConfig {
         compression_ratio: a.compression_ratio,
         learning_rate: a.learning_rate,
         decay: a.decay,
-        learner: a.learner.to_ascii_lowercase(),
+        learner: canonical_learner(&a.learner.to_ascii_lowercase()).to_string(),
         sparsity: a.sparsity,
         online_coder: a.online_coder.to_ascii_lowercase(),
         gain_alpha: a.gain_alpha,

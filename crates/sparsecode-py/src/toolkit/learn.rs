@@ -8,7 +8,8 @@ use numpy::{AllowTypeChange, IntoPyArray, PyArrayLike2};
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList};
-use sparsecode::encode::{Encoder, Fista, LassoLars, Omp};
+use sparsecode::encode::Encoder;
+use sparsecode::learn::coders;
 use sparsecode::learn::ksvd::{Ksvd, Rank1};
 use sparsecode::learn::olshausen::Olshausen;
 use sparsecode::learn::online::{BatchStats, OnlineDictionaryLearning};
@@ -283,15 +284,12 @@ fn read_dictionary(py: Python<'_>, path: PathBuf, threads: Option<usize>) -> PyR
 // Batch learners
 // ---------------------------------------------------------------------------------------------
 
+/// The library's OMP coder of the ℓ0 learners, the count under its Python name.
 fn omp_coder<T: Float>(n_nonzero: usize) -> sparsecode::Result<Box<dyn Encoder<T>>> {
     if n_nonzero == 0 {
         return Err(Error::param("n_nonzero", "must be at least 1"));
     }
-    Ok(Box::new(Omp {
-        n_nonzero: Some(n_nonzero),
-        tol: None,
-        fit_intercept: false,
-    }))
+    coders::omp_coder(n_nonzero)
 }
 
 /// Options of [`fit_dictionary`] that only some learners use.
@@ -319,7 +317,8 @@ fn make_learner<T: Float>(
         "mod" => Box::new(Mod::new(init, omp_coder(o.n_nonzero)?)?),
         "olshausen" => {
             let lambda = T::of(o.alpha);
-            let mut l = Olshausen::new(init, Box::new(Fista::seed(lambda)), lambda)?;
+            let coder = coders::lasso_coder("fista", o.alpha, false)?;
+            let mut l = Olshausen::new(init, coder, lambda)?;
             if let Some(r) = o.learning_rate {
                 l.learning_rate = T::of(r);
             }
@@ -453,22 +452,6 @@ fn fit_dictionary<'py>(
 // Online learner
 // ---------------------------------------------------------------------------------------------
 
-/// The coder of the online learner (as `pipeline::localized`'s online_encoder).
-fn online_coder(coder: &str, alpha: f64, n_features: usize) -> PyResult<Box<dyn Encoder<f64>>> {
-    match coder {
-        "lars" => Ok(Box::new(LassoLars::<f64> {
-            alpha: alpha / n_features as f64,
-            positive: false,
-            max_iter: 500,
-            fit_intercept: false,
-        })),
-        "fista" => Ok(Box::new(Fista::seed(alpha))),
-        other => Err(PyValueError::new_err(format!(
-            "unknown coder {other:?}; expected 'lars' or 'fista'"
-        ))),
-    }
-}
-
 struct OnlineState {
     learner: OnlineDictionaryLearning<f64>,
     rng: Rng,
@@ -494,7 +477,7 @@ struct OnlineState {
 ///     unused atoms.
 /// coder : {"lars", "fista"}, default "lars"
 ///     ``"lars"``: exact lasso codes by LARS homotopy (``LassoLars(alpha=λ/n_features)``);
-///     ``"fista"``: the seed's FISTA (``Fista::seed(λ)``).
+///     ``"fista"``: the paper's FISTA (``Fista::paper(λ)``).
 ///
 /// Methods
 /// -------
@@ -558,7 +541,7 @@ impl OnlineLearner {
             return Err(PyValueError::new_err("batch_size must be at least 1"));
         }
         let a = atoms.as_array().to_owned();
-        let enc = online_coder(coder, alpha, a.ncols())?;
+        let enc = coders::online_coder(coder, alpha, a.ncols()).map_err(to_py_err)?;
         let mut learner = OnlineDictionaryLearning::new(a, enc, alpha).map_err(to_py_err)?;
         learner.batch_size = batch_size;
         Ok(Self {

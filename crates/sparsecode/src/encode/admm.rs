@@ -15,11 +15,11 @@
 //!   the sparse `Z`. Stops when `‖A − Z‖_F ≤ √p·ε_abs + ε_rel·max(‖A‖_F, ‖Z‖_F)` and
 //!   `ρ‖Z − Z_old‖_F ≤ √p·ε_abs + ε_rel·ρ‖U‖_F` with `p = n_samples·n_atoms` (the batch is
 //!   one separable problem), or after `max_iter`.
-//! - `Seed`: `utils/solvers.py::ADMM` of the localized-sparse-coding code (seed notes §1.5),
+//! - `Paper`: `utils/solvers.py::ADMM` of the localized-sparse-coding code (seed notes §1.5),
 //!   exactly: `A = X·Dᵀ`, `Z = U = 0`; each iteration updates `U ← U + A − Z` *first*, then
 //!   `A`, then `Z`; tolerances `√n_features·ε_abs + max(‖A‖,‖Z‖)·ε_rel` (primal) and
 //!   `√n_atoms·ε_abs + ‖ρU‖·ε_rel` (dual), Frobenius norms over the batch; returns `A`
-//!   (not `Z`), so codes are only approximately sparse. Build it with [`Admm::seed`]
+//!   (not `Z`), so codes are only approximately sparse. Build it with [`Admm::paper`]
 //!   (`ρ = 10`, `ε_abs = 1e-2`, `ε_rel = 1e-3`, 500 iterations).
 //!
 //! The stopping rules (both variants) are taken over a fixed block of rows, not over the
@@ -42,16 +42,16 @@ pub enum AdmmVariant {
     /// Boyd et al.'s scaled form, returns the sparse `Z`.
     #[default]
     Standard,
-    /// The localized-sparse-coding seed (dual update first, returns `A`).
-    Seed,
+    /// The localized-sparse-coding paper's code (dual update first, returns `A`).
+    Paper,
 }
 
 /// ADMM lasso solver. Defaults: `λ = 0.1`, `ρ = 1`, `max_iter = 1000`, `ε_abs = 1e-6`,
-/// `ε_rel = 1e-5`, `Standard`. [`Admm::seed`] gives the seed's settings.
+/// `ε_rel = 1e-5`, `Standard`. [`Admm::paper`] gives the paper's settings.
 ///
 /// Warm start ([`IterativeEncoder::solve`](super::IterativeEncoder::solve)): from `init`
 /// (n_samples, n_atoms) when given, `A = Z = init` (`Standard`) or `A = init`, `Z = 0`
-/// (`Seed`), and `U = 0`.
+/// (`Paper`), and `U = 0`.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Admm<T> {
     /// l1 weight `λ ≥ 0`.
@@ -64,7 +64,7 @@ pub struct Admm<T> {
     pub eps_abs: T,
     /// Relative tolerance `ε_rel ≥ 0`.
     pub eps_rel: T,
-    /// Standard or seed behaviour.
+    /// Standard or the paper's behaviour.
     pub variant: AdmmVariant,
 }
 
@@ -103,16 +103,16 @@ impl Stats for Norms {
 }
 
 impl<T: Float> Admm<T> {
-    /// The seed's ADMM (seed notes §1.5): `ρ = 10`, `max_iter = 500`, `ε_abs = 1e-2`,
-    /// `ε_rel = 1e-3`, variant `Seed`.
-    pub fn seed(lambda: T) -> Self {
+    /// The paper's ADMM (seed notes §1.5): `ρ = 10`, `max_iter = 500`, `ε_abs = 1e-2`,
+    /// `ε_rel = 1e-3`, variant `Paper`.
+    pub fn paper(lambda: T) -> Self {
         Admm {
             lambda,
             rho: T::of(10.0),
             max_iter: 500,
             eps_abs: T::of(1e-2),
             eps_rel: T::of(1e-3),
-            variant: AdmmVariant::Seed,
+            variant: AdmmVariant::Paper,
         }
     }
 }
@@ -147,7 +147,7 @@ impl<T: Float> IterativeSolver<T> for Admm<T> {
             rho,
             thr: self.lambda / rho,
             lambda: self.lambda.to_f64_lossy(),
-            seed: self.variant == AdmmVariant::Seed,
+            paper: self.variant == AdmmVariant::Paper,
             eps_abs: self.eps_abs.to_f64_lossy(),
             eps_rel: self.eps_rel.to_f64_lossy(),
             n_atoms: k,
@@ -163,7 +163,7 @@ pub(crate) struct AdmmUpdate<T> {
     rho: T,
     thr: T,
     lambda: f64,
-    seed: bool,
+    paper: bool,
     eps_abs: f64,
     eps_rel: f64,
     n_atoms: usize,
@@ -185,12 +185,12 @@ impl<T: Float> RowUpdate<T> for AdmmUpdate<T> {
 
     fn start(&self, b: ArrayView2<'_, T>, init: Option<ArrayView2<'_, T>>) -> AdmmChunk<T> {
         let zeros = || Array2::zeros(b.raw_dim());
-        let a = match (init, self.seed) {
+        let a = match (init, self.paper) {
             (Some(i), _) => standard(i),
             (None, true) => b.to_owned(),
             (None, false) => zeros(),
         };
-        let z = match (init, self.seed) {
+        let z = match (init, self.paper) {
             (Some(i), false) => standard(i),
             _ => zeros(),
         };
@@ -206,14 +206,14 @@ impl<T: Float> RowUpdate<T> for AdmmUpdate<T> {
 
     #[inline]
     fn update(&self, c: &mut AdmmChunk<T>, b: ArrayView2<'_, T>, _: ()) -> Norms {
-        let (rho, thr, seed) = (self.rho, self.thr, self.seed);
+        let (rho, thr, paper) = (self.rho, self.thr, self.paper);
         {
             let (av, zv) = (c.a.as_slice().unwrap(), c.z.as_slice().unwrap());
             let uv = c.u.as_slice_mut().unwrap();
             let sv = c.s.as_slice_mut().unwrap();
             let bv = b.as_slice().unwrap();
             for i in 0..sv.len() {
-                if seed {
+                if paper {
                     uv[i] += av[i] - zv[i];
                 }
                 sv[i] = bv[i] + rho * (zv[i] - uv[i]);
@@ -233,7 +233,7 @@ impl<T: Float> RowUpdate<T> for AdmmUpdate<T> {
         let mut nm = Norms::default();
         for i in 0..av.len() {
             let zn = soft_threshold(av[i] + uv[i], thr);
-            if !seed {
+            if !paper {
                 uv[i] += av[i] - zn;
             }
             let p = (av[i] - zn).to_f64_lossy();
@@ -254,7 +254,7 @@ impl<T: Float> RowUpdate<T> for AdmmUpdate<T> {
     }
 
     fn codes<'c>(&self, c: &'c AdmmChunk<T>) -> ArrayView2<'c, T> {
-        if self.seed {
+        if self.paper {
             c.a.view()
         } else {
             c.z.view()
@@ -270,7 +270,7 @@ impl<T: Float> RowUpdate<T> for AdmmUpdate<T> {
         let r_primal = nm.primal2.sqrt();
         let r_dual = rho64 * nm.dz2.sqrt();
         let scale = nm.a2.sqrt().max(nm.z2.sqrt());
-        let (dim_p, dim_d) = if self.seed {
+        let (dim_p, dim_d) = if self.paper {
             (self.n_features as f64, k as f64)
         } else {
             ((n * k) as f64, (n * k) as f64)

@@ -104,7 +104,7 @@ mod tests {
             n_nonzero: Some(3),
             ..Omp::default()
         };
-        let fista = Fista::<f64>::seed(0.1);
+        let fista = Fista::<f64>::paper(0.1);
         for coder in [&omp as &dyn Encoder<f64>, &fista] {
             let whole = coder.encode(&d, x.view()).unwrap();
             let mut seen = Count(vec![], usize::MAX);

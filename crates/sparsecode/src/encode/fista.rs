@@ -11,15 +11,15 @@
 //! Two variants ([`FistaVariant`]):
 //! - `Standard`: starts at 0 (or the warm start); stops when the largest relative change of a
 //!   row, `max_i ‖a_i^{k+1} − a_i^k‖ / ‖a_i^{k+1}‖`, is `≤ tol`, or after `max_iter`.
-//! - `Seed`: `utils/solvers.py::FISTA` of the localized-sparse-coding code (seed notes §1.5):
+//! - `Paper`: `utils/solvers.py::FISTA` of the localized-sparse-coding code (seed notes §1.5):
 //!   starts at `A = X·Dᵀ`, stops when the batch-joint `‖A_{k+1} − A_k‖_F / ‖A_k‖_F ≤ tol`
-//!   (1e-3) or after `max_iter` (500) iterations. Build it with [`Fista::seed`].
+//!   (1e-3) or after `max_iter` (500) iterations. Build it with [`Fista::paper`].
 //!
 //! Both stopping rules (the max over rows, the joint Frobenius ratio) are taken over a fixed
 //! block of rows, not over whatever batch the caller passes: rows `[0, 4096)`, `[4096,
 //! 8192)`, … ([`STOP_BLOCK_ROWS`](super::STOP_BLOCK_ROWS)) are solved as independent
 //! batches, each with its own iteration count. A batch of up to 4096 rows (a training
-//! mini-batch) is one block, exactly the seed's rule; a larger input gives the same codes
+//! mini-batch) is one block, exactly the paper's rule; a larger input gives the same codes
 //! whether it is passed whole or split at multiples of 4096 rows (`sparsecode encode
 //! --chunk`).
 //!
@@ -42,12 +42,13 @@ pub enum FistaVariant {
     /// Beck & Teboulle from 0 (or a warm start), per-row relative-change stopping.
     #[default]
     Standard,
-    /// The localized-sparse-coding seed: start at `X·Dᵀ`, batch-joint Frobenius stopping.
-    Seed,
+    /// The localized-sparse-coding paper's code: start at `X·Dᵀ`, batch-joint Frobenius
+    /// stopping.
+    Paper,
 }
 
 /// FISTA lasso solver. Defaults: `λ = 0.1`, `max_iter = 1000`, `tol = 1e-6`, `Standard`.
-/// [`Fista::seed`] gives the seed's settings (`max_iter = 500`, `tol = 1e-3`, `Seed`).
+/// [`Fista::paper`] gives the paper's settings (`max_iter = 500`, `tol = 1e-3`, `Paper`).
 ///
 /// Warm start ([`IterativeEncoder::solve`](super::IterativeEncoder::solve)): from `init`
 /// (n_samples, n_atoms) when given, instead of the variant's start.
@@ -59,7 +60,7 @@ pub struct Fista<T> {
     pub max_iter: usize,
     /// Relative-change tolerance (≥ 0).
     pub tol: T,
-    /// Standard or seed behaviour.
+    /// Standard or the paper's behaviour.
     pub variant: FistaVariant,
 }
 
@@ -75,19 +76,19 @@ impl<T: Float> Default for Fista<T> {
 }
 
 impl<T: Float> Fista<T> {
-    /// The seed's FISTA (seed notes §1.5): `max_iter = 500`, `tol = 1e-3`, variant `Seed`.
-    pub fn seed(lambda: T) -> Self {
+    /// The paper's FISTA (seed notes §1.5): `max_iter = 500`, `tol = 1e-3`, variant `Paper`.
+    pub fn paper(lambda: T) -> Self {
         Fista {
             lambda,
             max_iter: 500,
             tol: T::of(1e-3),
-            variant: FistaVariant::Seed,
+            variant: FistaVariant::Paper,
         }
     }
 }
 
 /// [`IterativeSolver`] of ISTA and FISTA: the proximal-gradient update with
-/// `(momentum, seed behaviour)` given by the solver `$s`.
+/// `(momentum, paper behaviour)` given by the solver `$s`.
 macro_rules! prox_grad_solvers {
     ($($solver:ident => |$s:ident| $flags:expr),*) => {$(
         impl<T: Float> IterativeSolver<T> for $solver<T> {
@@ -102,15 +103,15 @@ macro_rules! prox_grad_solvers {
 
             fn update<'d>(&'d self, dict: &'d Dictionary<T>) -> Result<ProxGrad<'d, T>> {
                 let $s = self;
-                let (momentum, seed) = $flags;
-                ProxGrad::new(dict, self.lambda, self.tol, momentum, seed)
+                let (momentum, paper) = $flags;
+                ProxGrad::new(dict, self.lambda, self.tol, momentum, paper)
             }
         }
     )*};
 }
 prox_grad_solvers!(
     Ista => |_s| (false, false),
-    Fista => |s| (true, s.variant == FistaVariant::Seed)
+    Fista => |s| (true, s.variant == FistaVariant::Paper)
 );
 
 /// The proximal-gradient update of a chunk, shared by ISTA (`momentum = false`) and FISTA: see
@@ -125,8 +126,8 @@ pub(crate) struct ProxGrad<'d, T> {
     lambda: f64,
     tol: f64,
     momentum: bool,
-    /// Seed behaviour: start at `X·Dᵀ`, batch-joint Frobenius stopping.
-    seed: bool,
+    /// The paper's behaviour: start at `X·Dᵀ`, batch-joint Frobenius stopping.
+    paper: bool,
     /// The momentum sequence `t_k`.
     t: f64,
 }
@@ -146,7 +147,7 @@ impl<'d, T: Float> ProxGrad<'d, T> {
         lambda: T,
         tol: T,
         momentum: bool,
-        seed: bool,
+        paper: bool,
     ) -> Result<Self> {
         let l = dict.lipschitz()?;
         if !(l > T::zero() && num_traits::Float::is_finite(l)) {
@@ -167,7 +168,7 @@ impl<'d, T: Float> ProxGrad<'d, T> {
             lambda: lambda.to_f64_lossy(),
             tol: tol.to_f64_lossy(),
             momentum,
-            seed,
+            paper,
             t: 1.0,
         })
     }
@@ -180,7 +181,7 @@ impl<T: Float> RowUpdate<T> for ProxGrad<'_, T> {
     type Step = T;
 
     fn start(&self, b: ArrayView2<'_, T>, init: Option<ArrayView2<'_, T>>) -> ProxChunk<T> {
-        let a = match (init, self.seed) {
+        let a = match (init, self.paper) {
             (Some(i), _) => standard(i),
             (None, true) => b.to_owned(),
             (None, false) => Array2::zeros(b.raw_dim()),
@@ -261,7 +262,7 @@ impl<T: Float> RowUpdate<T> for ProxGrad<'_, T> {
     }
 
     fn converged(&self, change: &Change, _rows: usize) -> bool {
-        if self.seed {
+        if self.paper {
             // numpy: `while change > tol`, change = ‖Δ‖_F/‖A_old‖_F (0/0 = NaN stops).
             let rel = change.diff2.sqrt() / change.old2.sqrt();
             rel.is_nan() || rel <= self.tol

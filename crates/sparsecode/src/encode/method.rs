@@ -7,7 +7,7 @@
 //! OMP and LARS keep `max(1, n_features/10)` atoms ([`default_n_nonzero`], scikit-learn's
 //! `SparseCoder` rule; `Lars::default()`'s 500 is scikit-learn's `Lars` estimator default and
 //! is not used here); every other parameter left `None` takes the solver struct's
-//! [`Default`] (or, with [`Variant::Seed`], [`Fista::seed`] / [`Admm::seed`]).
+//! [`Default`] (or, with [`Variant::Paper`], [`Fista::paper`] / [`Admm::paper`]).
 //!
 //! ```
 //! use sparsecode::encode::{Method, MethodName};
@@ -151,8 +151,10 @@ pub enum Variant {
     /// The textbook solver ([`Fista::default`], [`Admm::default`]).
     #[default]
     Standard,
-    /// The localized-sparse-coding code's ([`Fista::seed`], [`Admm::seed`]).
-    Seed,
+    /// The localized-sparse-coding paper's code ([`Fista::paper`], [`Admm::paper`]); `"seed"`
+    /// is read as this too (its earlier name).
+    #[serde(alias = "seed")]
+    Paper,
 }
 
 /// A sparse coder and its parameters. A parameter a method does not use is ignored; `None`
@@ -181,6 +183,9 @@ pub struct Method {
     pub rho: Option<f64>,
     /// Hard instead of soft thresholding (threshold, lca).
     pub hard: bool,
+    /// Gradient step μ of iht (`None`: `1/λ_max(D·Dᵀ)`); written only when set.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub step: Option<f64>,
 }
 
 impl Default for Method {
@@ -203,6 +208,7 @@ impl Method {
             variant: Variant::Standard,
             rho: None,
             hard: false,
+            step: None,
         }
     }
 
@@ -310,7 +316,7 @@ impl Method {
                         lambda: alpha,
                         ..Fista::default()
                     },
-                    Variant::Seed => Fista::seed(alpha),
+                    Variant::Paper => Fista::paper(alpha),
                 };
                 s.max_iter = self.max_iter.unwrap_or(s.max_iter);
                 s.tol = tol(s.tol);
@@ -322,7 +328,7 @@ impl Method {
                         lambda: alpha,
                         ..Admm::default()
                     },
-                    Variant::Seed => Admm::seed(alpha),
+                    Variant::Paper => Admm::paper(alpha),
                 };
                 s.rho = self.rho.map_or(s.rho, T::of);
                 s.max_iter = self.max_iter.unwrap_or(s.max_iter);
@@ -341,6 +347,7 @@ impl Method {
                 s.n_nonzero = self.n_nonzero.unwrap_or(s.n_nonzero);
                 s.max_iter = self.max_iter.unwrap_or(s.max_iter);
                 s.tol = tol(s.tol);
+                s.step = self.step.map(T::of);
                 Box::new(s)
             }
             other => {
@@ -407,9 +414,9 @@ mod tests {
             }
         }
         // same codes as the solver structs built by hand
-        let direct = Fista::seed(0.1).encode(&d, x.view()).unwrap();
+        let direct = Fista::paper(0.1).encode(&d, x.view()).unwrap();
         let m = Method {
-            variant: Variant::Seed,
+            variant: Variant::Paper,
             ..Method::of(MethodName::Fista)
         };
         assert_eq!(
@@ -426,13 +433,18 @@ mod tests {
         let m = Method {
             n_nonzero: Some(4),
             tol: Some(1e-3),
-            variant: Variant::Seed,
+            variant: Variant::Paper,
             rho: Some(2.0),
             ..Method::of(MethodName::LassoLars)
         };
         let s = serde_json::to_string(&m).unwrap();
         assert!(s.contains("\"lasso-lars\""), "{s}");
         assert_eq!(serde_json::from_str::<Method>(&s).unwrap(), m);
+        assert!(s.contains("\"paper\""), "{s}");
+        // "seed", the variant's earlier name, still reads as Paper
+        let old: Method =
+            serde_json::from_str(r#"{"method": "fista", "variant": "seed"}"#).unwrap();
+        assert_eq!(old.variant, Variant::Paper);
         let short: Method = serde_json::from_str(r#"{"method": "iht", "n_nonzero": 2}"#).unwrap();
         assert_eq!(short.alpha, DEFAULT_ALPHA);
         assert!(serde_json::from_str::<Method>(r#"{"method": "nope"}"#).is_err());

@@ -20,7 +20,7 @@ pub use method::{Method, MethodName};
 use crate::{Dictionary, Error, Float, Result};
 use ndarray::{Array2, ArrayView2};
 
-// Iterative l1/l0 solvers (branch `prox`).
+// Iterative l1/l0 solvers.
 mod admm;
 pub(crate) mod batch;
 mod chunked;
@@ -28,9 +28,11 @@ mod fista;
 mod iht;
 mod ista;
 mod iterate;
+mod lasso_cd;
 mod lca;
 mod lipschitz;
 mod report;
+pub mod sparse_encode;
 mod threshold;
 pub use admm::{Admm, AdmmVariant};
 pub use batch::STOP_BLOCK_ROWS;
@@ -41,8 +43,8 @@ pub use ista::Ista;
 pub use lca::Lca;
 pub use lipschitz::power_iteration;
 pub use report::SolveReport;
+pub use sparse_encode::{sparse_encode, TransformAlgorithm};
 pub use threshold::{hard_threshold, soft_threshold, Threshold, ThresholdKind};
-// End of the `prox` solvers.
 
 /// A sparse inference method.
 pub trait Encoder<T: Float>: Send + Sync {

@@ -199,6 +199,33 @@ pub fn renormalize_with_codes<T: Float>(atoms: &mut Array2<T>, codes: &mut Array
     }
 }
 
+/// The non-zero signals in the order worst-residual revival takes them: largest residual norm
+/// `‖x_i − a_i·D‖` first (ties: lower index), each with that norm. A dead atom revived from
+/// the first of them starts where the dictionary fits worst (the MOD/K-SVD learners here;
+/// `sparsecode-nn`'s dictionary bottleneck, as LASER).
+pub fn worst_fitted_signals<T: Float>(
+    x: ArrayView2<'_, T>,
+    codes: ArrayView2<'_, T>,
+    atoms: ArrayView2<'_, T>,
+) -> Vec<(usize, T)> {
+    let resid = linalg::residual(x, codes, atoms);
+    let rn = row_norms(resid.view());
+    let mut order: Vec<usize> = (0..x.nrows()).collect();
+    order.sort_by(|&a, &b| {
+        rn[b]
+            .partial_cmp(&rn[a])
+            .unwrap_or(std::cmp::Ordering::Equal)
+    });
+    order
+        .into_iter()
+        .filter(|&i| {
+            let xi = x.row(i);
+            xi.dot(&xi) > T::zero()
+        })
+        .map(|i| (i, rn[i]))
+        .collect()
+}
+
 /// Replaces every zero (or non-finite) row of `atoms` by the normalised signal with the
 /// largest residual `‖x_i − a_i·D‖` (each signal at most once); codes of those atoms are
 /// zeroed. Returns the replaced indices.
@@ -222,18 +249,9 @@ pub(crate) fn replace_dead_atoms<T: Float>(
         atoms.row_mut(j).fill(T::zero());
         codes.column_mut(j).fill(T::zero());
     }
-    let resid = linalg::residual(x.view(), codes.view(), atoms.view());
-    let rn = row_norms(resid.view());
-    let mut order: Vec<usize> = (0..x.nrows()).collect();
-    order.sort_by(|&a, &b| {
-        rn[b]
-            .partial_cmp(&rn[a])
-            .unwrap_or(std::cmp::Ordering::Equal)
-    });
-    let mut next = order.into_iter().filter(|&i| {
-        let xi = x.row(i);
-        xi.dot(&xi) > T::zero()
-    });
+    let mut next = worst_fitted_signals(x, codes.view(), atoms.view())
+        .into_iter()
+        .map(|(i, _)| i);
     for &j in &dead {
         match next.next() {
             Some(i) => atoms.row_mut(j).assign(&x.row(i)),

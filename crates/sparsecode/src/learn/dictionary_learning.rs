@@ -33,14 +33,14 @@
 //!
 //! [`DictionaryLearningModel::transform`] codes new signals with the fitted atoms by
 //! `transform_algorithm` (lasso-LARS, lasso-CD, OMP or soft thresholding of `X·Dᵀ`) and
-//! `transform_alpha` (default `alpha`), as scikit-learn's `sparse_encode`; with `split_sign`
+//! `transform_alpha` (default `alpha`), by [`crate::encode::sparse_encode`]; with `split_sign`
 //! the codes come back as `[max(A, 0), −min(A, 0)]` (2k columns).
 
+pub use crate::encode::sparse_encode::{sparse_encode, TransformAlgorithm};
 use crate::linalg::{largest_entry_is_negative, matmul, svd_thin};
 use crate::rng::{rng_from_seed, Rng};
 use crate::{validate, Error, Float, Result};
-use ndarray::{s, Array2, ArrayView2, Axis};
-use rayon::prelude::*;
+use ndarray::{s, Array2, ArrayView2};
 
 /// Code update used while fitting (scikit-learn's `fit_algorithm`; serde: `lars`, `cd`, `omp`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -72,21 +72,6 @@ impl FitAlgorithm {
             _ => alpha,
         }
     }
-}
-
-/// Coding of [`DictionaryLearningModel::transform`] (scikit-learn's `transform_algorithm`;
-/// serde: `lasso_lars`, `lasso_cd`, `omp`, `threshold`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum TransformAlgorithm {
-    /// Lasso by LARS, penalty `transform_alpha` (`'lasso_lars'`).
-    LassoLars,
-    /// Lasso by coordinate descent (`'lasso_cd'`).
-    LassoCd,
-    /// Orthogonal matching pursuit with `transform_n_nonzero_coefs` atoms (`'omp'`).
-    Omp,
-    /// Soft threshold of `X·Dᵀ` at `transform_alpha` (`'threshold'`).
-    Threshold,
 }
 
 /// Parameters, with scikit-learn's defaults in [`Default`] (n_components 8 here since sklearn's
@@ -346,182 +331,6 @@ pub fn cost<T: Float>(
     super::lasso_value(x, a, d, alpha)
 }
 
-/// scikit-learn's `sparse_encode` on atoms `d` that need not be unit-norm (zero atoms get zero
-/// codes). `alpha` is the penalty of `½‖x − aD‖² + α‖a‖₁` (lasso), or the threshold;
-/// `positive` constrains the codes to be non-negative (an error with OMP).
-#[allow(clippy::too_many_arguments)]
-pub fn sparse_encode<T: Float>(
-    x: ArrayView2<'_, T>,
-    d: ArrayView2<'_, T>,
-    algorithm: TransformAlgorithm,
-    alpha: T,
-    n_nonzero: Option<usize>,
-    max_iter: usize,
-    init: Option<ArrayView2<'_, T>>,
-    positive: bool,
-) -> Result<Array2<T>> {
-    let (n, p) = x.dim();
-    let k = d.nrows();
-    match algorithm {
-        TransformAlgorithm::Threshold => {
-            let c = matmul(x, d.t());
-            Ok(c.mapv(|v| {
-                let m = num_traits::Float::abs(v) - alpha;
-                if m > T::zero() && (!positive || v > T::zero()) {
-                    num_traits::Float::signum(v) * m
-                } else {
-                    T::zero()
-                }
-            }))
-        }
-        TransformAlgorithm::LassoCd => {
-            let gram = matmul(d, d.t());
-            let cov = matmul(x, d.t());
-            let mut codes = match init {
-                Some(a) if a.dim() == (n, k) => a.to_owned(),
-                _ => Array2::zeros((n, k)),
-            };
-            codes
-                .axis_chunks_iter_mut(Axis(0), 16)
-                .into_par_iter()
-                .zip(cov.axis_chunks_iter(Axis(0), 16).into_par_iter())
-                .for_each(|(mut a, c)| {
-                    for (mut ai, ci) in a.rows_mut().into_iter().zip(c.rows()) {
-                        let mut av = ai.to_vec();
-                        let cv = ci.to_vec();
-                        lasso_cd_gram(gram.view(), &cv, alpha, max_iter, positive, &mut av);
-                        ai.assign(&ndarray::ArrayView1::from(&av));
-                    }
-                });
-            Ok(codes)
-        }
-        TransformAlgorithm::LassoLars => lasso_lars_codes(x, d, alpha, max_iter, positive),
-        TransformAlgorithm::Omp if positive => Err(Error::param(
-            "positive",
-            "OMP has no sign constraint: use lasso_lars, lasso_cd or threshold",
-        )),
-        TransformAlgorithm::Omp => {
-            let nnz = n_nonzero.unwrap_or_else(|| (p / 10).max(1).min(k));
-            omp_codes(x, d, nnz)
-        }
-    }
-}
-
-/// Coordinate descent for `min_a ½aᵀGa − aᵀc + λ‖a‖₁` (the lasso `½‖x − aD‖² + λ‖a‖₁` with
-/// `G = DDᵀ`, `c = Dx`), cyclic, warm-started from `a`; stops when the largest coordinate
-/// change falls below `1e-12·(1 + max|a|)` or after `max_iter` sweeps. With `positive` the
-/// coordinate update is `max(z − λ, 0)/G_jj` (the lasso restricted to `a ≥ 0`).
-fn lasso_cd_gram<T: Float>(
-    g: ArrayView2<'_, T>,
-    c: &[T],
-    lambda: T,
-    max_iter: usize,
-    positive: bool,
-    a: &mut [T],
-) {
-    let k = c.len();
-    // gradient-like residual r = c − G a
-    let mut r: Vec<T> = c.to_vec();
-    for (j, &aj) in a.iter().enumerate() {
-        if aj != T::zero() {
-            for i in 0..k {
-                r[i] -= g[[i, j]] * aj;
-            }
-        }
-    }
-    let tol = T::of(1e-12);
-    for _ in 0..max_iter {
-        let mut max_delta = T::zero();
-        let mut max_a = T::zero();
-        for j in 0..k {
-            let gjj = g[[j, j]];
-            let old = a[j];
-            let new = if gjj <= T::zero() {
-                T::zero()
-            } else {
-                let z = r[j] + gjj * old;
-                let m = num_traits::Float::abs(z) - lambda;
-                if m > T::zero() && (!positive || z > T::zero()) {
-                    num_traits::Float::signum(z) * m / gjj
-                } else {
-                    T::zero()
-                }
-            };
-            let delta = new - old;
-            if delta != T::zero() {
-                for i in 0..k {
-                    r[i] -= g[[i, j]] * delta;
-                }
-                a[j] = new;
-            }
-            max_delta = num_traits::Float::max(max_delta, num_traits::Float::abs(delta));
-            max_a = num_traits::Float::max(max_a, num_traits::Float::abs(new));
-        }
-        if max_delta <= tol * (T::one() + max_a) {
-            break;
-        }
-    }
-}
-
-/// scikit-learn's lasso-LARS coding: [`crate::encode::LassoLars`] with `alpha/n_features`
-/// (its objective is `1/(2·n_features)‖x − aD‖² + α'‖a‖₁`), on the non-zero atoms (zero
-/// atoms, from the zero-padded initialisation, get zero codes).
-fn lasso_lars_codes<T: Float>(
-    x: ArrayView2<'_, T>,
-    d: ArrayView2<'_, T>,
-    alpha: T,
-    max_iter: usize,
-    positive: bool,
-) -> Result<Array2<T>> {
-    use crate::encode::{Encoder, LassoLars};
-    let (n, p) = x.dim();
-    let k = d.nrows();
-    let live: Vec<usize> = (0..k)
-        .filter(|&j| d.row(j).iter().any(|v| *v != T::zero()))
-        .collect();
-    if live.is_empty() {
-        return Ok(Array2::zeros((n, k)));
-    }
-    let dict = crate::Dictionary::new_unnormalized(d.select(Axis(0), &live))?;
-    let coder = LassoLars {
-        alpha: alpha / T::of(p as f64),
-        positive,
-        max_iter,
-        fit_intercept: false,
-    };
-    let c = coder.encode(&dict, x)?;
-    if live.len() == k {
-        return Ok(c);
-    }
-    let mut codes = Array2::zeros((n, k));
-    for (src, &dst) in live.iter().enumerate() {
-        codes.column_mut(dst).assign(&c.column(src));
-    }
-    Ok(codes)
-}
-
-/// scikit-learn's `orthogonal_mp_gram` with `n_nonzero` atoms, `tol = None`.
-fn omp_codes<T: Float>(
-    x: ArrayView2<'_, T>,
-    d: ArrayView2<'_, T>,
-    nnz: usize,
-) -> Result<Array2<T>> {
-    let gram = matmul(d, d.t());
-    // The correlations X·Dᵀ go straight into the (pre-faulted) output, which Batch-OMP then
-    // overwrites with the codes, as `encode::Omp` does.
-    let mut codes = crate::linalg::zeros_prefaulted(x.nrows(), d.nrows());
-    crate::linalg::matmul_into(
-        codes.view_mut(),
-        x,
-        d.t(),
-        T::one(),
-        false,
-        crate::linalg::par_global(),
-    );
-    crate::encode::batch_omp_gram_in_place(gram.view(), codes.view_mut(), None, nnz, None)?;
-    Ok(codes)
-}
-
 /// scikit-learn's `_update_dict` with the statistics of all signals: one block-coordinate
 /// pass over the atoms ([`super::atoms::block_coordinate_pass`]); the codes of re-drawn atoms
 /// are zeroed, as scikit-learn does.
@@ -566,14 +375,5 @@ mod tests {
         }
         let codes = m.transform(x.view()).unwrap();
         assert_eq!(codes.dim(), (40, 6));
-    }
-
-    #[test]
-    fn lasso_cd_solves_orthonormal_case() {
-        // G = I: a = soft(c, λ)
-        let g = Array2::<f64>::eye(3);
-        let mut a = vec![0.0; 3];
-        lasso_cd_gram(g.view(), &[2.0, -0.5, -3.0], 1.0, 100, false, &mut a);
-        assert_eq!(a, vec![1.0, 0.0, -2.0]);
     }
 }

@@ -9,7 +9,7 @@
 //!    are cycled `max_iter` times;
 //! 2. a step on a batch `X_t` of `b` rows ([`MiniBatchDictionaryLearning::step`]): codes
 //!    `A_t` by the lasso with penalty α (lasso-LARS or coordinate descent, as
-//!    [`super::dictionary_learning::sparse_encode`]); the batch cost
+//!    [`crate::encode::sparse_encode`]); the batch cost
 //!    `(½‖X_t − A_t·D‖² + α‖A_t‖₁)/b` before the update; the statistics
 //!    `S_A ← β·S_A + A_tᵀA_t/b`, `S_B ← β·S_B + A_tᵀX_t/b` with the forgetting factor
 //!    [`super::atoms::forgetting_factor`]; one block-coordinate pass over the atoms
@@ -25,7 +25,8 @@
 //! `partial_fit`) reproduce the steps of a fit on the same batches.
 
 use super::atoms::{accumulate_statistics, block_coordinate_pass};
-use super::dictionary_learning::{sparse_encode, svd_flipped, FitAlgorithm};
+use super::dictionary_learning::{svd_flipped, FitAlgorithm};
+use crate::encode::sparse_encode;
 use crate::rng::{rng_from_seed, stream_rng};
 use crate::{validate, Error, Float, Result};
 use ndarray::{s, Array2, ArrayView2, Axis};

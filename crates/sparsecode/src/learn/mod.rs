@@ -16,7 +16,8 @@
 //!   (its schedule, early stopping and `partial_fit` steps).
 //!
 //! [`atoms`] holds the block-coordinate atom update from sufficient statistics and the
-//! unused-atom re-draw that the last three share.
+//! unused-atom re-draw that the last three share; [`coders`] builds the learners' coders from
+//! the method registry.
 //!
 //! Each implements [`Learner`]: one call of [`Learner::epoch`] is one pass over the training
 //! data and returns that epoch's value of the learner's objective. [`fit`] runs epochs,
@@ -30,6 +31,7 @@
 //! localized-sparse-coding paper.
 
 pub mod atoms;
+pub mod coders;
 pub mod compressed;
 pub mod dictionary_learning;
 pub mod ksvd;

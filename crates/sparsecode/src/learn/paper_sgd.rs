@@ -32,7 +32,7 @@ use ndarray::{Array2, ArrayView2};
 pub struct PaperSgd<T: Float> {
     /// Current atoms (n_atoms × n_features) in the space of the training signals.
     pub atoms: Array2<T>,
-    /// Inference (the paper's: `Fista { variant: Seed, lambda: 0.1, .. }` or the ADMM one).
+    /// Inference (the paper's: `Fista { variant: Paper, lambda: 0.1, .. }` or the ADMM one).
     pub encoder: Box<dyn Encoder<T>>,
     /// Sparsity weight λ of the recorded objective (should equal the encoder's).
     pub lambda: T,
@@ -108,9 +108,9 @@ impl<T: Float> PaperSgd<T> {
 }
 
 impl<T: Float> Learner<T> for PaperSgd<T> {
-    /// `seed`: the name the CLI, configurations and records use for this learner.
+    /// `paper`: the name the CLI, configurations and records use for this learner.
     fn name(&self) -> &'static str {
-        "seed"
+        "paper"
     }
 
     fn epoch(&mut self, x: ArrayView2<'_, T>, epoch: usize, rng: &mut Rng) -> Result<f64> {

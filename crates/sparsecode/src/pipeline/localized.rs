@@ -31,8 +31,8 @@ use crate::compress::{compressed_dim, measurement_matrix, Compression};
 use crate::data::{
     load_gray_folder, shipped_images, whiten_olshausen, PatchDataset, PatchSplit, OLSHAUSEN_F0,
 };
-use crate::encode::method::Variant;
-use crate::encode::{Encoder, Fista, LassoLars, Method, MethodName};
+use crate::encode::Encoder;
+use crate::learn::coders;
 use crate::learn::compressed::{compress_atoms, compress_signals, recover_dictionary};
 use crate::learn::ksvd::{Ksvd, Rank1};
 use crate::learn::olshausen::Olshausen;
@@ -56,7 +56,7 @@ pub const GABOR_MAX_ERROR: f64 = 0.5;
 pub const RECORD_FILE: &str = "traindata.npz";
 
 /// Everything that decides a run's numbers: recorded as JSON in the run record (`settings`)
-/// and compared on resume. The defaults are the CLI's (the seed's, with smaller data sizes and
+/// and compared on resume. The defaults are the CLI's (the paper's, with smaller data sizes and
 /// fewer epochs so that a run on the shipped images takes a minute); the paper's configuration
 /// is `epochs: 100, train_samples: 60_000, val_samples: 15_000, corr_samples: 8_000`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -65,7 +65,7 @@ pub struct LocalizedConfig {
     pub compression: String,
     /// Localization J (the paper's L = 1/J; 1 = no localization).
     pub localization: usize,
-    /// Inference: `fista` or `admm` (the seed's variants).
+    /// Inference: `fista` or `admm` (the paper's variants).
     pub solver: String,
     /// Signals per batch.
     pub batch_size: usize,
@@ -85,11 +85,16 @@ pub struct LocalizedConfig {
     pub corr_samples: usize,
     /// Compressed dimension = ⌊p²·ratio⌋.
     pub compression_ratio: f64,
-    /// Learning rate η₀ (seed and Olshausen learners).
+    /// Learning rate η₀ (paper and Olshausen learners).
     pub learning_rate: f64,
     /// Per-epoch learning-rate decay.
     pub decay: f64,
-    /// Learner: `seed`, `olshausen`, `mod`, `ksvd`, `aksvd`, `online`.
+    /// Learner: one of [`LEARNERS`]. `seed`, the paper learner's earlier name, is read as
+    /// `paper` (so records written before the rename resume).
+    #[serde(
+        serialize_with = "write_learner_name",
+        deserialize_with = "read_learner_name"
+    )]
     pub learner: String,
     /// Non-zeros per signal of the OMP-based learners (mod, ksvd, aksvd).
     pub sparsity: usize,
@@ -127,7 +132,7 @@ impl Default for LocalizedConfig {
             compression_ratio: 0.5,
             learning_rate: 0.8,
             decay: 0.975,
-            learner: "seed".into(),
+            learner: "paper".into(),
             sparsity: 5,
             online_coder: "lars".into(),
             gain_alpha: 0.0,
@@ -187,14 +192,10 @@ impl LocalizedConfig {
                 ))
             }
         };
-        one_of(
-            "learner",
-            &self.learner,
-            &["seed", "olshausen", "mod", "ksvd", "aksvd", "online"],
-        )?;
+        one_of("learner", canonical_learner(&self.learner), LEARNERS)?;
         one_of("solver", &self.solver, &["fista", "admm"])?;
-        one_of("online_coder", &self.online_coder, &["lars", "fista"])?;
-        if matches!(self.learner.as_str(), "mod" | "ksvd" | "aksvd") {
+        one_of("online_coder", &self.online_coder, coders::ONLINE_CODERS)?;
+        if matches!(canonical_learner(&self.learner), "mod" | "ksvd" | "aksvd") {
             at_least("sparsity", self.sparsity, 1)?;
         }
         let n_patches = self.train_samples + self.val_samples + self.corr_samples;
@@ -223,6 +224,34 @@ impl LocalizedConfig {
             .filter(|f| *f != "epochs" && a.get(*f) != b.get(*f))
             .collect()
     }
+}
+
+/// The learners of the localized-sparse-coding run: the paper's SGD ([`PaperSgd`]),
+/// Olshausen & Field's, MOD, K-SVD, approximate K-SVD and the online learner.
+pub const LEARNERS: &[&str] = &["paper", "olshausen", "mod", "ksvd", "aksvd", "online"];
+
+/// A learner's name with `seed`, the earlier name of `paper`, read as `paper`.
+pub fn canonical_learner(name: &str) -> &str {
+    if name == "seed" {
+        "paper"
+    } else {
+        name
+    }
+}
+
+fn read_learner_name<'de, D>(d: D) -> std::result::Result<String, D::Error>
+where
+    D: serde::Deserializer<'de>,
+{
+    let name = String::deserialize(d)?;
+    Ok(canonical_learner(&name).to_string())
+}
+
+fn write_learner_name<S: serde::Serializer>(
+    name: &str,
+    s: S,
+) -> std::result::Result<S::Ok, S::Error> {
+    s.serialize_str(canonical_learner(name))
 }
 
 /// The fields of [`LocalizedConfig`], as serde names them.
@@ -372,70 +401,18 @@ fn default_online_coder() -> String {
     "lars".into()
 }
 
-/// The online learner's coder for `½‖x − aD‖² + λ‖a‖₁` (see `Args::online_coder`).
-fn online_encoder<T: Float>(s: &LocalizedConfig, n_features: usize) -> Result<Box<dyn Encoder<T>>> {
-    let lambda = T::of(s.l1_penalty);
-    match s.online_coder.as_str() {
-        // Exact lasso codes by LARS homotopy, as scikit-learn's and SPAMS' online learners
-        // code: sparse codes make it much cheaper than FISTA. LassoLars' objective is
-        // 1/(2·n_features)‖x − aD‖² + α‖a‖₁, the same problem with α = λ / n_features.
-        "lars" => Ok(Box::new(LassoLars::<T> {
-            alpha: lambda / T::of(n_features as f64),
-            positive: false,
-            max_iter: 500,
-            fit_intercept: false,
-        })),
-        // the seed's FISTA (start at X·Dᵀ, batch-joint tolerance 1e-3)
-        "fista" => Ok(Box::new(Fista::seed(lambda))),
-        other => Err(Error::param(
-            "online-coder",
-            format!("unknown coder {other:?}; expected lars or fista"),
-        )),
-    }
-}
-
-/// The `-S` lasso coder from the registry ([`Method`]): the seed's FISTA/ADMM variants, or with
-/// `standard` the standard ones (start at 0, per-row stopping at 1e-4 for FISTA; ADMM's own
-/// tolerances), 500 iterations at most. The Olshausen learner needs the standard ones when
-/// its gains adapt: its basis functions are then not unit-norm, the seed's FISTA starts at
-/// `Φx`, far from the optimum, and its batch-joint 1e-3 stop can end there.
+/// The `-S` lasso coder ([`coders::lasso_coder`]): the paper's FISTA/ADMM variants, or with
+/// `standard` the standard ones. The Olshausen learner needs the standard ones when its gains
+/// adapt: its basis functions are then not unit-norm, the paper's FISTA starts at `Φx`, far
+/// from the optimum, and its batch-joint 1e-3 stop can end there.
 fn lasso_encoder<T: Float>(s: &LocalizedConfig, standard: bool) -> Result<Box<dyn Encoder<T>>> {
-    if !matches!(s.solver.as_str(), "fista" | "admm") {
-        return Err(Error::param(
-            "solver",
-            format!("unknown solver {:?}; expected fista or admm", s.solver),
-        ));
-    }
-    let method = Method {
-        alpha: s.l1_penalty,
-        max_iter: Some(500),
-        tol: standard.then_some(1e-4),
-        variant: if standard {
-            Variant::Standard
-        } else {
-            Variant::Seed
-        },
-        ..Method::named(&s.solver)?
-    };
-    Ok(method.build_iterative::<T>()?.into_encoder())
-}
-
-/// The OMP coder of the ℓ0 learners: `sparsity` atoms per signal.
-fn omp_encoder<T: Float>(s: &LocalizedConfig) -> Result<Box<dyn Encoder<T>>> {
-    if s.sparsity == 0 {
-        return Err(Error::param("sparsity", "must be at least 1"));
-    }
-    let method = Method {
-        n_nonzero: Some(s.sparsity),
-        ..Method::of(MethodName::Omp)
-    };
-    method.build(usize::MAX)
+    coders::lasso_coder(&s.solver, s.l1_penalty, standard)
 }
 
 fn make_learner<T: Float>(s: &LocalizedConfig, init: Array2<T>) -> Result<Box<dyn Learner<T>>> {
     let lambda = T::of(s.l1_penalty);
-    Ok(match s.learner.as_str() {
-        "seed" => {
+    Ok(match canonical_learner(&s.learner) {
+        "paper" => {
             let mut l = PaperSgd::new(init, lasso_encoder(s, false)?)?;
             l.lambda = lambda;
             l.learning_rate = T::of(s.learning_rate);
@@ -444,7 +421,7 @@ fn make_learner<T: Float>(s: &LocalizedConfig, init: Array2<T>) -> Result<Box<dy
             Box::new(l)
         }
         "olshausen" => {
-            // Unit-norm basis without gains: the seed's coder (3–4× faster here); with gains,
+            // Unit-norm basis without gains: the paper's coder (3–4× faster here); with gains,
             // the standard coder.
             let coder = lasso_encoder(s, s.gain_alpha > 0.0)?;
             let mut l = Olshausen::new(init, coder, lambda)?;
@@ -454,11 +431,19 @@ fn make_learner<T: Float>(s: &LocalizedConfig, init: Array2<T>) -> Result<Box<dy
             l.batch_size = s.batch_size;
             Box::new(l)
         }
-        "mod" => Box::new(Mod::new(init, omp_encoder(s)?)?),
-        "ksvd" => Box::new(Ksvd::new(init, omp_encoder(s)?, Rank1::Exact)?),
-        "aksvd" => Box::new(Ksvd::new(init, omp_encoder(s)?, Rank1::Approximate)?),
+        "mod" => Box::new(Mod::new(init, coders::omp_coder(s.sparsity)?)?),
+        "ksvd" => Box::new(Ksvd::new(
+            init,
+            coders::omp_coder(s.sparsity)?,
+            Rank1::Exact,
+        )?),
+        "aksvd" => Box::new(Ksvd::new(
+            init,
+            coders::omp_coder(s.sparsity)?,
+            Rank1::Approximate,
+        )?),
         "online" => {
-            let enc = online_encoder::<T>(s, init.ncols())?;
+            let enc = coders::online_coder(&s.online_coder, lambda, init.ncols())?;
             let mut l = OnlineDictionaryLearning::new(init, enc, lambda)?;
             l.batch_size = s.batch_size;
             Box::new(l)
@@ -467,8 +452,9 @@ fn make_learner<T: Float>(s: &LocalizedConfig, init: Array2<T>) -> Result<Box<dy
             return Err(Error::param(
                 "learner",
                 format!(
-                "unknown learner {other:?}; expected seed, olshausen, mod, ksvd, aksvd or online"
-            ),
+                    "unknown learner {other:?}; expected one of {}",
+                    LEARNERS.join(", ")
+                ),
             ))
         }
     })
@@ -849,5 +835,23 @@ mod tests {
             assert!(e.contains(name), "{e}");
         }
         assert_eq!(FIELDS.len(), to_map(&tiny()).len());
+    }
+
+    #[test]
+    fn a_record_of_the_seed_learner_reads_as_the_paper_learner() {
+        // the settings a record wrote before the paper learner was renamed from "seed"
+        let mut old = to_map(&tiny());
+        old.insert("learner".into(), "seed".into());
+        let text = serde_json::Value::Object(old).to_string();
+        let read: LocalizedConfig = serde_json::from_str(&text).unwrap();
+        assert_eq!(read.learner, "paper");
+        assert!(read.differences(&tiny()).is_empty());
+        // a config built in Rust with the old name runs the same learner
+        let seed = LocalizedConfig {
+            learner: "seed".into(),
+            ..tiny()
+        };
+        seed.check().unwrap();
+        assert!(seed.differences(&tiny()).is_empty());
     }
 }
