@@ -216,10 +216,13 @@ pub fn train(
             }
             let loss_v = scalar(loss.clone())?;
             if !loss_v.is_finite() {
-                return Err(Error::NonFinite {
-                    what: "training loss".into(),
-                    index: format!("epoch {}", epoch + 1),
-                });
+                return Err(Error::numerical(
+                    "training",
+                    format!(
+                        "the loss is not finite (NaN or infinity) in epoch {}",
+                        epoch + 1
+                    ),
+                ));
             }
             let rec_v = scalar(rec)?;
             let mut grads = GradientsParams::from_grads(loss.backward(), &model);

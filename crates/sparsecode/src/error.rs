@@ -17,12 +17,16 @@ pub enum Error {
         got: String,
     },
     /// An input array holds NaN or infinity.
-    #[error("{what} contains a non-finite value (NaN or infinity) at {index}")]
+    #[error(
+        "{what} contains a non-finite value (NaN or infinity) at {}",
+        index_text(index)
+    )]
     NonFinite {
         /// Which argument.
         what: String,
-        /// Position of the first offending value, e.g. "row 3, column 7".
-        index: String,
+        /// Position of the first offending value, one index per axis (`[3, 7]`: row 3,
+        /// column 7).
+        index: Vec<usize>,
     },
     /// An input has no rows, no columns or no elements.
     #[error("{what} is empty")]
@@ -121,6 +125,16 @@ impl Error {
             what: what.into(),
             reason: reason.into(),
         }
+    }
+}
+
+/// `(3, 7)`: an array position in messages.
+fn index_text(index: &[usize]) -> String {
+    let parts: Vec<String> = index.iter().map(usize::to_string).collect();
+    if parts.len() == 1 {
+        format!("({},)", parts[0])
+    } else {
+        format!("({})", parts.join(", "))
     }
 }
 

@@ -1,7 +1,7 @@
 //! Input checks shared by every entry point: shapes, emptiness, finiteness, memory.
 
 use crate::{Error, Float, Result};
-use ndarray::{ArrayBase, Data, Dimension};
+use ndarray::{ArrayBase, Data, Dimension, IntoDimension};
 
 /// Fails with [`Error::Empty`] if the array has no element.
 pub fn non_empty<S: Data, D: Dimension>(a: &ArrayBase<S, D>, what: &str) -> Result<()> {
@@ -22,7 +22,7 @@ pub fn finite<T: Float, S: Data<Elem = T>, D: Dimension>(
     {
         return Err(Error::NonFinite {
             what: what.into(),
-            index: format!("{idx:?}"),
+            index: idx.into_dimension().slice().to_vec(),
         });
     }
     Ok(())
@@ -123,4 +123,26 @@ pub fn memory_for<T>(what: &str, counts: &[usize]) -> Result<()> {
         })
         .unwrap_or(u128::MAX);
     memory(what, bytes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ndarray::{array, Array1};
+
+    #[test]
+    fn a_non_finite_value_is_named_by_its_position() {
+        let a = array![[0.0, 1.0, 2.0], [3.0, 4.0, f64::INFINITY]];
+        match finite(&a, "signals") {
+            Err(Error::NonFinite { what, index }) => {
+                assert_eq!((what.as_str(), index), ("signals", vec![1, 2]));
+            }
+            other => panic!("{other:?}"),
+        }
+        let e = finite(&a, "signals").unwrap_err().to_string();
+        assert!(e.contains("signals") && e.ends_with("at (1, 2)"), "{e}");
+        let v = Array1::from(vec![f32::NAN]);
+        let e = finite(&v, "values").unwrap_err().to_string();
+        assert!(e.ends_with("at (0,)"), "{e}");
+    }
 }
