@@ -26,6 +26,8 @@ Errors: ``ValueError`` for bad shapes, NaN/inf, empty input and invalid paramete
 
 from __future__ import annotations
 
+import json
+import math
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -71,6 +73,8 @@ def _opt_float(v: Any, name: str) -> float | None:
         return None
     if isinstance(v, bool) or not isinstance(v, (int, float, np.integer, np.floating)):
         raise ValueError(f"invalid parameter {name}: expected a number, got {v!r}")  # noqa: TRY004
+    if not math.isfinite(v):
+        raise ValueError(f"invalid parameter {name}: must be finite, got {v}")
     return float(v)
 
 
@@ -213,7 +217,7 @@ def threshold(
 
 
 def _iterative(
-    fn: Any,
+    method: str,
     X: Any,
     D: Any,
     init: Any,
@@ -221,25 +225,38 @@ def _iterative(
     sparse_output: bool,
     threads: int | None,
     normalize: bool,
+    progress: Any,
     **params: Any,
 ) -> Any:
+    """Runs the library's iterative solver ``method`` as the method registry describes it
+    (``sparsecode::encode::Method``: its parameters by their registry names; ``None`` takes
+    the library's default)."""
     x, d = _xd(X, D)
     init_m = None
     if init is not None:
         init_m = as_float_matrix(init, "init", dtype=x.dtype)
-    codes, iterations, converged, objective = fn(
+    spec = {"method": method, **{k: v for k, v in params.items() if v is not None}}
+    codes, iterations, converged, objective = _core.iterative(
         x,
         d,
+        json.dumps(spec),
         init=init_m,
         record=bool(return_report),
         normalize=bool(normalize),
+        progress=progress,
         threads=check_threads(threads),
-        **params,
     )
     codes = _finish(codes, sparse_output)
     if return_report:
         return codes, Report(iterations, converged, objective)
     return codes
+
+
+def _hard(kind: str | None) -> bool | None:
+    """``kind`` (``'soft'``/``'hard'``) as the registry's ``hard`` flag."""
+    if kind is None or kind in ("soft", "hard"):
+        return None if kind is None else kind == "hard"
+    raise ValueError(f"invalid parameter kind: expected 'soft' or 'hard', got {kind!r}")
 
 
 def ista(
@@ -260,7 +277,7 @@ def ista(
     with ``L = λ_max(D·Dᵀ)``; warm start from ``init`` (n_samples, n_atoms).
     ``return_report`` returns ``(codes, Report)`` with the objective after every iteration."""
     return _iterative(
-        _core.ista,
+        "ista",
         X,
         D,
         init,
@@ -268,8 +285,8 @@ def ista(
         sparse_output,
         threads,
         normalize,
-        progress=progress,
-        lam=_opt_float(lam, "lam"),
+        progress,
+        alpha=_opt_float(lam, "lam"),
         max_iter=_opt_int(max_iter, "max_iter"),
         tol=_opt_float(tol, "tol"),
     )
@@ -296,7 +313,7 @@ def fista(
     settings (``max_iter = 500``, ``tol = 1e-3``) unless given; ``'seed'``, its earlier name, is
     accepted too."""
     return _iterative(
-        _core.fista,
+        "fista",
         X,
         D,
         init,
@@ -304,8 +321,8 @@ def fista(
         sparse_output,
         threads,
         normalize,
-        progress=progress,
-        lam=_opt_float(lam, "lam"),
+        progress,
+        alpha=_opt_float(lam, "lam"),
         max_iter=_opt_int(max_iter, "max_iter"),
         tol=_opt_float(tol, "tol"),
         variant=variant,
@@ -335,7 +352,7 @@ def admm(
     code's ADMM with its settings (``rho = 10``, ``max_iter = 500``, ``eps_abs = 1e-2``,
     ``eps_rel = 1e-3``) unless given; ``'seed'``, its earlier name, is accepted too."""
     return _iterative(
-        _core.admm,
+        "admm",
         X,
         D,
         init,
@@ -343,8 +360,8 @@ def admm(
         sparse_output,
         threads,
         normalize,
-        progress=progress,
-        lam=_opt_float(lam, "lam"),
+        progress,
+        alpha=_opt_float(lam, "lam"),
         rho=_opt_float(rho, "rho"),
         max_iter=_opt_int(max_iter, "max_iter"),
         eps_abs=_opt_float(eps_abs, "eps_abs"),
@@ -372,7 +389,7 @@ def lca(
     """Locally competitive algorithm (Rozell et al. 2008) with threshold ``lam``, time step
     ``tau`` and a ``'soft'`` or ``'hard'`` threshold."""
     return _iterative(
-        _core.lca,
+        "lca",
         X,
         D,
         init,
@@ -380,12 +397,12 @@ def lca(
         sparse_output,
         threads,
         normalize,
-        progress=progress,
-        lam=_opt_float(lam, "lam"),
+        progress,
+        alpha=_opt_float(lam, "lam"),
         tau=_opt_float(tau, "tau"),
         max_iter=_opt_int(max_iter, "max_iter"),
         tol=_opt_float(tol, "tol"),
-        kind=kind,
+        hard=_hard(kind),
     )
 
 
@@ -405,9 +422,10 @@ def iht(
     threads: int | None = None,
 ) -> Any:
     """Iterative hard thresholding (Blumensath & Davies 2009): gradient steps on
-    ``½‖x − a·D‖²`` keeping the ``n_nonzero`` largest entries (``step`` default ``1/L``)."""
+    ``½‖x − a·D‖²`` keeping the ``n_nonzero`` largest entries (``step`` default ``1/L``).
+    ``n_nonzero`` is required, as in the library's method registry and the CLI."""
     return _iterative(
-        _core.iht,
+        "iht",
         X,
         D,
         init,
@@ -415,7 +433,7 @@ def iht(
         sparse_output,
         threads,
         normalize,
-        progress=progress,
+        progress,
         n_nonzero=_opt_int(n_nonzero, "n_nonzero"),
         max_iter=_opt_int(max_iter, "max_iter"),
         step=_opt_float(step, "step"),

@@ -66,6 +66,10 @@ def test_bad_parameters_raise_value_error(problem):
     x, d = problem
     with pytest.raises(ValueError):
         encode.fista(x, d, lam=-1.0)
+    with pytest.raises(ValueError, match="lam: must be finite"):
+        encode.fista(x, d, lam=float("nan"))
+    with pytest.raises(ValueError, match="n_nonzero"):
+        encode.iht(x, d)
     with pytest.raises(ValueError, match="variant"):
         encode.fista(x, d, variant="nope")
     with pytest.raises(ValueError, match="kind"):

@@ -27,9 +27,10 @@ use std::sync::{Arc, Mutex};
 mod toolkit;
 
 use ndarray::{Array2, ArrayView2};
+use sparsecode::encode::method::IterativeCoder;
 use sparsecode::encode::{
-    sparse_encode, Admm, AdmmVariant, Encoder, Fista, FistaVariant, Iht, Ista, IterativeEncoder,
-    Lars, LassoLars, Lca, Omp, SolveReport, Threshold, ThresholdKind, TransformAlgorithm,
+    sparse_encode, Encoder, Lars, LassoLars, Method, Omp, SolveReport, Threshold, ThresholdKind,
+    TransformAlgorithm,
 };
 use sparsecode::learn::dictionary_learning::{self as dl, DictionaryLearning};
 use sparsecode::{Dictionary, Error, Float};
@@ -569,9 +570,9 @@ type IterOut = (Py<PyAny>, usize, bool, Vec<f64>);
 
 /// Runs an iterative solver with an optional warm start `init` and objective record.
 #[allow(clippy::too_many_arguments)]
-fn solve_iterative<'py, T, S>(
+fn solve_iterative<'py, T>(
     py: Python<'py>,
-    solver: S,
+    solver: Box<dyn IterativeCoder<T>>,
     xv: ArrayView2<'_, T>,
     dv: ArrayView2<'_, T>,
     init: Option<ArrayView2<'_, T>>,
@@ -582,7 +583,6 @@ fn solve_iterative<'py, T, S>(
 ) -> PyResult<IterOut>
 where
     T: Float + numpy::Element,
-    S: IterativeEncoder<T>,
 {
     if init.is_some_and(|i| i.nrows() != xv.nrows()) {
         return Err(PyValueError::new_err(format!(
@@ -713,245 +713,30 @@ fn iter_mats<'py>(x: Mat<'py>, d: Mat<'py>, init: Option<Mat<'py>>) -> (Vec<Mat<
     (v, has_init)
 }
 
-/// ISTA (`encode::Ista`): `½‖x − aD‖² + λ‖a‖₁`.
+/// An iterative solver of the method registry (`encode::Method`, given as its JSON: ista, fista,
+/// admm, lca, iht) with an optional warm start `init` (n_samples, n_atoms) and objective record.
 #[pyfunction]
-#[pyo3(signature = (x, d, *, lam=None, max_iter=None, tol=None, init=None, record=false, normalize=true, progress=None, threads=None))]
+#[pyo3(signature = (x, d, method, *, init=None, record=false, normalize=true, progress=None, threads=None))]
 #[allow(clippy::too_many_arguments)]
-fn ista<'py>(
+fn iterative<'py>(
     py: Python<'py>,
     x: Mat<'py>,
     d: Mat<'py>,
-    lam: Option<f64>,
-    max_iter: Option<usize>,
-    tol: Option<f64>,
+    method: &str,
     init: Option<Mat<'py>>,
     record: bool,
     normalize: bool,
     progress: Option<Py<PyAny>>,
     threads: Option<usize>,
 ) -> PyResult<IterOut> {
+    let method: Method = serde_json::from_str(method)
+        .map_err(|e| PyValueError::new_err(format!("invalid method: {e}")))?;
     let (mats, has_init) = iter_mats(x, d, init);
     dispatch!(mats, |v: T| {
-        let mut s = Ista::<T>::default();
-        if let Some(l) = of(lam) {
-            s.lambda = l;
-        }
-        if let Some(m) = max_iter {
-            s.max_iter = m;
-        }
-        if let Some(t) = of(tol) {
-            s.tol = t;
-        }
+        let solver = method.build_iterative::<T>().map_err(to_py_err)?;
         let init = has_init.then(|| v[2]);
         solve_iterative(
-            py, s, v[0], v[1], init, record, normalize, progress, threads,
-        )
-    })
-}
-
-fn parse_fista_variant(v: Option<&str>) -> PyResult<Option<FistaVariant>> {
-    match v {
-        None => Ok(None),
-        Some("standard") => Ok(Some(FistaVariant::Standard)),
-        // "seed" is the earlier name of "paper"
-        Some("paper" | "seed") => Ok(Some(FistaVariant::Paper)),
-        Some(o) => Err(PyValueError::new_err(format!(
-            "invalid parameter variant: expected 'standard' or 'paper', got {o:?}"
-        ))),
-    }
-}
-
-fn parse_admm_variant(v: Option<&str>) -> PyResult<Option<AdmmVariant>> {
-    match v {
-        None => Ok(None),
-        Some("standard") => Ok(Some(AdmmVariant::Standard)),
-        // "seed" is the earlier name of "paper"
-        Some("paper" | "seed") => Ok(Some(AdmmVariant::Paper)),
-        Some(o) => Err(PyValueError::new_err(format!(
-            "invalid parameter variant: expected 'standard' or 'paper', got {o:?}"
-        ))),
-    }
-}
-
-/// FISTA (`encode::Fista`): `½‖x − aD‖² + λ‖a‖₁`.
-#[pyfunction]
-#[pyo3(signature = (x, d, *, lam=None, max_iter=None, tol=None, variant=None, init=None, record=false, normalize=true, progress=None, threads=None))]
-#[allow(clippy::too_many_arguments)]
-fn fista<'py>(
-    py: Python<'py>,
-    x: Mat<'py>,
-    d: Mat<'py>,
-    lam: Option<f64>,
-    max_iter: Option<usize>,
-    tol: Option<f64>,
-    variant: Option<&str>,
-    init: Option<Mat<'py>>,
-    record: bool,
-    normalize: bool,
-    progress: Option<Py<PyAny>>,
-    threads: Option<usize>,
-) -> PyResult<IterOut> {
-    let variant = parse_fista_variant(variant)?;
-    let (mats, has_init) = iter_mats(x, d, init);
-    dispatch!(mats, |v: T| {
-        // The paper variant starts from the paper's own settings (`Fista::paper`).
-        let mut s = match variant {
-            Some(FistaVariant::Paper) => Fista::<T>::paper(Fista::<T>::default().lambda),
-            _ => Fista::<T>::default(),
-        };
-        if let Some(l) = of(lam) {
-            s.lambda = l;
-        }
-        if let Some(m) = max_iter {
-            s.max_iter = m;
-        }
-        if let Some(t) = of(tol) {
-            s.tol = t;
-        }
-        if let Some(var) = variant {
-            s.variant = var;
-        }
-        let init = has_init.then(|| v[2]);
-        solve_iterative(
-            py, s, v[0], v[1], init, record, normalize, progress, threads,
-        )
-    })
-}
-
-/// ADMM (`encode::Admm`): `½‖x − aD‖² + λ‖a‖₁`.
-#[pyfunction]
-#[pyo3(signature = (x, d, *, lam=None, rho=None, max_iter=None, eps_abs=None, eps_rel=None, variant=None, init=None, record=false, normalize=true, progress=None, threads=None))]
-#[allow(clippy::too_many_arguments)]
-fn admm<'py>(
-    py: Python<'py>,
-    x: Mat<'py>,
-    d: Mat<'py>,
-    lam: Option<f64>,
-    rho: Option<f64>,
-    max_iter: Option<usize>,
-    eps_abs: Option<f64>,
-    eps_rel: Option<f64>,
-    variant: Option<&str>,
-    init: Option<Mat<'py>>,
-    record: bool,
-    normalize: bool,
-    progress: Option<Py<PyAny>>,
-    threads: Option<usize>,
-) -> PyResult<IterOut> {
-    let variant = parse_admm_variant(variant)?;
-    let (mats, has_init) = iter_mats(x, d, init);
-    dispatch!(mats, |v: T| {
-        // The paper variant starts from the paper's own settings (`Admm::paper`).
-        let mut s = match variant {
-            Some(AdmmVariant::Paper) => Admm::<T>::paper(Admm::<T>::default().lambda),
-            _ => Admm::<T>::default(),
-        };
-        if let Some(l) = of(lam) {
-            s.lambda = l;
-        }
-        if let Some(r) = of(rho) {
-            s.rho = r;
-        }
-        if let Some(m) = max_iter {
-            s.max_iter = m;
-        }
-        if let Some(e) = of(eps_abs) {
-            s.eps_abs = e;
-        }
-        if let Some(e) = of(eps_rel) {
-            s.eps_rel = e;
-        }
-        if let Some(var) = variant {
-            s.variant = var;
-        }
-        let init = has_init.then(|| v[2]);
-        solve_iterative(
-            py, s, v[0], v[1], init, record, normalize, progress, threads,
-        )
-    })
-}
-
-/// LCA (`encode::Lca`), soft or hard threshold.
-#[pyfunction]
-#[pyo3(signature = (x, d, *, lam=None, tau=None, max_iter=None, tol=None, kind=None, init=None, record=false, normalize=true, progress=None, threads=None))]
-#[allow(clippy::too_many_arguments)]
-fn lca<'py>(
-    py: Python<'py>,
-    x: Mat<'py>,
-    d: Mat<'py>,
-    lam: Option<f64>,
-    tau: Option<f64>,
-    max_iter: Option<usize>,
-    tol: Option<f64>,
-    kind: Option<&str>,
-    init: Option<Mat<'py>>,
-    record: bool,
-    normalize: bool,
-    progress: Option<Py<PyAny>>,
-    threads: Option<usize>,
-) -> PyResult<IterOut> {
-    let kind = threshold_kind(kind)?;
-    let (mats, has_init) = iter_mats(x, d, init);
-    dispatch!(mats, |v: T| {
-        let mut s = Lca::<T>::default();
-        if let Some(l) = of(lam) {
-            s.lambda = l;
-        }
-        if let Some(t) = of(tau) {
-            s.tau = t;
-        }
-        if let Some(m) = max_iter {
-            s.max_iter = m;
-        }
-        if let Some(t) = of(tol) {
-            s.tol = t;
-        }
-        if let Some(k) = kind {
-            s.kind = k;
-        }
-        let init = has_init.then(|| v[2]);
-        solve_iterative(
-            py, s, v[0], v[1], init, record, normalize, progress, threads,
-        )
-    })
-}
-
-/// Iterative hard thresholding (`encode::Iht`) with `n_nonzero` atoms per signal.
-#[pyfunction]
-#[pyo3(signature = (x, d, *, n_nonzero=None, max_iter=None, step=None, tol=None, init=None, record=false, normalize=true, progress=None, threads=None))]
-#[allow(clippy::too_many_arguments)]
-fn iht<'py>(
-    py: Python<'py>,
-    x: Mat<'py>,
-    d: Mat<'py>,
-    n_nonzero: Option<usize>,
-    max_iter: Option<usize>,
-    step: Option<f64>,
-    tol: Option<f64>,
-    init: Option<Mat<'py>>,
-    record: bool,
-    normalize: bool,
-    progress: Option<Py<PyAny>>,
-    threads: Option<usize>,
-) -> PyResult<IterOut> {
-    let (mats, has_init) = iter_mats(x, d, init);
-    dispatch!(mats, |v: T| {
-        let mut s = Iht::<T>::default();
-        if let Some(k) = n_nonzero {
-            s.n_nonzero = k;
-        }
-        if let Some(m) = max_iter {
-            s.max_iter = m;
-        }
-        if step.is_some() {
-            s.step = of(step);
-        }
-        if let Some(t) = of(tol) {
-            s.tol = t;
-        }
-        let init = has_init.then(|| v[2]);
-        solve_iterative(
-            py, s, v[0], v[1], init, record, normalize, progress, threads,
+            py, solver, v[0], v[1], init, record, normalize, progress, threads,
         )
     })
 }
@@ -1165,11 +950,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(lars, m)?)?;
     m.add_function(wrap_pyfunction!(lasso_lars, m)?)?;
     m.add_function(wrap_pyfunction!(threshold, m)?)?;
-    m.add_function(wrap_pyfunction!(ista, m)?)?;
-    m.add_function(wrap_pyfunction!(fista, m)?)?;
-    m.add_function(wrap_pyfunction!(admm, m)?)?;
-    m.add_function(wrap_pyfunction!(lca, m)?)?;
-    m.add_function(wrap_pyfunction!(iht, m)?)?;
+    m.add_function(wrap_pyfunction!(iterative, m)?)?;
     m.add_function(wrap_pyfunction!(sk_sparse_encode, m)?)?;
     m.add_function(wrap_pyfunction!(dict_learning, m)?)?;
     m.add_function(wrap_pyfunction!(sk_cost, m)?)?;

@@ -128,6 +128,7 @@ pub fn run(args: Args) -> Result<()> {
             rho: args.rho,
             hard: args.hard,
             step: args.step,
+            ..Coder::of(args.method)
         },
         normalize: !args.no_normalize,
         f32: args.dtype == Dtype::F32,

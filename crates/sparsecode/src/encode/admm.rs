@@ -28,12 +28,11 @@
 //! above counts the block's rows), each with its own iteration count, so codes do not
 //! depend on a split of the input at multiples of 4096 rows (`sparsecode encode --chunk`).
 
-use super::batch::Penalty;
+use super::batch::{product_into, Penalty};
 use super::iterate::{standard, IterativeSolver, RowUpdate, Settings, Stats};
 use super::threshold::soft_threshold;
-use crate::linalg::{matmul_into, solve_spd};
+use crate::linalg::solve_spd;
 use crate::{validate, Dictionary, Float, Result};
-use faer::Par;
 use ndarray::{Array2, ArrayView2};
 
 /// Which ADMM to run; see the [module documentation](self).
@@ -219,14 +218,7 @@ impl<T: Float> RowUpdate<T> for AdmmUpdate<T> {
                 sv[i] = bv[i] + rho * (zv[i] - uv[i]);
             }
         }
-        matmul_into(
-            c.a.view_mut(),
-            c.s.view(),
-            self.minv.view(),
-            T::one(),
-            false,
-            Par::Seq,
-        );
+        product_into(&mut c.a, c.s.view(), self.minv.view());
         let av = c.a.as_slice().unwrap();
         let zv = c.z.as_slice_mut().unwrap();
         let uv = c.u.as_slice_mut().unwrap();

@@ -124,6 +124,28 @@ pub(crate) fn check_init<T: Float>(
     validate::finite(init, "initial codes")
 }
 
+/// `out = a·m` on the calling thread: the per-chunk products (`A·G`, `S·M`) of the
+/// iterative solvers, which run in parallel over chunks.
+pub(crate) fn product_into<T: Float>(
+    out: &mut Array2<T>,
+    a: ArrayView2<'_, T>,
+    m: ArrayView2<'_, T>,
+) {
+    matmul_into(out.view_mut(), a, m, T::one(), false, Par::Seq);
+}
+
+/// The rows of a chunk's (contiguous) state array, as slices, for the per-row updates.
+pub(crate) fn rows_mut<T>(a: &mut Array2<T>) -> std::slice::ChunksExactMut<'_, T> {
+    let k = a.ncols();
+    a.as_slice_mut().expect("contiguous").chunks_exact_mut(k)
+}
+
+/// The rows of a (contiguous) chunk, as slices.
+pub(crate) fn rows<'a, T>(a: ArrayView2<'a, T>) -> std::slice::ChunksExact<'a, T> {
+    let k = a.ncols();
+    a.to_slice().expect("contiguous").chunks_exact(k)
+}
+
 /// `‖Δ‖²`, `‖old‖²`, `‖new‖²` of one row, accumulated value by value in `f64`
 /// (then given to [`Change::add_row`]).
 #[derive(Debug, Clone, Copy, Default)]

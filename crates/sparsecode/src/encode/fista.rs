@@ -27,7 +27,7 @@
 //! ([`iterate`](super::iterate)) runs the update of each fixed chunk of rows (rayon): the GEMM
 //! `Y·G` (or `(Y·D)·Dᵀ` when `k > 2f`) fused with the thresholding and momentum step.
 
-use super::batch::{Change, Penalty, RowChange};
+use super::batch::{product_into, rows, rows_mut, Change, Penalty, RowChange};
 use super::iterate::{standard, IterativeSolver, RowUpdate, Settings};
 use super::threshold::soft_threshold;
 use super::Ista;
@@ -221,24 +221,14 @@ impl<T: Float> RowUpdate<T> for ProxGrad<'_, T> {
                 Par::Seq,
             );
         } else {
-            matmul_into(
-                c.s.view_mut(),
-                c.y.view(),
-                self.gram,
-                T::one(),
-                false,
-                Par::Seq,
-            );
+            product_into(&mut c.s, c.y.view(), self.gram);
         }
         let mut ch = Change::default();
-        let rows =
-            c.a.as_slice_mut()
-                .expect("contiguous")
-                .chunks_exact_mut(k)
-                .zip(c.y.as_slice_mut().expect("contiguous").chunks_exact_mut(k))
-                .zip(c.s.as_slice().expect("contiguous").chunks_exact(k))
-                .zip(b.as_slice().expect("contiguous").chunks_exact(k));
-        for (((ar, yr), sr), br) in rows {
+        let chunk_rows = rows_mut(&mut c.a)
+            .zip(rows_mut(&mut c.y))
+            .zip(rows(c.s.view()))
+            .zip(rows(b));
+        for (((ar, yr), sr), br) in chunk_rows {
             let mut row = RowChange::default();
             for j in 0..k {
                 let old = ar[j];

@@ -16,11 +16,9 @@
 //! `[4096, 8192)`, … ([`STOP_BLOCK_ROWS`](super::STOP_BLOCK_ROWS)) are solved as independent
 //! batches, so codes do not depend on a split of the input at multiples of 4096 rows.
 
-use super::batch::{Change, Penalty, RowChange};
+use super::batch::{product_into, rows, rows_mut, Change, Penalty, RowChange};
 use super::iterate::{IterativeSolver, RowUpdate, Settings};
-use crate::linalg::matmul_into;
 use crate::{validate, Dictionary, Error, Float, Result};
-use faer::Par;
 use ndarray::{Array2, ArrayView2};
 
 /// IHT solver. Defaults: `n_nonzero = 10`, `max_iter = 1000`, `step = None` (`1/L`),
@@ -174,27 +172,11 @@ impl<T: Float> RowUpdate<T> for IhtUpdate<'_, T> {
     #[inline]
     fn update(&self, c: &mut IhtChunk<T>, b: ArrayView2<'_, T>, _: ()) -> Change {
         let (k_atoms, mu, nnz) = (b.ncols(), self.mu, self.n_nonzero);
-        matmul_into(
-            c.s.view_mut(),
-            c.a.view(),
-            self.gram,
-            T::one(),
-            false,
-            Par::Seq,
-        );
+        product_into(&mut c.s, c.a.view(), self.gram);
         let mut ch = Change::default();
         let (old, idx) = (&mut c.old, &mut c.idx);
-        let rows =
-            c.a.as_slice_mut()
-                .expect("contiguous")
-                .chunks_exact_mut(k_atoms)
-                .zip(
-                    c.s.as_slice_mut()
-                        .expect("contiguous")
-                        .chunks_exact_mut(k_atoms),
-                )
-                .zip(b.as_slice().expect("contiguous").chunks_exact(k_atoms));
-        for ((ar, sr), br) in rows {
+        let chunk_rows = rows_mut(&mut c.a).zip(rows_mut(&mut c.s)).zip(rows(b));
+        for ((ar, sr), br) in chunk_rows {
             for j in 0..k_atoms {
                 sr[j] = ar[j] + mu * (br[j] - sr[j]);
             }

@@ -19,12 +19,10 @@
 //! `[4096, 8192)`, … ([`STOP_BLOCK_ROWS`](super::STOP_BLOCK_ROWS)) are solved as independent
 //! batches, so codes do not depend on a split of the input at multiples of 4096 rows.
 
-use super::batch::{Change, Penalty, RowChange};
+use super::batch::{product_into, rows, rows_mut, Change, Penalty, RowChange};
 use super::iterate::{IterativeSolver, RowUpdate, Settings};
 use super::ThresholdKind;
-use crate::linalg::matmul_into;
 use crate::{validate, Dictionary, Float, Result};
-use faer::Par;
 use ndarray::{Array2, ArrayView2};
 
 /// LCA solver. Defaults: `λ = 0.1`, `tau = 10`, `max_iter = 2000`, `tol = 1e-6`, soft.
@@ -134,23 +132,13 @@ impl<T: Float> RowUpdate<T> for LcaUpdate<'_, T> {
     #[inline]
     fn update(&self, c: &mut LcaChunk<T>, b: ArrayView2<'_, T>, _: ()) -> Change {
         let (k, eta, lambda, kind) = (b.ncols(), self.eta, self.lambda, self.kind);
-        matmul_into(
-            c.s.view_mut(),
-            c.a.view(),
-            self.gram,
-            T::one(),
-            false,
-            Par::Seq,
-        );
+        product_into(&mut c.s, c.a.view(), self.gram);
         let mut ch = Change::default();
-        let rows =
-            c.u.as_slice_mut()
-                .expect("contiguous")
-                .chunks_exact_mut(k)
-                .zip(c.a.as_slice_mut().expect("contiguous").chunks_exact_mut(k))
-                .zip(c.s.as_slice().expect("contiguous").chunks_exact(k))
-                .zip(b.as_slice().expect("contiguous").chunks_exact(k));
-        for (((ur, ar), sr), br) in rows {
+        let chunk_rows = rows_mut(&mut c.u)
+            .zip(rows_mut(&mut c.a))
+            .zip(rows(c.s.view()))
+            .zip(rows(b));
+        for (((ur, ar), sr), br) in chunk_rows {
             let mut row = RowChange::default();
             for j in 0..k {
                 let old = ur[j];

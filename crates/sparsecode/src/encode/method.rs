@@ -186,6 +186,15 @@ pub struct Method {
     /// Gradient step μ of iht (`None`: `1/λ_max(D·Dᵀ)`); written only when set.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub step: Option<f64>,
+    /// Absolute tolerance of ADMM's residuals; written only when set.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub eps_abs: Option<f64>,
+    /// Relative tolerance of ADMM's residuals; written only when set.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub eps_rel: Option<f64>,
+    /// Time constant τ of lca; written only when set.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tau: Option<f64>,
 }
 
 impl Default for Method {
@@ -209,6 +218,9 @@ impl Method {
             rho: None,
             hard: false,
             step: None,
+            eps_abs: None,
+            eps_rel: None,
+            tau: None,
         }
     }
 
@@ -332,12 +344,15 @@ impl Method {
                 };
                 s.rho = self.rho.map_or(s.rho, T::of);
                 s.max_iter = self.max_iter.unwrap_or(s.max_iter);
+                s.eps_abs = self.eps_abs.map_or(s.eps_abs, T::of);
+                s.eps_rel = self.eps_rel.map_or(s.eps_rel, T::of);
                 Box::new(s)
             }
             MethodName::Lca => {
                 let mut s = Lca::<T>::default();
                 s.lambda = alpha;
                 s.kind = self.kind();
+                s.tau = self.tau.map_or(s.tau, T::of);
                 s.max_iter = self.max_iter.unwrap_or(s.max_iter);
                 s.tol = tol(s.tol);
                 Box::new(s)
