@@ -134,15 +134,15 @@ pub(crate) fn product_into<T: Float>(
     matmul_into(out.view_mut(), a, m, T::one(), false, Par::Seq);
 }
 
-/// The rows of a chunk's (contiguous) state array, as slices, for the per-row updates.
-pub(crate) fn rows_mut<T>(a: &mut Array2<T>) -> std::slice::ChunksExactMut<'_, T> {
-    let k = a.ncols();
+/// The rows of `k` values of a chunk's (contiguous) state array, as slices, for the per-row
+/// updates. The caller passes the one `k` of all its arrays, so that the compiler sees every
+/// row has the length its inner loop runs over (no bounds checks: the loop vectorises).
+pub(crate) fn rows_mut<T>(a: &mut Array2<T>, k: usize) -> std::slice::ChunksExactMut<'_, T> {
     a.as_slice_mut().expect("contiguous").chunks_exact_mut(k)
 }
 
-/// The rows of a (contiguous) chunk, as slices.
-pub(crate) fn rows<'a, T>(a: ArrayView2<'a, T>) -> std::slice::ChunksExact<'a, T> {
-    let k = a.ncols();
+/// The rows of `k` values of a (contiguous) chunk, as slices (see [`rows_mut`]).
+pub(crate) fn rows<T>(a: ArrayView2<'_, T>, k: usize) -> std::slice::ChunksExact<'_, T> {
     a.to_slice().expect("contiguous").chunks_exact(k)
 }
 

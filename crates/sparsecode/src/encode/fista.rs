@@ -224,10 +224,10 @@ impl<T: Float> RowUpdate<T> for ProxGrad<'_, T> {
             product_into(&mut c.s, c.y.view(), self.gram);
         }
         let mut ch = Change::default();
-        let chunk_rows = rows_mut(&mut c.a)
-            .zip(rows_mut(&mut c.y))
-            .zip(rows(c.s.view()))
-            .zip(rows(b));
+        let chunk_rows = rows_mut(&mut c.a, k)
+            .zip(rows_mut(&mut c.y, k))
+            .zip(rows(c.s.view(), k))
+            .zip(rows(b, k));
         for (((ar, yr), sr), br) in chunk_rows {
             let mut row = RowChange::default();
             for j in 0..k {

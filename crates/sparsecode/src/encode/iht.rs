@@ -175,7 +175,9 @@ impl<T: Float> RowUpdate<T> for IhtUpdate<'_, T> {
         product_into(&mut c.s, c.a.view(), self.gram);
         let mut ch = Change::default();
         let (old, idx) = (&mut c.old, &mut c.idx);
-        let chunk_rows = rows_mut(&mut c.a).zip(rows_mut(&mut c.s)).zip(rows(b));
+        let chunk_rows = rows_mut(&mut c.a, k_atoms)
+            .zip(rows_mut(&mut c.s, k_atoms))
+            .zip(rows(b, k_atoms));
         for ((ar, sr), br) in chunk_rows {
             for j in 0..k_atoms {
                 sr[j] = ar[j] + mu * (br[j] - sr[j]);

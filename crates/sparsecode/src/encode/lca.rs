@@ -134,10 +134,10 @@ impl<T: Float> RowUpdate<T> for LcaUpdate<'_, T> {
         let (k, eta, lambda, kind) = (b.ncols(), self.eta, self.lambda, self.kind);
         product_into(&mut c.s, c.a.view(), self.gram);
         let mut ch = Change::default();
-        let chunk_rows = rows_mut(&mut c.u)
-            .zip(rows_mut(&mut c.a))
-            .zip(rows(c.s.view()))
-            .zip(rows(b));
+        let chunk_rows = rows_mut(&mut c.u, k)
+            .zip(rows_mut(&mut c.a, k))
+            .zip(rows(c.s.view(), k))
+            .zip(rows(b, k));
         for (((ur, ar), sr), br) in chunk_rows {
             let mut row = RowChange::default();
             for j in 0..k {
