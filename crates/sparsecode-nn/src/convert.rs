@@ -22,7 +22,7 @@ pub fn to_array2(t: Tensor<2>) -> Result<Array2<f32>> {
     let [n, f] = t.dims();
     let v = values(t);
     Array2::from_shape_vec((n, f), v)
-        .map_err(|e| Error::shape("tensor", format!("({n}, {f})"), e.to_string()))
+        .map_err(|e| Error::numerical("tensor to array", e.to_string()))
 }
 
 /// Values of a rank-4 tensor as an `Array4<f32>` (detached).
@@ -30,7 +30,7 @@ pub fn to_array4(t: Tensor<4>) -> Result<Array4<f32>> {
     let [a, b, c, d] = t.dims();
     let v = values(t);
     Array4::from_shape_vec((a, b, c, d), v)
-        .map_err(|e| Error::shape("tensor", format!("({a}, {b}, {c}, {d})"), e.to_string()))
+        .map_err(|e| Error::numerical("tensor to array", e.to_string()))
 }
 
 /// Values of a rank-1 tensor as an `Array1<f32>` (detached).

@@ -110,9 +110,19 @@ fn stack(items: Vec<Array3<f32>>) -> Result<Array4<f32>> {
             what: "data set".into(),
         });
     }
+    if let Some((i, bad)) = items
+        .iter()
+        .enumerate()
+        .find(|(_, a)| a.dim() != items[0].dim())
+    {
+        return Err(Error::shape(
+            format!("image {i} (all as image 0)"),
+            items[0].dim(),
+            bad.dim(),
+        ));
+    }
     let views: Vec<_> = items.iter().map(|a| a.view()).collect();
-    ndarray::stack(Axis(0), &views)
-        .map_err(|e| Error::shape("images", "equal sizes", e.to_string()))
+    ndarray::stack(Axis(0), &views).map_err(|e| Error::numerical("stacking images", e.to_string()))
 }
 
 /// Load a data set as `(N, C, H, W)` in `[0, 1]`.

@@ -50,8 +50,8 @@ pub fn save_reconstruction_grid(
     if rec.dim() != orig.dim() {
         return Err(sparsecode::Error::shape(
             "reconstructions",
-            format!("{:?}", orig.dim()),
-            format!("{:?}", rec.dim()),
+            orig.dim(),
+            rec.dim(),
         ));
     }
     let n = n.min(max.max(1));

@@ -29,9 +29,9 @@ pub const EPS: f64 = 1e-6;
 fn check_pair(x_hat: &Tensor<4>, x: &Tensor<4>, levels: usize) -> Result<()> {
     if x_hat.dims() != x.dims() {
         return Err(Error::shape(
-            "loss inputs",
-            format!("{:?}", x.dims()),
-            format!("{:?}", x_hat.dims()),
+            "reconstruction (as the input)",
+            x.dims(),
+            x_hat.dims(),
         ));
     }
     if levels == 0 {

@@ -10,11 +10,7 @@ use sparsecode::{Error, Result};
 
 fn same_shape(a: &ArrayView4<'_, f64>, b: &ArrayView4<'_, f64>) -> Result<()> {
     if a.dim() != b.dim() {
-        return Err(Error::shape(
-            "images",
-            format!("{:?}", a.dim()),
-            format!("{:?}", b.dim()),
-        ));
+        return Err(Error::shape("images", a.dim(), b.dim()));
     }
     if a.is_empty() {
         return Err(Error::Empty {
@@ -78,11 +74,7 @@ fn filter_valid(img: ArrayView2<'_, f64>, w: &[f64]) -> Array2<f64> {
 pub fn ssim_channel(x: ArrayView2<'_, f64>, y: ArrayView2<'_, f64>, range: f64) -> Result<f64> {
     const K: usize = 11;
     if x.dim() != y.dim() {
-        return Err(Error::shape(
-            "ssim channel",
-            format!("{:?}", x.dim()),
-            format!("{:?}", y.dim()),
-        ));
+        return Err(Error::shape("ssim channel", x.dim(), y.dim()));
     }
     if x.nrows() < K || x.ncols() < K {
         return Err(Error::param(

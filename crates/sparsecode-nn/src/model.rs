@@ -308,5 +308,5 @@ pub fn reconstruct(
     }
     let views: Vec<_> = parts.iter().map(|a| a.view()).collect();
     ndarray::concatenate(Axis(0), &views)
-        .map_err(|e| Error::shape("reconstructions", "batches", e.to_string()))
+        .map_err(|e| Error::numerical("joining the batches' reconstructions", e.to_string()))
 }

@@ -51,8 +51,8 @@ pub fn sparse_codes(
     if x.ncols() != d.ncols() {
         return Err(Error::shape(
             "tokens",
-            format!("(n, {})", d.ncols()),
-            format!("({}, {})", x.nrows(), x.ncols()),
+            sparsecode::shape!["n_tokens", d.ncols()],
+            x.dim(),
         ));
     }
     if s == 0 || s > d.nrows() {

@@ -44,8 +44,8 @@ pub fn from_tokens(t: Tensor<2>, dims: [usize; 4], p: usize) -> Result<Tensor<4>
     if n != b * (h / p) * (w / p) || f != c * p * p {
         return Err(Error::shape(
             "tokens",
-            format!("({}, {})", b * (h / p) * (w / p), c * p * p),
-            format!("({n}, {f})"),
+            (b * (h / p) * (w / p), c * p * p),
+            (n, f),
         ));
     }
     Ok(t.reshape([b, h / p, w / p, c, p, p])

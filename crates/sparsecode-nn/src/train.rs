@@ -122,9 +122,9 @@ pub fn train(
     }
     if c != cfg.model.in_channels {
         return Err(Error::shape(
-            "image channels",
-            cfg.model.in_channels.to_string(),
-            c.to_string(),
+            "training images (N, C, H, W)",
+            sparsecode::shape!["N", cfg.model.in_channels, "H", "W"],
+            (n, c, h, w),
         ));
     }
     let m = cfg.model.size_multiple();

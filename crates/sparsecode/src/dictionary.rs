@@ -119,13 +119,9 @@ impl<T: Float> Dictionary<T> {
         validate::finite_non_empty(x, "signals")?;
         if x.ncols() != self.n_features() {
             return Err(Error::shape(
-                "signals vs dictionary",
-                format!(
-                    "(n_samples, {}) to match the dictionary's {} features",
-                    self.n_features(),
-                    self.n_features()
-                ),
-                format!("({}, {})", x.nrows(), x.ncols()),
+                "signals",
+                crate::shape!["n_samples", self.n_features()],
+                x.dim(),
             ));
         }
         Ok(())
@@ -135,9 +131,9 @@ impl<T: Float> Dictionary<T> {
     pub fn reconstruct(&self, codes: ArrayView2<'_, T>) -> Result<Array2<T>> {
         if codes.ncols() != self.n_atoms() {
             return Err(Error::shape(
-                "codes vs dictionary",
-                format!("(n_samples, {})", self.n_atoms()),
-                format!("({}, {})", codes.nrows(), codes.ncols()),
+                "codes",
+                crate::shape!["n_samples", self.n_atoms()],
+                codes.dim(),
             ));
         }
         Ok(linalg::matmul(codes, self.atoms.view()))

@@ -6,15 +6,16 @@ use std::path::PathBuf;
 /// Errors raised by the library.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
-    /// Two arrays whose shapes must agree do not.
+    /// An array does not have the shape its role (or another argument) asks for.
     #[error("shape mismatch for {what}: expected {expected}, got {got}")]
     ShapeMismatch {
-        /// Which argument or relation.
+        /// Which argument (the library's name for it).
         what: String,
-        /// Expected shape, in words.
-        expected: String,
-        /// Actual shape, in words.
-        got: String,
+        /// The shape it must have: sizes where they are fixed, named free dimensions
+        /// elsewhere.
+        expected: Shape,
+        /// Its shape.
+        got: Shape,
     },
     /// An input array holds NaN or infinity.
     #[error(
@@ -86,6 +87,119 @@ pub enum Error {
     Io(#[from] std::io::Error),
 }
 
+/// One dimension of a [`Shape`] in an error.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dim {
+    /// Exactly this size.
+    Is(usize),
+    /// Any size; the name says what it counts (`n_samples`).
+    Any(&'static str),
+}
+
+impl From<usize> for Dim {
+    fn from(n: usize) -> Self {
+        Dim::Is(n)
+    }
+}
+
+impl From<&'static str> for Dim {
+    fn from(name: &'static str) -> Self {
+        Dim::Any(name)
+    }
+}
+
+/// An array's shape in an error, one [`Dim`] per axis; written `(n_samples, 64)`, `(5,)`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Shape(pub Vec<Dim>);
+
+impl Shape {
+    /// The sizes, when every dimension is fixed.
+    pub fn sizes(&self) -> Option<Vec<usize>> {
+        self.0
+            .iter()
+            .map(|d| match d {
+                Dim::Is(n) => Some(*n),
+                Dim::Any(_) => None,
+            })
+            .collect()
+    }
+}
+
+impl std::fmt::Display for Shape {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let parts: Vec<String> = self
+            .0
+            .iter()
+            .map(|d| match d {
+                Dim::Is(n) => n.to_string(),
+                Dim::Any(name) => (*name).to_string(),
+            })
+            .collect();
+        if parts.len() == 1 {
+            write!(f, "({},)", parts[0])
+        } else {
+            write!(f, "({})", parts.join(", "))
+        }
+    }
+}
+
+impl From<&[usize]> for Shape {
+    fn from(sizes: &[usize]) -> Self {
+        Shape(sizes.iter().map(|&n| Dim::Is(n)).collect())
+    }
+}
+
+impl From<Vec<usize>> for Shape {
+    fn from(sizes: Vec<usize>) -> Self {
+        Shape::from(sizes.as_slice())
+    }
+}
+
+impl<const N: usize> From<[usize; N]> for Shape {
+    fn from(sizes: [usize; N]) -> Self {
+        Shape::from(sizes.as_slice())
+    }
+}
+
+impl<const N: usize> From<[Dim; N]> for Shape {
+    fn from(dims: [Dim; N]) -> Self {
+        Shape(dims.to_vec())
+    }
+}
+
+impl From<usize> for Shape {
+    fn from(n: usize) -> Self {
+        Shape(vec![Dim::Is(n)])
+    }
+}
+
+impl From<(usize, usize)> for Shape {
+    fn from((a, b): (usize, usize)) -> Self {
+        Shape::from([a, b])
+    }
+}
+
+impl From<(usize, usize, usize)> for Shape {
+    fn from((a, b, c): (usize, usize, usize)) -> Self {
+        Shape::from([a, b, c])
+    }
+}
+
+impl From<(usize, usize, usize, usize)> for Shape {
+    fn from((a, b, c, d): (usize, usize, usize, usize)) -> Self {
+        Shape::from([a, b, c, d])
+    }
+}
+
+/// A shape from dimensions of either kind: `shape![Any("n_samples"), 64]` (anything that is
+/// `Into<Dim>`: a `usize` or a name).
+#[macro_export]
+macro_rules! shape {
+    ($($d:expr),* $(,)?) => {
+        $crate::Shape(vec![$($crate::Dim::from($d)),*])
+    };
+}
+
 /// Result alias used throughout the crate.
 pub type Result<T> = std::result::Result<T, Error>;
 
@@ -101,8 +215,8 @@ impl Error {
     /// Shorthand for [`Error::ShapeMismatch`].
     pub fn shape(
         what: impl Into<String>,
-        expected: impl Into<String>,
-        got: impl Into<String>,
+        expected: impl Into<Shape>,
+        got: impl Into<Shape>,
     ) -> Self {
         Error::ShapeMismatch {
             what: what.into(),
@@ -154,5 +268,36 @@ pub(crate) fn human_bytes(b: impl Into<u128>) -> String {
         format!("{v:.3e} {}", units[u])
     } else {
         format!("{v:.1} {}", units[u])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Dictionary, Error};
+    use ndarray::Array2;
+
+    #[test]
+    fn a_shape_mismatch_carries_the_shapes_as_numbers() {
+        let d = Dictionary::<f64>::new(Array2::eye(4)).unwrap();
+        let e = d.check_signals(&Array2::zeros((3, 5)).view()).unwrap_err();
+        let Error::ShapeMismatch {
+            what,
+            expected,
+            got,
+        } = &e
+        else {
+            panic!("{e:?}");
+        };
+        assert_eq!(what, "signals");
+        assert_eq!(expected, &crate::shape!["n_samples", 4]);
+        assert_eq!(expected.sizes(), None);
+        assert_eq!(got.sizes(), Some(vec![3, 5]));
+        assert_eq!(
+            e.to_string(),
+            "shape mismatch for signals: expected (n_samples, 4), got (3, 5)"
+        );
+        assert_eq!(Shape::from(7).to_string(), "(7,)");
+        assert_eq!(Shape::from((2, 3, 4)), Shape::from([2, 3, 4]));
     }
 }

@@ -41,5 +41,5 @@ pub mod validate;
 pub mod viz;
 
 pub use dictionary::Dictionary;
-pub use error::{Error, Result};
+pub use error::{Dim, Error, Result, Shape};
 pub use float::Float;

@@ -272,8 +272,8 @@ pub fn solve_spd<T: Float>(a: ArrayView2<'_, T>, b: ArrayView2<'_, T>) -> Result
     if b.nrows() != a.nrows() {
         return Err(Error::shape(
             "solve_spd right-hand side",
-            format!("{} rows", a.nrows()),
-            format!("{} rows", b.nrows()),
+            crate::shape![a.nrows(), "n_columns"],
+            b.dim(),
         ));
     }
     let l = llt_lower(a)?;
@@ -324,11 +324,7 @@ fn llt_lower<T: Float>(a: ArrayView2<'_, T>) -> Result<faer::Mat<T>> {
 
 fn check_square<T>(a: &ArrayView2<'_, T>, what: &str) -> Result<()> {
     if a.nrows() != a.ncols() {
-        return Err(Error::shape(
-            what,
-            "a square matrix",
-            format!("{}x{}", a.nrows(), a.ncols()),
-        ));
+        return Err(Error::shape(what, (a.nrows(), a.nrows()), a.dim()));
     }
     Ok(())
 }

@@ -170,11 +170,7 @@ impl DictionaryBottleneck {
     pub fn set_atoms(&mut self, atoms: ArrayView2<'_, f32>) -> Result<()> {
         let (k, f) = (self.config.num_atoms, self.config.token_dim());
         if atoms.dim() != (k, f) {
-            return Err(Error::shape(
-                "atoms",
-                format!("({k}, {f})"),
-                format!("{:?}", atoms.dim()),
-            ));
+            return Err(Error::shape("atoms", (k, f), atoms.dim()));
         }
         sparsecode::validate::finite(&atoms, "atoms")?;
         let mut d = atoms.to_owned();
@@ -208,9 +204,9 @@ impl DictionaryBottleneck {
         let dims = z.dims();
         if dims[1] != self.config.embedding_dim {
             return Err(Error::shape(
-                "dictionary bottleneck input channels",
-                self.config.embedding_dim.to_string(),
-                dims[1].to_string(),
+                "dictionary bottleneck input (B, C, H, W)",
+                sparsecode::shape!["B", self.config.embedding_dim, "H", "W"],
+                dims,
             ));
         }
         let p = self.config.patch_size;

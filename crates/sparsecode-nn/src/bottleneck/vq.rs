@@ -190,11 +190,7 @@ impl VectorQuantizer {
     pub fn set_codebook(&mut self, codes: ArrayView2<'_, f32>) -> Result<()> {
         let (k, f) = (self.config.num_embeddings, self.config.token_dim());
         if codes.dim() != (k, f) {
-            return Err(Error::shape(
-                "codebook",
-                format!("({k}, {f})"),
-                format!("{:?}", codes.dim()),
-            ));
+            return Err(Error::shape("codebook", (k, f), codes.dim()));
         }
         sparsecode::validate::finite(&codes, "codebook")?;
         let dev = self.codebook.val().device();
@@ -209,9 +205,9 @@ impl VectorQuantizer {
         let dims = z.dims();
         if dims[1] != self.config.embedding_dim {
             return Err(Error::shape(
-                "vq input channels",
-                self.config.embedding_dim.to_string(),
-                dims[1].to_string(),
+                "vector quantiser input (B, C, H, W)",
+                sparsecode::shape!["B", self.config.embedding_dim, "H", "W"],
+                dims,
             ));
         }
         let p = self.config.patch_size;

@@ -356,8 +356,8 @@ fn fit_generic<T: Float>(
             if d.ncols() != x.ncols() {
                 return Err(Error::shape(
                     "dict_init",
-                    format!("(n_components, {})", x.ncols()),
-                    format!("{:?}", d.dim()),
+                    sparsecode::shape!["n_components", x.ncols()],
+                    d.dim(),
                 ));
             }
             d.to_owned()

@@ -455,8 +455,8 @@ pub fn fit_gabors(atoms: ArrayView2<'_, f64>, h: usize, w: usize) -> Result<Vec<
     if atoms.ncols() != h * w {
         return Err(Error::shape(
             "atoms",
-            format!("(n_atoms, {})", h * w),
-            format!("{:?}", atoms.dim()),
+            crate::shape!["n_atoms", h * w],
+            atoms.dim(),
         ));
     }
     validate::finite_non_empty(&atoms, "atoms")?;

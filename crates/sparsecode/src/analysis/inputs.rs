@@ -66,10 +66,9 @@ pub fn frames_as_rows(video: ArrayViewD<'_, f64>) -> Result<(Array2<f64>, (usize
             }
             Ok((rows, (h, w)))
         }
-        d => Err(Error::shape(
+        d => Err(Error::param(
             "video",
-            "2-D (pixels × time) or 3-D (height × width × time)",
-            format!("{d}-D"),
+            format!("must be 2-D (pixels × time) or 3-D (height × width × time), got {d}-D"),
         )),
     }
 }

@@ -115,8 +115,8 @@ impl<T: Float> Pca<T> {
         if x.ncols() != self.mean.len() {
             return Err(Error::shape(
                 "signals",
-                format!("{} columns", self.mean.len()),
-                format!("{} columns", x.ncols()),
+                crate::shape!["n_samples", self.mean.len()],
+                x.dim(),
             ));
         }
         let xc = &x - &self.mean;
@@ -128,8 +128,8 @@ impl<T: Float> Pca<T> {
         if scores.ncols() != self.components.nrows() {
             return Err(Error::shape(
                 "scores",
-                format!("{} columns", self.components.nrows()),
-                format!("{} columns", scores.ncols()),
+                crate::shape!["n_samples", self.components.nrows()],
+                scores.dim(),
             ));
         }
         Ok(matmul(scores, self.components.view()) + &self.mean)

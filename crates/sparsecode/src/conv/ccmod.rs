@@ -62,11 +62,7 @@ impl<T: FftFloat> IsmSolver<T> {
         }
         let dim = yfs[0].dim();
         if let Some(bad) = yfs.iter().find(|y| y.dim() != dim) {
-            return Err(Error::shape(
-                "map spectra",
-                format!("{dim:?}"),
-                format!("{:?}", bad.dim()),
-            ));
+            return Err(Error::shape("map spectra", dim, bad.dim()));
         }
         let (k, n, nf) = (dim.0, yfs.len(), dim.1 * dim.2);
         let ys: Vec<&[C<T>]> = yfs
@@ -125,12 +121,10 @@ impl<T: FftFloat> IsmSolver<T> {
     /// `x = (Σ_n Ŷ_nᴴŶ_n + σI)⁻¹ b` at every frequency; `b` and `x` are `K × (w/2+1) × h`.
     pub fn solve(&self, b: &Array3<C<T>>, x: &mut Array3<C<T>>) -> Result<()> {
         let (k, n, nf) = (self.k, self.n, self.nf);
-        if b.len() != k * nf || x.len() != k * nf {
-            return Err(Error::shape(
-                "right-hand side",
-                format!("{k} × {nf} spectra"),
-                format!("{:?} and {:?}", b.dim(), x.dim()),
-            ));
+        for (what, a) in [("right-hand side", &*b), ("solution", &*x)] {
+            if a.len() != k * nf {
+                return Err(Error::shape(what, crate::shape![k, "w/2+1", "h"], a.dim()));
+            }
         }
         let b = b.as_standard_layout();
         let bs = b.as_slice().expect("standard");
@@ -229,11 +223,13 @@ impl<T: FftFloat> Ccmod<T> {
     ) -> Result<Self> {
         crate::validate::finite_non_empty(&init, "initial kernels")?;
         let (k, p, q) = init.dim();
-        if p != q || p > h.min(w) {
-            return Err(Error::shape(
+        if p != q {
+            return Err(Error::shape("initial kernels", (k, p, p), init.dim()));
+        }
+        if p > h.min(w) {
+            return Err(Error::param(
                 "initial kernels",
-                format!("K × p × p with p ≤ {}", h.min(w)),
-                format!("{:?}", init.dim()),
+                format!("kernels of {p}×{p} do not fit in the {h}×{w} images"),
             ));
         }
         if !(num_traits::Float::is_finite(sigma) && sigma > T::zero()) {
@@ -277,9 +273,9 @@ impl<T: FftFloat> Ccmod<T> {
     ) -> Result<Array3<T>> {
         if yfs.len() != sfs.len() {
             return Err(Error::shape(
-                "image spectra",
-                format!("{} (as map spectra)", yfs.len()),
-                format!("{}", sfs.len()),
+                "image spectra (one per map spectrum)",
+                yfs.len(),
+                sfs.len(),
             ));
         }
         let fft = self.fft.clone();
@@ -287,18 +283,10 @@ impl<T: FftFloat> Ccmod<T> {
         let (k, h, w) = self.g.dim();
         let (wc, hh) = fft.spectrum_shape();
         if let Some(bad) = yfs.iter().find(|y| y.dim() != (k, wc, hh)) {
-            return Err(Error::shape(
-                "map spectra",
-                format!("{k}×{wc}×{hh}"),
-                format!("{:?}", bad.dim()),
-            ));
+            return Err(Error::shape("map spectra", (k, wc, hh), bad.dim()));
         }
         if let Some(bad) = sfs.iter().find(|s| s.len() != nf) {
-            return Err(Error::shape(
-                "image spectrum",
-                format!("{nf} values"),
-                format!("{}", bad.len()),
-            ));
+            return Err(Error::shape("image spectrum", nf, bad.len()));
         }
         let solver = IsmSolver::new(yfs, self.sigma)?;
         let zero = C::new(T::zero(), T::zero());

@@ -128,9 +128,9 @@ impl ConvDictLearning {
             validate::finite_non_empty(im, &format!("image {i}"))?;
             if im.dim() != (h, w) {
                 return Err(Error::shape(
-                    format!("image {i}"),
-                    format!("{h}×{w} (as image 0)"),
-                    format!("{:?}", im.dim()),
+                    format!("image {i} (all as image 0)"),
+                    (h, w),
+                    im.dim(),
                 ));
             }
         }
@@ -213,11 +213,7 @@ impl ConvDictLearning {
         let (h, w) = self.check(images)?;
         let (k, p) = (self.n_kernels, self.kernel_size);
         if init.dim() != (k, p, p) {
-            return Err(Error::shape(
-                "initial kernels",
-                format!("{k}×{p}×{p}"),
-                format!("{:?}", init.dim()),
-            ));
+            return Err(Error::shape("initial kernels", (k, p, p), init.dim()));
         }
         validate::finite(&init, "initial kernels")?;
         let start = Instant::now();

@@ -158,11 +158,7 @@ impl<T: FftFloat> Fft2<T> {
 
     fn check_image(&self, what: &str, shape: &[usize]) -> Result<()> {
         if shape != [self.h, self.w] {
-            return Err(Error::shape(
-                what,
-                format!("{}×{}", self.h, self.w),
-                format!("{shape:?}"),
-            ));
+            return Err(Error::shape(what, (self.h, self.w), shape));
         }
         Ok(())
     }
@@ -170,9 +166,9 @@ impl<T: FftFloat> Fft2<T> {
     fn check_spec(&self, len: usize) -> Result<()> {
         if len != self.wc * self.h {
             return Err(Error::shape(
-                "spectrum",
-                format!("{}×{} complex values", self.wc, self.h),
-                format!("{len} values"),
+                "spectrum (complex values)",
+                self.wc * self.h,
+                len,
             ));
         }
         Ok(())
@@ -241,11 +237,7 @@ impl<T: FftFloat> Fft2<T> {
         self.check_spec(spec.len())?;
         self.check_spec(work.len())?;
         if out.len() != self.h * self.w {
-            return Err(Error::shape(
-                "output image",
-                format!("{} values", self.h * self.w),
-                format!("{}", out.len()),
-            ));
+            return Err(Error::shape("output image", self.h * self.w, out.len()));
         }
         let (h, w, wc) = (self.h, self.w, self.wc);
         spec.par_chunks_mut(h * BLOCK).for_each_init(

@@ -144,11 +144,7 @@ fn apply_filter<T: FftFloat>(
     let fft = op.fft();
     let (h, w) = op.image_shape();
     if x.dim() != (h, w) {
-        return Err(Error::shape(
-            "image",
-            format!("{h}×{w}"),
-            format!("{:?}", x.dim()),
-        ));
+        return Err(Error::shape("image", (h, w), x.dim()));
     }
     let mut work = fft.workspace();
     let mut xf = fft.workspace();

@@ -53,10 +53,9 @@ impl<T: FftFloat> ConvOperator<T> {
         let (k, p, q) = kernels.dim();
         crate::validate::memory_for::<T>(&format!("{k} maps of {h}×{w}"), &[k, h, w, 2])?;
         if p > h || q > w {
-            return Err(Error::shape(
+            return Err(Error::param(
                 "kernel size",
-                format!("at most the image size {h}×{w}"),
-                format!("{p}×{q}"),
+                format!("must be at most the image size {h}×{w}, got {p}×{q}"),
             ));
         }
         let fft = Fft2::<T>::cached(h, w)?;
@@ -104,8 +103,8 @@ impl<T: FftFloat> ConvOperator<T> {
         if spectra.dim().1 != wc || spectra.dim().2 != hh || spectra.dim().0 == 0 {
             return Err(Error::shape(
                 "kernel spectra",
-                format!("K×{wc}×{hh}"),
-                format!("{:?}", spectra.dim()),
+                crate::shape!["n_kernels", wc, hh],
+                spectra.dim(),
             ));
         }
         Ok(Self { fft, spectra })
@@ -168,11 +167,7 @@ impl<T: FftFloat> ConvOperator<T> {
         let (h, w) = self.image_shape();
         let expected = [self.n_kernels(), h, w];
         if y.shape() != expected {
-            return Err(Error::shape(
-                "coefficient maps",
-                format!("{expected:?}"),
-                format!("{:?}", y.shape()),
-            ));
+            return Err(Error::shape("coefficient maps", expected, y.shape()));
         }
         Ok(())
     }
@@ -182,11 +177,7 @@ impl<T: FftFloat> ConvOperator<T> {
         let mut out = Array3::from_elem(self.spectra.raw_dim(), C::new(T::zero(), T::zero()));
         let mut work = self.fft.workspace();
         if y.dim().0 != out.dim().0 {
-            return Err(Error::shape(
-                "maps",
-                format!("{} maps", out.dim().0),
-                format!("{}", y.dim().0),
-            ));
+            return Err(Error::shape("maps", out.dim(), y.dim()));
         }
         for (m, mut o) in y.outer_iter().zip(out.outer_iter_mut()) {
             self.fft

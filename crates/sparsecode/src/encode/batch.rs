@@ -117,8 +117,8 @@ pub(crate) fn check_init<T: Float>(
     if init.dim() != (n_samples, n_atoms) {
         return Err(Error::shape(
             "initial codes",
-            format!("({n_samples}, {n_atoms})"),
-            format!("({}, {})", init.nrows(), init.ncols()),
+            (n_samples, n_atoms),
+            init.dim(),
         ));
     }
     validate::finite(init, "initial codes")

@@ -73,8 +73,8 @@ fn check_chunk<T: Float>(codes: &Array2<T>, rows: usize, n_atoms: usize) -> Resu
     if codes.dim() != (rows, n_atoms) {
         return Err(Error::shape(
             "codes of a chunk",
-            format!("({rows}, {n_atoms})"),
-            format!("{:?}", codes.dim()),
+            (rows, n_atoms),
+            codes.dim(),
         ));
     }
     Ok(())

@@ -23,8 +23,8 @@ pub fn power_iteration<T: Float>(
     if m.nrows() != m.ncols() {
         return Err(Error::shape(
             "power_iteration matrix",
-            "a square matrix",
-            format!("{}x{}", m.nrows(), m.ncols()),
+            (m.nrows(), m.nrows()),
+            m.dim(),
         ));
     }
     if max_iter == 0 {

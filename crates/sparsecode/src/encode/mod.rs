@@ -131,12 +131,15 @@ pub fn lasso_duality_gaps<T: Float>(
 ) -> Result<Vec<f64>> {
     let (n, p) = x.dim();
     let k = atoms.nrows();
-    if codes.dim() != (n, k) || atoms.ncols() != p {
+    if atoms.ncols() != p {
         return Err(Error::shape(
-            "codes and atoms",
-            format!("codes ({n}, k) and atoms (k, {p})"),
-            format!("codes {:?} and atoms {:?}", codes.dim(), atoms.dim()),
+            "atoms",
+            crate::shape!["n_atoms", p],
+            atoms.dim(),
         ));
+    }
+    if codes.dim() != (n, k) {
+        return Err(Error::shape("codes", (n, k), codes.dim()));
     }
     let x = x.mapv(|v| v.to_f64_lossy());
     let a = codes.mapv(|v| v.to_f64_lossy());
@@ -169,12 +172,15 @@ pub fn lasso_objective<T: Float>(
     lambda: T,
 ) -> Result<T> {
     let (n, k, p) = (x.nrows(), dict.n_atoms(), dict.n_features());
-    if x.ncols() != p || codes.dim() != (n, k) {
+    if x.ncols() != p {
         return Err(Error::shape(
-            "signals and codes",
-            format!("signals (n, {p}) and codes (n, {k})"),
-            format!("signals {:?} and codes {:?}", x.dim(), codes.dim()),
+            "signals",
+            crate::shape!["n_samples", p],
+            x.dim(),
         ));
+    }
+    if codes.dim() != (n, k) {
+        return Err(Error::shape("codes", (n, k), codes.dim()));
     }
     let penalty = batch::Penalty::L1(lambda.to_f64_lossy());
     Ok(T::of(batch::batch_objective(dict, x, codes, penalty)))

@@ -196,17 +196,13 @@ pub fn batch_omp_gram_in_place<T: Float>(
     validate::finite_non_empty(&dx, "dx")?;
     let n_atoms = gram.nrows();
     if gram.ncols() != n_atoms {
-        return Err(Error::shape(
-            "gram",
-            "a square matrix",
-            format!("{}x{}", gram.nrows(), gram.ncols()),
-        ));
+        return Err(Error::shape("gram", (n_atoms, n_atoms), gram.dim()));
     }
     if dx.ncols() != n_atoms {
         return Err(Error::shape(
-            "dx vs gram",
-            format!("(n_samples, {n_atoms})"),
-            format!("({}, {})", dx.nrows(), dx.ncols()),
+            "dx",
+            crate::shape!["n_samples", n_atoms],
+            dx.dim(),
         ));
     }
     if n_nonzero == 0 || n_nonzero > n_atoms {
@@ -227,11 +223,7 @@ pub fn batch_omp_gram_in_place<T: Float>(
     if let Some(n) = &x_sq_norms {
         validate::finite(n, "x_sq_norms")?;
         if n.len() != dx.nrows() {
-            return Err(Error::shape(
-                "x_sq_norms vs dx",
-                format!("{} values", dx.nrows()),
-                format!("{} values", n.len()),
-            ));
+            return Err(Error::shape("x_sq_norms", dx.nrows(), n.len()));
         }
     }
     batch_omp_in_place(gram, dx.view_mut(), x_sq_norms, n_nonzero, tol);

@@ -42,16 +42,17 @@ pub fn block_coordinate_pass<T: Float>(
     rng: &mut Rng,
 ) -> Result<Vec<usize>> {
     let (k, f) = atoms.dim();
-    if gram.dim() != (k, k) || atx.dim() != (k, f) || signals.ncols() != f {
+    if gram.dim() != (k, k) {
+        return Err(Error::shape("AᵀA", (k, k), gram.dim()));
+    }
+    if atx.dim() != (k, f) {
+        return Err(Error::shape("AᵀX", (k, f), atx.dim()));
+    }
+    if signals.ncols() != f {
         return Err(Error::shape(
-            "atom statistics",
-            format!("AᵀA ({k}, {k}), AᵀX ({k}, {f}) and signals of {f} features"),
-            format!(
-                "{:?}, {:?} and {} features",
-                gram.dim(),
-                atx.dim(),
-                signals.ncols()
-            ),
+            "signals",
+            crate::shape!["n_samples", f],
+            signals.dim(),
         ));
     }
     let mut redrawn = Vec::new();
@@ -172,16 +173,16 @@ pub(crate) fn check_triplet<T: Float>(
     validate::finite(codes, "codes")?;
     if atoms.ncols() != x.ncols() {
         return Err(Error::shape(
-            "dictionary vs signals",
-            format!("(n_atoms, {})", x.ncols()),
-            format!("({}, {})", atoms.nrows(), atoms.ncols()),
+            "dictionary",
+            crate::shape!["n_atoms", x.ncols()],
+            atoms.dim(),
         ));
     }
     if codes.dim() != (x.nrows(), atoms.nrows()) {
         return Err(Error::shape(
             "codes",
-            format!("({}, {})", x.nrows(), atoms.nrows()),
-            format!("({}, {})", codes.nrows(), codes.ncols()),
+            (x.nrows(), atoms.nrows()),
+            codes.dim(),
         ));
     }
     Ok(())

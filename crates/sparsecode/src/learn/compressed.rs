@@ -21,8 +21,8 @@ fn check_phi<T: Float>(phi: &ArrayView2<'_, T>, n_features: usize) -> Result<()>
     if phi.ncols() != n_features {
         return Err(Error::shape(
             "measurement matrix",
-            format!("(M, {n_features})"),
-            format!("{:?}", phi.dim()),
+            crate::shape!["n_measurements", n_features],
+            phi.dim(),
         ));
     }
     Ok(())
@@ -71,8 +71,8 @@ pub fn recover_dictionary<T: Float>(
     if q.ncols() != phi.nrows() {
         return Err(Error::shape(
             "compressed dictionary",
-            format!("(n_atoms, {})", phi.nrows()),
-            format!("{:?}", q.dim()),
+            crate::shape!["n_atoms", phi.nrows()],
+            q.dim(),
         ));
     }
     let k = q.nrows();

@@ -199,11 +199,18 @@ impl<T: Float> DictionaryLearning<T> {
         let mut dict = Array2::<T>::zeros((k, p));
         match init {
             Some((code_init, dict_init)) => {
-                if code_init.nrows() != n || dict_init.ncols() != p {
+                if code_init.nrows() != n {
                     return Err(Error::shape(
-                        "code_init and dict_init",
-                        format!("{n} rows and {p} columns"),
-                        format!("{:?} and {:?}", code_init.dim(), dict_init.dim()),
+                        "code_init",
+                        crate::shape![n, "n_components"],
+                        code_init.dim(),
+                    ));
+                }
+                if dict_init.ncols() != p {
+                    return Err(Error::shape(
+                        "dict_init",
+                        crate::shape!["n_components", p],
+                        dict_init.dim(),
                     ));
                 }
                 validate::finite(&code_init, "code_init")?;
@@ -270,8 +277,8 @@ impl<T: Float> DictionaryLearningModel<T> {
         if x.ncols() != self.components.ncols() {
             return Err(Error::shape(
                 "signals",
-                format!("{} columns", self.components.ncols()),
-                format!("{} columns", x.ncols()),
+                crate::shape!["n_samples", self.components.ncols()],
+                x.dim(),
             ));
         }
         let p = &self.params;

@@ -254,8 +254,8 @@ impl<T: Float> MiniBatchDictionaryLearning<T> {
                 if d.ncols() != p {
                     return Err(Error::shape(
                         "dict_init",
-                        format!("{p} columns (the signals' features)"),
-                        format!("{} columns", d.ncols()),
+                        crate::shape!["n_components", p],
+                        d.dim(),
                     ));
                 }
                 validate::finite(&d, "dict_init")?;
@@ -281,8 +281,8 @@ impl<T: Float> MiniBatchDictionaryLearning<T> {
         if k != self.n_components {
             return Err(Error::shape(
                 "dictionary",
-                format!("{} atoms (n_components)", self.n_components),
-                format!("{k} atoms"),
+                crate::shape![self.n_components, p],
+                (k, p),
             ));
         }
         Ok(MiniBatchState {
@@ -304,17 +304,18 @@ impl<T: Float> MiniBatchDictionaryLearning<T> {
         self.check()?;
         validate::finite_non_empty(&batch, "mini-batch")?;
         let (k, p) = state.components.dim();
-        if batch.ncols() != p || state.stat_a.dim() != (k, k) || state.stat_b.dim() != (k, p) {
+        if batch.ncols() != p {
             return Err(Error::shape(
-                "mini-batch and state",
-                format!("{p} columns, statistics ({k}, {k}) and ({k}, {p})"),
-                format!(
-                    "{} columns, statistics {:?} and {:?}",
-                    batch.ncols(),
-                    state.stat_a.dim(),
-                    state.stat_b.dim()
-                ),
+                "mini-batch",
+                crate::shape!["n_samples", p],
+                batch.dim(),
             ));
+        }
+        if state.stat_a.dim() != (k, k) {
+            return Err(Error::shape("state's A", (k, k), state.stat_a.dim()));
+        }
+        if state.stat_b.dim() != (k, p) {
+            return Err(Error::shape("state's B", (k, p), state.stat_b.dim()));
         }
         let codes = sparse_encode(
             batch,

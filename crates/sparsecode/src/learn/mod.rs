@@ -213,13 +213,9 @@ pub fn state_array2<T: Float>(
     let a = a
         .clone()
         .into_dimensionality::<ndarray::Ix2>()
-        .map_err(|_| Error::shape(format!("state {name}"), "2-D", format!("{:?}", a.shape())))?;
+        .map_err(|_| Error::shape(format!("state {name}"), shape, a.shape()))?;
     if a.dim() != shape {
-        return Err(Error::shape(
-            format!("state {name}"),
-            format!("{shape:?}"),
-            format!("{:?}", a.dim()),
-        ));
+        return Err(Error::shape(format!("state {name}"), shape, a.dim()));
     }
     crate::validate::finite(&a, name)?;
     Ok(a.mapv(T::of))

@@ -206,11 +206,7 @@ fn state_array1<T: Float>(state: &LearnerState, name: &str, k: usize) -> Result<
         .map(|(_, a)| a)
         .ok_or_else(|| Error::param("state", format!("missing entry {name:?}")))?;
     if a.len() != k {
-        return Err(Error::shape(
-            format!("state {name}"),
-            format!("{k} values"),
-            format!("{:?}", a.shape()),
-        ));
+        return Err(Error::shape(format!("state {name}"), k, a.shape()));
     }
     Ok(a.iter().map(|&v| T::of(v)).collect())
 }

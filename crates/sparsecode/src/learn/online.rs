@@ -51,12 +51,11 @@ pub struct BatchStats<T> {
 impl<T: Float> BatchStats<T> {
     /// Adds another share's statistics (the sum is associative up to rounding).
     pub fn add(&mut self, other: &BatchStats<T>) -> Result<()> {
-        if self.ata.dim() != other.ata.dim() || self.atx.dim() != other.atx.dim() {
-            return Err(Error::shape(
-                "batch statistics",
-                format!("{:?} and {:?}", self.ata.dim(), self.atx.dim()),
-                format!("{:?} and {:?}", other.ata.dim(), other.atx.dim()),
-            ));
+        if other.ata.dim() != self.ata.dim() {
+            return Err(Error::shape("AᵀA", self.ata.dim(), other.ata.dim()));
+        }
+        if other.atx.dim() != self.atx.dim() {
+            return Err(Error::shape("AᵀX", self.atx.dim(), other.atx.dim()));
         }
         self.ata += &other.ata;
         self.atx += &other.atx;
@@ -155,12 +154,11 @@ impl<T: Float> OnlineDictionaryLearning<T> {
         rng: &mut Rng,
     ) -> Result<f64> {
         let (k, f) = self.atoms.dim();
-        if stats.ata.dim() != (k, k) || stats.atx.dim() != (k, f) {
-            return Err(Error::shape(
-                "batch statistics",
-                format!("AᵀA ({k}, {k}) and AᵀX ({k}, {f})"),
-                format!("{:?} and {:?}", stats.ata.dim(), stats.atx.dim()),
-            ));
+        if stats.ata.dim() != (k, k) {
+            return Err(Error::shape("AᵀA", (k, k), stats.ata.dim()));
+        }
+        if stats.atx.dim() != (k, f) {
+            return Err(Error::shape("AᵀX", (k, f), stats.atx.dim()));
         }
         if stats.n_samples == 0 || batch.nrows() == 0 {
             return Err(Error::Empty {

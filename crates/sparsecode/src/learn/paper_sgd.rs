@@ -74,9 +74,9 @@ impl<T: Float> PaperSgd<T> {
         validate::finite_non_empty(x, "training signals")?;
         if x.ncols() != self.atoms.ncols() {
             return Err(Error::shape(
-                "training signals vs dictionary",
-                format!("(n_samples, {})", self.atoms.ncols()),
-                format!("{:?}", x.dim()),
+                "training signals",
+                crate::shape!["n_samples", self.atoms.ncols()],
+                x.dim(),
             ));
         }
         Ok(())

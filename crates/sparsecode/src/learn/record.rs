@@ -49,27 +49,24 @@ impl TrainRecord {
     /// Writes the record (compressed `.npz`, atomically replaced).
     pub fn save(&self, path: impl AsRef<Path>) -> Result<()> {
         let e = self.dictionaries.len();
-        if self.time.len() != e || self.train.len() != e || self.val.len() != e {
-            return Err(Error::shape(
-                "training record",
-                format!("{e} entries per series"),
-                format!(
-                    "time {}, train {}, val {}",
-                    self.time.len(),
-                    self.train.len(),
-                    self.val.len()
-                ),
-            ));
+        for (name, series) in [
+            ("time", &self.time),
+            ("train", &self.train),
+            ("val", &self.val),
+        ] {
+            if series.len() != e {
+                return Err(Error::shape(
+                    format!("training record's {name} (one entry per dictionary)"),
+                    e,
+                    series.len(),
+                ));
+            }
         }
         let (k, f) = self.dictionaries.first().map_or((0, 0), |d| d.dim());
         let mut phi = Array3::<f64>::zeros((e, f, k));
         for (i, d) in self.dictionaries.iter().enumerate() {
             if d.dim() != (k, f) {
-                return Err(Error::shape(
-                    "dictionary of an epoch",
-                    format!("({k}, {f})"),
-                    format!("{:?}", d.dim()),
-                ));
+                return Err(Error::shape("dictionary of an epoch", (k, f), d.dim()));
             }
             phi.index_axis_mut(Axis(0), i).assign(&d.t());
         }

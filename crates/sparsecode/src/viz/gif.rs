@@ -38,9 +38,9 @@ pub fn save_gif(path: impl AsRef<Path>, frames: &[RgbImage], delay_ms: u16) -> R
     for (i, f) in frames.iter().enumerate() {
         if f.dimensions() != (w, h) {
             return Err(Error::shape(
-                format!("GIF frame {i}"),
-                format!("{w}×{h} like frame 0"),
-                format!("{}×{}", f.width(), f.height()),
+                format!("GIF frame {i} (width, height as frame 0)"),
+                (w as usize, h as usize),
+                (f.width() as usize, f.height() as usize),
             ));
         }
     }

@@ -111,9 +111,9 @@ pub fn atom_grid_with(
     let (n, dim) = atoms.dim();
     if dim != h * w * channels {
         return Err(Error::shape(
-            "atoms",
-            format!("{h}·{w}·{channels} = {} columns", h * w * channels),
-            format!("{dim} columns"),
+            "atoms (height·width·channels columns)",
+            crate::shape!["n_atoms", h * w * channels],
+            atoms.dim(),
         ));
     }
     let cols = match options.cols {

@@ -30,8 +30,8 @@ pub fn rgb_image(img: ArrayView3<'_, f64>) -> Result<RgbImage> {
     if c != 3 {
         return Err(Error::shape(
             "colour image",
-            "(height, width, 3)",
-            format!("({h}, {w}, {c})"),
+            crate::shape!["height", "width", 3],
+            (h, w, c),
         ));
     }
     let (w32, h32) = dims_u32(w, h)?;

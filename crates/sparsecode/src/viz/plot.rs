@@ -103,9 +103,9 @@ pub fn plot_lines(
     for (i, s) in series.iter().enumerate() {
         if s.x.len() != s.y.len() {
             return Err(Error::shape(
-                format!("series {:?}", s.name),
-                format!("y of the same length as x ({})", s.x.len()),
-                format!("{}", s.y.len()),
+                format!("y of series {:?} (as long as x)", s.name),
+                s.x.len(),
+                s.y.len(),
             ));
         }
         let points: Vec<(f64, f64)> =

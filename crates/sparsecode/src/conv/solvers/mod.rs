@@ -128,11 +128,7 @@ pub fn csc_objective<T: FftFloat>(
 ) -> Result<f64> {
     let rec = op.forward(y)?;
     if rec.dim() != x.dim() {
-        return Err(Error::shape(
-            "image",
-            format!("{:?}", rec.dim()),
-            format!("{:?}", x.dim()),
-        ));
+        return Err(Error::shape("image", rec.dim(), x.dim()));
     }
     let residual = rec.iter().zip(x.iter()).map(|(a, b)| *a - *b);
     Ok(lasso_value(
@@ -170,11 +166,7 @@ impl<'a, T: FftFloat> Ctx<'a, T> {
         validate::finite_non_empty(&x, "image")?;
         let (h, w) = op.image_shape();
         if x.dim() != (h, w) {
-            return Err(Error::shape(
-                "image",
-                format!("{h}×{w} (the operator's size)"),
-                format!("{:?}", x.dim()),
-            ));
+            return Err(Error::shape("image (the operator's size)", (h, w), x.dim()));
         }
         check_common(lambda, 0.0)?;
         check_max_iter(max_iter)?;
@@ -183,11 +175,7 @@ impl<'a, T: FftFloat> Ctx<'a, T> {
         let y0 = match init {
             Some(i) => {
                 if i.shape() != maps {
-                    return Err(Error::shape(
-                        "initial maps",
-                        format!("{maps:?}"),
-                        format!("{:?}", i.shape()),
-                    ));
+                    return Err(Error::shape("initial maps", maps, i.shape()));
                 }
                 validate::finite(&i, "initial maps")?;
                 i.to_owned()
@@ -197,11 +185,7 @@ impl<'a, T: FftFloat> Ctx<'a, T> {
         let (mut ref_l2, mut ref_l1) = (0.0, 0.0);
         if let Some(r) = &reference {
             if r.shape() != maps {
-                return Err(Error::shape(
-                    "reference maps",
-                    format!("{maps:?}"),
-                    format!("{:?}", r.shape()),
-                ));
+                return Err(Error::shape("reference maps", maps, r.shape()));
             }
             validate::finite(r, "reference maps")?;
             ref_l2 = r.iter().map(|v| v.to_f64_lossy().powi(2)).sum();
