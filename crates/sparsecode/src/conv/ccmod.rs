@@ -121,7 +121,7 @@ impl<T: FftFloat> IsmSolver<T> {
     /// `x = (Σ_n Ŷ_nᴴŶ_n + σI)⁻¹ b` at every frequency; `b` and `x` are `K × (w/2+1) × h`.
     pub fn solve(&self, b: &Array3<C<T>>, x: &mut Array3<C<T>>) -> Result<()> {
         let (k, n, nf) = (self.k, self.n, self.nf);
-        for (what, a) in [("right-hand side", &*b), ("solution", &*x)] {
+        for (what, a) in [("right-hand side", b), ("solution", &*x)] {
             if a.len() != k * nf {
                 return Err(Error::shape(what, crate::shape![k, "w/2+1", "h"], a.dim()));
             }
