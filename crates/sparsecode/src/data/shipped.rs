@@ -5,14 +5,21 @@ use super::image_load::{decode_gray, decode_rgb};
 use crate::{Error, Result};
 use ndarray::{Array2, Array3};
 
+/// The shipped files, named once: their names ([`SHIPPED_NAMES`]) and their embedded bytes.
 macro_rules! shipped {
-    ($($name:literal),* $(,)?) => {
-        &[$(($name, include_bytes!(concat!("../../../../data/natural-images/", $name)) as &[u8])),*]
+    ($count:literal: $($name:literal),* $(,)?) => {
+        /// Names of the shipped images, sorted.
+        pub const SHIPPED_NAMES: [&str; $count] = [$($name),*];
+
+        /// (file name, encoded bytes), sorted by name.
+        static FILES: [(&str, &[u8]); $count] = [$((
+            $name,
+            include_bytes!(concat!("../../../../data/natural-images/", $name)) as &[u8],
+        )),*];
     };
 }
 
-/// (file name, encoded bytes), sorted by name.
-static FILES: &[(&str, &[u8])] = shipped!(
+shipped!(8:
     "astronaut.png",
     "brick.png",
     "camera.png",
@@ -22,18 +29,6 @@ static FILES: &[(&str, &[u8])] = shipped!(
     "gravel.png",
     "rocket.jpg",
 );
-
-/// Names of the shipped images, sorted.
-pub const SHIPPED_NAMES: [&str; 8] = [
-    "astronaut.png",
-    "brick.png",
-    "camera.png",
-    "chelsea.png",
-    "coffee.png",
-    "grass.png",
-    "gravel.png",
-    "rocket.jpg",
-];
 
 /// Names of the colour images among them.
 const COLOUR: [&str; 4] = ["astronaut.png", "chelsea.png", "coffee.png", "rocket.jpg"];
