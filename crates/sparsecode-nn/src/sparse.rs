@@ -1,12 +1,11 @@
 //! The sparse-coding step of the dictionary bottleneck, on ndarray, through the `sparsecode`
 //! library. Tokens `X` (n, f), unit-norm atoms `D` (k, f), codes `A` (n, k), `X ≈ A·D`.
 //!
-//! - OMP: the library's `omp` coder (Batch-OMP, Rubinstein et al. 2008) with exactly `S`
-//!   atoms and a least-squares refit at each step (LASER `cf4c237` / HEAD).
-//! - IHT (LASER `cf4c237`): the library's `iht` coder, `A ← H_S(A + μ·(X − A·D)·Dᵀ)`,
-//!   `μ = 0.9/λ_max(D·Dᵀ)`, `A₀ = 0`, a fixed number of steps.
-//!
-//! Both are built by the library's method registry ([`sparsecode::encode::Method`]).
+//! - OMP: the library's Batch-OMP (`sparsecode::encode::batch_omp_gram`, Rubinstein et al.
+//!   2008) with `S` atoms and a least-squares refit at each step (LASER `cf4c237` / HEAD).
+//! - IHT (LASER `cf4c237`): the library's `iht` coder from the method registry
+//!   ([`sparsecode::encode::Method`]), `A ← H_S(A + μ·(X − A·D)·Dᵀ)`, `μ = 0.9/λ_max(D·Dᵀ)`,
+//!   `A₀ = 0`, a fixed number of steps.
 //! - Top-k (LASER `cf4c237`): `c = X·Dᵀ`, keep the `S` largest `|c|` of each row and zero
 //!   those with `|c| ≤ 0.1·max|c|` (no refit).
 
@@ -67,13 +66,13 @@ pub fn sparse_codes(
     sparsecode::validate::finite_non_empty(&x, "tokens")?;
     sparsecode::validate::finite_non_empty(&d, "dictionary")?;
     match solver {
+        // Batch-OMP straight from the products: unlike the registry's `omp` (scikit-learn's
+        // rule), LASER allows more atoms per token than the token has dimensions (S = 4 on RGB
+        // pixels); Batch-OMP then stops when the residual is spanned.
         SparseSolver::Omp => {
-            let method = Method {
-                n_nonzero: Some(s),
-                ..Method::of(MethodName::Omp)
-            };
-            let dict = Dictionary::new_unnormalized(d.to_owned())?;
-            method.build::<f32>(d.ncols())?.encode(&dict, x)
+            let gram = gram_rows(d);
+            let dx = matmul(x, d.t());
+            sparsecode::encode::batch_omp_gram(gram.view(), dx.view(), None, s, None)
         }
         SparseSolver::Iht { iterations, step } => iht(x, d, s, iterations, step),
         SparseSolver::TopK => Ok(top_k(x, d, s)),
@@ -193,6 +192,35 @@ pub fn revive_dead_atoms(
 mod tests {
     use super::*;
     use ndarray::array;
+
+    #[test]
+    fn more_atoms_per_token_than_dimensions_is_allowed() {
+        // LASER's DL bottleneck on RGB pixels: 3-dimensional tokens, S = 4 (bench/nn)
+        let mut d = array![
+            [1.0f32, 0.0, 0.0],
+            [0.0, 1.0, 0.0],
+            [0.0, 0.0, 1.0],
+            [1.0, 1.0, 0.0],
+            [0.0, 1.0, 1.0]
+        ];
+        normalize_rows(&mut d, 1e-12);
+        let x = array![[0.5f32, -1.0, 2.0], [0.0, 0.0, 0.0]];
+        for solver in [
+            SparseSolver::Omp,
+            SparseSolver::Iht {
+                iterations: 10,
+                step: None,
+            },
+            SparseSolver::TopK,
+        ] {
+            let a = sparse_codes(solver, x.view(), d.view(), 4).unwrap();
+            assert_eq!(a.dim(), (2, 5), "{solver:?}");
+            assert!(a.iter().all(|v| v.is_finite()), "{solver:?}");
+        }
+        let a = sparse_codes(SparseSolver::Omp, x.view(), d.view(), 4).unwrap();
+        let rec = a.dot(&d);
+        assert!((&rec - &x).iter().all(|v| v.abs() < 1e-5), "{rec:?}");
+    }
 
     #[test]
     fn top_k_keeps_s_largest_and_drops_small() {
