@@ -31,6 +31,7 @@ DATA = ROOT / "bench" / "out"
 
 TRAIN = ["-e", "3", "-T", "3000", "-V", "500", "-C", "500", "-p", "8", "-N", "64", "-b", "100"]
 TRAIN += ["-q", "--no-gabor"]
+CSC = ["csc", "encode", "--size", "256", "--method", "admm", "--iters", "100"]
 
 
 def cases() -> list[tuple[str, list[str], str]]:
@@ -53,39 +54,8 @@ def cases() -> list[tuple[str, list[str], str]]:
         ),
         ("train paper learner", ["train", *TRAIN, "--out", "{out}"], "record"),
         ("train ksvd", ["train", *TRAIN, "--learner", "ksvd", "--out", "{out}"], "record"),
-        (
-            "csc encode admm f64",
-            [
-                "csc",
-                "encode",
-                "--size",
-                "256",
-                "--method",
-                "admm",
-                "--iters",
-                "100",
-                "--out",
-                "{out}",
-            ],
-            "folder",
-        ),
-        (
-            "csc encode admm f32",
-            [
-                "csc",
-                "encode",
-                "--size",
-                "256",
-                "--method",
-                "admm",
-                "--iters",
-                "100",
-                "--f32",
-                "--out",
-                "{out}",
-            ],
-            "folder",
-        ),
+        ("csc encode admm f64", [*CSC, "--out", "{out}"], "folder"),
+        ("csc encode admm f32", [*CSC, "--f32", "--out", "{out}"], "folder"),
     ]
 
 
