@@ -254,9 +254,9 @@ def _iterative(
 
 def _hard(kind: str | None) -> bool | None:
     """``kind`` (``'soft'``/``'hard'``) as the registry's ``hard`` flag."""
-    if kind is None or kind in ("soft", "hard"):
-        return None if kind is None else kind == "hard"
-    raise ValueError(f"invalid parameter kind: expected 'soft' or 'hard', got {kind!r}")
+    if kind not in (None, "soft", "hard"):
+        raise ValueError(f"invalid parameter kind: expected 'soft' or 'hard', got {kind!r}")
+    return None if kind is None else kind == "hard"
 
 
 def ista(

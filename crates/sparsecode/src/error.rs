@@ -20,7 +20,7 @@ pub enum Error {
     /// An input array holds NaN or infinity.
     #[error(
         "{what} contains a non-finite value (NaN or infinity) at {}",
-        index_text(index)
+        Shape::from(index.as_slice())
     )]
     NonFinite {
         /// Which argument.
@@ -149,21 +149,9 @@ impl From<&[usize]> for Shape {
     }
 }
 
-impl From<Vec<usize>> for Shape {
-    fn from(sizes: Vec<usize>) -> Self {
-        Shape::from(sizes.as_slice())
-    }
-}
-
 impl<const N: usize> From<[usize; N]> for Shape {
     fn from(sizes: [usize; N]) -> Self {
         Shape::from(sizes.as_slice())
-    }
-}
-
-impl<const N: usize> From<[Dim; N]> for Shape {
-    fn from(dims: [Dim; N]) -> Self {
-        Shape(dims.to_vec())
     }
 }
 
@@ -239,16 +227,6 @@ impl Error {
             what: what.into(),
             reason: reason.into(),
         }
-    }
-}
-
-/// `(3, 7)`: an array position in messages.
-fn index_text(index: &[usize]) -> String {
-    let parts: Vec<String> = index.iter().map(usize::to_string).collect();
-    if parts.len() == 1 {
-        format!("({},)", parts[0])
-    } else {
-        format!("({})", parts.join(", "))
     }
 }
 

@@ -31,9 +31,7 @@ use super::batch::{product_into, rows, rows_mut, Change, Penalty, RowChange};
 use super::iterate::{standard, IterativeSolver, RowUpdate, Settings};
 use super::threshold::soft_threshold;
 use super::Ista;
-use crate::linalg::matmul_into;
 use crate::{Dictionary, Error, Float, Result};
-use faer::Par;
 use ndarray::{Array2, ArrayView2};
 
 /// Which FISTA to run; see the [module documentation](self).
@@ -211,15 +209,8 @@ impl<T: Float> RowUpdate<T> for ProxGrad<'_, T> {
         let k = b.ncols();
         let (atoms, inv_l, thr) = (self.atoms, self.inv_l, self.thr);
         if self.factored {
-            matmul_into(c.r.view_mut(), c.y.view(), atoms, T::one(), false, Par::Seq);
-            matmul_into(
-                c.s.view_mut(),
-                c.r.view(),
-                atoms.t(),
-                T::one(),
-                false,
-                Par::Seq,
-            );
+            product_into(&mut c.r, c.y.view(), atoms);
+            product_into(&mut c.s, c.r.view(), atoms.t());
         } else {
             product_into(&mut c.s, c.y.view(), self.gram);
         }

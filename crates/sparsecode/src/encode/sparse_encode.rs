@@ -5,6 +5,7 @@
 //! and the Python drop-ins code through it.
 
 use super::lasso_cd::lasso_cd_gram;
+use super::method::default_n_nonzero;
 use crate::linalg::matmul;
 use crate::{Error, Float, Result};
 use ndarray::{Array2, ArrayView2, Axis};
@@ -80,7 +81,7 @@ pub fn sparse_encode<T: Float>(
             "OMP has no sign constraint: use lasso_lars, lasso_cd or threshold",
         )),
         TransformAlgorithm::Omp => {
-            let nnz = n_nonzero.unwrap_or_else(|| (p / 10).max(1).min(k));
+            let nnz = n_nonzero.unwrap_or_else(|| default_n_nonzero(p).min(k));
             omp_codes(x, d, nnz)
         }
     }
