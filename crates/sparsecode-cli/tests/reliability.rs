@@ -2,6 +2,8 @@
 //! consistency): each case gives one `error:` line naming what to change, exits 1 (never 134),
 //! and leaves no output behind.
 
+mod common;
+
 use ndarray::{array, Array2};
 use sparsecode::io::{write_npy, NpzArchive, NpzValue};
 use std::path::{Path, PathBuf};
@@ -422,21 +424,8 @@ fn convolutional_coding_refuses_zero_kernels() {
 }
 
 /// Three tiny grey images for `train`.
-fn images(dir: &Path) -> PathBuf {
-    use sparsecode::rng::{randn, rng_from_seed};
-    let d = dir.join("images");
-    std::fs::create_dir_all(&d).unwrap();
-    let mut rng = rng_from_seed(3);
-    for i in 0..3 {
-        let img = randn::<f64>(32, 32, &mut rng);
-        sparsecode::viz::save_gray_png(
-            d.join(format!("im{i}.png")),
-            img.view(),
-            sparsecode::viz::Scale::MinMax,
-        )
-        .unwrap();
-    }
-    d
+fn images(dir: &Path) -> std::path::PathBuf {
+    common::random_images(dir, 32, 3)
 }
 
 const TINY: &[&str] = &[

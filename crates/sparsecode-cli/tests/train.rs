@@ -1,6 +1,8 @@
 //! `sparsecode train` end to end on tiny problems: outputs written, `--resume` continues
 //! bit-identically, `--gabor-only`, clear errors.
 
+mod common;
+
 use std::path::Path;
 use std::process::Command;
 
@@ -14,20 +16,7 @@ const TINY: &[&str] = &[
 
 /// Three small random grey images (fast to whiten), written once per test.
 fn images(dir: &Path) -> std::path::PathBuf {
-    use sparsecode::rng::{randn, rng_from_seed};
-    let d = dir.join("images");
-    std::fs::create_dir_all(&d).unwrap();
-    let mut rng = rng_from_seed(1);
-    for i in 0..3 {
-        let img = randn::<f64>(40, 40, &mut rng);
-        sparsecode::viz::save_gray_png(
-            d.join(format!("im{i}.png")),
-            img.view(),
-            sparsecode::viz::Scale::MinMax,
-        )
-        .unwrap();
-    }
-    d
+    common::random_images(dir, 40, 1)
 }
 
 fn train(out: &Path, extra: &[&str]) {

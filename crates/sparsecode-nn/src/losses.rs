@@ -231,24 +231,19 @@ mod tests {
         let x = Tensor::<4>::random([1, 3, 8, 8], Distribution::Uniform(-0.5, 0.5), &dev);
         let y = Tensor::<4>::random([1, 3, 8, 8], Distribution::Uniform(-0.5, 0.5), &dev)
             .require_grad();
+        // The gradient of `loss` with respect to `y`, as numbers.
+        let grad_of = |y: &Tensor<4>, loss: Tensor<1>| {
+            let g = y.grad(&loss.backward()).unwrap();
+            g.into_data().try_to_vec::<f32>().unwrap()
+        };
         let loss = multi_resolution_dct_loss(y.clone(), x.clone(), 3, 1.0).unwrap()
             + multi_resolution_gradient_loss(y.clone(), x.clone(), 3).unwrap();
-        let g = y
-            .grad(&loss.backward())
-            .unwrap()
-            .into_data()
-            .try_to_vec::<f32>()
-            .unwrap();
+        let g = grad_of(&y, loss);
         assert!(g.iter().all(|v| v.is_finite()) && g.iter().any(|v| *v != 0.0));
         // Identical inputs: the gradient (through |·| at 0 and √ε) stays finite.
         let y2 = x.clone().detach().require_grad();
         let loss = multi_resolution_gradient_loss(y2.clone(), x.clone(), 2).unwrap();
-        let g = y2
-            .grad(&loss.backward())
-            .unwrap()
-            .into_data()
-            .try_to_vec::<f32>()
-            .unwrap();
+        let g = grad_of(&y2, loss);
         assert!(g.iter().all(|v| v.is_finite()));
         assert!(multi_resolution_dct_loss(x.clone(), x.clone(), 0, 1.0).is_err());
         assert!(multi_resolution_dct_loss(x.clone(), x.clone(), 5, 1.0).is_err());

@@ -47,13 +47,7 @@ pub fn sparse_codes(
     d: ArrayView2<'_, f32>,
     s: usize,
 ) -> Result<Array2<f32>> {
-    if x.ncols() != d.ncols() {
-        return Err(Error::shape(
-            "tokens",
-            sparsecode::shape!["n_tokens", d.ncols()],
-            x.dim(),
-        ));
-    }
+    sparsecode::validate::columns(&x, "tokens", "n_tokens", d.ncols())?;
     if s == 0 || s > d.nrows() {
         return Err(Error::param(
             "sparsity",

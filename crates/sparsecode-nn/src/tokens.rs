@@ -26,6 +26,18 @@ pub fn check_patch(dims: [usize; 4], p: usize) -> Result<()> {
     Ok(())
 }
 
+/// Fails unless the latent `dims` (B, C, H, W) has `channels` channels.
+pub fn check_channels(what: &str, dims: [usize; 4], channels: usize) -> Result<()> {
+    if dims[1] != channels {
+        return Err(Error::shape(
+            what,
+            sparsecode::shape!["B", channels, "H", "W"],
+            dims,
+        ));
+    }
+    Ok(())
+}
+
 /// `(B, C, H, W)` → `(B·(H/p)·(W/p), C·p²)`.
 pub fn to_tokens(x: Tensor<4>, p: usize) -> Result<Tensor<2>> {
     let dims = x.dims();

@@ -31,6 +31,15 @@ fn data() -> ndarray::Array4<f32> {
     d.select(Axis(0), &idx)
 }
 
+/// [`data`] split 12 training / 4 validation images.
+fn train_and_validation() -> (ndarray::Array4<f32>, ndarray::Array4<f32>) {
+    let d = data();
+    (
+        d.slice(s![..12, .., .., ..]).to_owned(),
+        d.slice(s![12.., .., .., ..]).to_owned(),
+    )
+}
+
 fn loss_falls(bottleneck: BottleneckConfig) {
     let dev = cpu().autodiff();
     dev.seed(1);
@@ -73,11 +82,7 @@ fn tiny_vq_autoencoder_loss_falls() {
 #[test]
 fn checkpoint_and_resume() {
     let dir = tempfile::tempdir().unwrap();
-    let d = data();
-    let (train, val) = (
-        d.slice(s![..12, .., .., ..]).to_owned(),
-        d.slice(s![12.., .., .., ..]).to_owned(),
-    );
+    let (train, val) = train_and_validation();
     let mut cfg = RunConfig {
         model: tiny(BottleneckConfig::Dl(DlConfig {
             num_atoms: 16,
@@ -118,11 +123,7 @@ fn checkpoint_and_resume() {
 #[test]
 fn resume_without_a_run_is_an_error() {
     let dir = tempfile::tempdir().unwrap();
-    let d = data();
-    let (train, val) = (
-        d.slice(s![..12, .., .., ..]).to_owned(),
-        d.slice(s![12.., .., .., ..]).to_owned(),
-    );
+    let (train, val) = train_and_validation();
     let cfg = RunConfig {
         model: tiny(BottleneckConfig::Dl(DlConfig {
             num_atoms: 16,

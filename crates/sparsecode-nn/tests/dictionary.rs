@@ -14,6 +14,18 @@ fn unit_rows(d: &Array2<f32>) -> bool {
         .all(|r| (r.iter().map(|v| v * v).sum::<f32>().sqrt() - 1.0).abs() < 1e-4)
 }
 
+/// The bottleneck's three solvers (IHT with ten iterations).
+fn solvers() -> [SparseSolver; 3] {
+    [
+        SparseSolver::Omp,
+        SparseSolver::TopK,
+        SparseSolver::Iht {
+            iterations: 10,
+            step: None,
+        },
+    ]
+}
+
 #[test]
 fn tiled_pattern_is_reconstructed_exactly_with_one_atom() {
     // Two orthogonal 8×8 single-channel atoms: flat and checkerboard.
@@ -40,14 +52,7 @@ fn tiled_pattern_is_reconstructed_exactly_with_one_atom() {
         }
     }
     let z = Tensor::from_data(TensorData::new(img.clone(), [1, 1, 16, 24]), &cpu());
-    for solver in [
-        SparseSolver::Omp,
-        SparseSolver::TopK,
-        SparseSolver::Iht {
-            iterations: 10,
-            step: None,
-        },
-    ] {
+    for solver in solvers() {
         let mut dl = DlConfig {
             num_atoms: 2,
             embedding_dim: 1,
@@ -84,14 +89,7 @@ fn tiled_pattern_is_reconstructed_exactly_with_one_atom() {
 #[test]
 fn at_most_s_nonzeros_per_token() {
     let z = Tensor::<4>::random([2, 4, 6, 6], Distribution::Normal(0.0, 1.0), &cpu());
-    for solver in [
-        SparseSolver::Omp,
-        SparseSolver::TopK,
-        SparseSolver::Iht {
-            iterations: 10,
-            step: None,
-        },
-    ] {
+    for solver in solvers() {
         for s in [1, 3] {
             let mut dl = DlConfig {
                 num_atoms: 12,

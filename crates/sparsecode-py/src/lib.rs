@@ -24,6 +24,13 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 /// sparsecode.learn / conv / analysis / data / io.
+/// Adds `#[pyfunction]`s to a module: `add_functions![m, f, g, ...]`.
+macro_rules! add_functions {
+    ($m:expr, $($f:path),+ $(,)?) => {
+        $($m.add_function(wrap_pyfunction!($f, $m)?)?;)+
+    };
+}
+
 mod toolkit;
 
 use ndarray::{Array2, ArrayView2};
@@ -942,21 +949,27 @@ fn _panic_for_test(py: Python<'_>) -> PyResult<()> {
 fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("SparsecodeError", m.py().get_type::<SparsecodeError>())?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
-    m.add_function(wrap_pyfunction!(set_num_threads, m)?)?;
-    m.add_function(wrap_pyfunction!(get_num_threads, m)?)?;
-    m.add_function(wrap_pyfunction!(effective_num_threads, m)?)?;
-    m.add_function(wrap_pyfunction!(omp, m)?)?;
-    m.add_function(wrap_pyfunction!(omp_gram, m)?)?;
-    m.add_function(wrap_pyfunction!(lars, m)?)?;
-    m.add_function(wrap_pyfunction!(lasso_lars, m)?)?;
-    m.add_function(wrap_pyfunction!(threshold, m)?)?;
-    m.add_function(wrap_pyfunction!(iterative, m)?)?;
-    m.add_function(wrap_pyfunction!(sk_sparse_encode, m)?)?;
-    m.add_function(wrap_pyfunction!(dict_learning, m)?)?;
-    m.add_function(wrap_pyfunction!(sk_cost, m)?)?;
-    m.add_function(wrap_pyfunction!(lasso_duality_gaps, m)?)?;
-    minibatch::register(m)?;
-    m.add_function(wrap_pyfunction!(_panic_for_test, m)?)?;
+    add_functions![
+        m,
+        set_num_threads,
+        get_num_threads,
+        effective_num_threads,
+        omp,
+        omp_gram,
+        lars,
+        lasso_lars,
+        threshold,
+        iterative,
+        sk_sparse_encode,
+        dict_learning,
+        sk_cost,
+        lasso_duality_gaps,
+        minibatch::minibatch_dict_learning,
+        minibatch::minibatch_initial_dictionary,
+        minibatch::minibatch_step,
+        minibatch::block_coordinate_pass,
+        _panic_for_test,
+    ];
     toolkit::register(m)?;
     Ok(())
 }

@@ -275,12 +275,3 @@ pub(crate) fn block_coordinate_pass<'py>(
         Ok((out(py, d), redrawn))
     })
 }
-
-/// Adds this module's functions to `sparsecode._core`.
-pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
-    m.add_function(wrap_pyfunction!(minibatch_dict_learning, m)?)?;
-    m.add_function(wrap_pyfunction!(minibatch_initial_dictionary, m)?)?;
-    m.add_function(wrap_pyfunction!(minibatch_step, m)?)?;
-    m.add_function(wrap_pyfunction!(block_coordinate_pass, m)?)?;
-    Ok(())
-}

@@ -8,7 +8,7 @@
 //! Python peers work on the same image, and prints one JSON line.
 
 use ndarray::Axis;
-use sparsecode::conv::{ConvAdmm, ConvFista, ConvSolver, GenerativeModel};
+use sparsecode::conv::{ConvAdmm, ConvFista, ConvSolver, CscReport, GenerativeModel};
 use sparsecode::io::write_npy;
 use std::time::Instant;
 
@@ -20,6 +20,22 @@ fn best_of<F: FnMut()>(n: usize, mut f: F) -> f64 {
         best = best.min(t.elapsed().as_secs_f64());
     }
     best
+}
+
+/// `maps_{name}.npy` (the maps of the one kernel) and `trace_{name}.npy` (the objective per
+/// iteration) in `out`.
+fn save_run(
+    out: &std::path::Path,
+    name: &str,
+    maps: &ndarray::Array3<f64>,
+    report: &CscReport,
+) -> sparsecode::Result<()> {
+    let trace = ndarray::Array1::from(report.objective.clone());
+    write_npy(
+        out.join(format!("maps_{name}.npy")),
+        &maps.index_axis(Axis(0), 0).to_owned(),
+    )?;
+    write_npy(out.join(format!("trace_{name}.npy")), &trace)
 }
 
 fn main() -> sparsecode::Result<()> {
@@ -64,14 +80,7 @@ fn main() -> sparsecode::Result<()> {
     let mut res = None;
     let t_fista = best_of(2, || res = Some(fista.solve(&op, x).expect("fista")));
     let (maps, rep) = res.expect("ran");
-    write_npy(
-        out.join("maps_fista.npy"),
-        &maps.index_axis(Axis(0), 0).to_owned(),
-    )?;
-    write_npy(
-        out.join("trace_fista.npy"),
-        &ndarray::Array1::from(rep.objective.clone()),
-    )?;
+    save_run(&out, "fista", &maps, &rep)?;
 
     let admm = ConvAdmm {
         lambda,
@@ -81,14 +90,7 @@ fn main() -> sparsecode::Result<()> {
     let mut resa = None;
     let t_admm = best_of(2, || resa = Some(admm.solve(&op, x).expect("admm")));
     let (maps_a, rep_a) = resa.expect("ran");
-    write_npy(
-        out.join("maps_admm.npy"),
-        &maps_a.index_axis(Axis(0), 0).to_owned(),
-    )?;
-    write_npy(
-        out.join("trace_admm.npy"),
-        &ndarray::Array1::from(rep_a.objective.clone()),
-    )?;
+    save_run(&out, "admm", &maps_a, &rep_a)?;
 
     let op32 = model.operator::<f32>()?;
     let x32 = syn.image.mapv(|v| v as f32);

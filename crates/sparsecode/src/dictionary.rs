@@ -117,25 +117,13 @@ impl<T: Float> Dictionary<T> {
     /// Checks that signals `x` (n_samples, n_features) fit this dictionary and are finite.
     pub fn check_signals(&self, x: &ArrayView2<'_, T>) -> Result<()> {
         validate::finite_non_empty(x, "signals")?;
-        if x.ncols() != self.n_features() {
-            return Err(Error::shape(
-                "signals",
-                crate::shape!["n_samples", self.n_features()],
-                x.dim(),
-            ));
-        }
+        crate::validate::columns(&x, "signals", "n_samples", self.n_features())?;
         Ok(())
     }
 
     /// Reconstruction `A·D` of codes `A` (n_samples, n_atoms).
     pub fn reconstruct(&self, codes: ArrayView2<'_, T>) -> Result<Array2<T>> {
-        if codes.ncols() != self.n_atoms() {
-            return Err(Error::shape(
-                "codes",
-                crate::shape!["n_samples", self.n_atoms()],
-                codes.dim(),
-            ));
-        }
+        crate::validate::columns(&codes, "codes", "n_samples", self.n_atoms())?;
         Ok(linalg::matmul(codes, self.atoms.view()))
     }
 }
@@ -191,6 +179,13 @@ pub fn normalize_rows<T: Float>(a: &mut Array2<T>) -> Vec<T> {
         }
     }
     norms
+}
+
+/// A copy of `a` with every row normalised as by [`normalize_rows`].
+pub fn normalized_rows<T: Float>(a: ArrayView2<'_, T>) -> Array2<T> {
+    let mut out = a.to_owned();
+    normalize_rows(&mut out);
+    out
 }
 
 #[cfg(test)]

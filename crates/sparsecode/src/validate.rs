@@ -3,6 +3,21 @@
 use crate::{Error, Float, Result};
 use ndarray::{ArrayBase, Data, Dimension, IntoDimension};
 
+/// Fails with [`Error::ShapeMismatch`] unless the matrix `a` has `n_cols` columns; the message
+/// names its free first axis `rows` (`columns(&x, "signals", "n_samples", 64)` expects
+/// `(n_samples, 64)`).
+pub fn columns<S: Data>(
+    a: &ArrayBase<S, ndarray::Ix2>,
+    what: &str,
+    rows: &'static str,
+    n_cols: usize,
+) -> Result<()> {
+    if a.ncols() != n_cols {
+        return Err(Error::shape(what, crate::shape![rows, n_cols], a.dim()));
+    }
+    Ok(())
+}
+
 /// Fails with [`Error::Empty`] if the array has no element.
 pub fn non_empty<S: Data, D: Dimension>(a: &ArrayBase<S, D>, what: &str) -> Result<()> {
     if a.is_empty() {

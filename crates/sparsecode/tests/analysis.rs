@@ -234,22 +234,28 @@ fn embedded_digits_equal_the_fixture_subset() {
     assert_eq!(digits.slice(ndarray::s![..200, ..]), x);
 }
 
+/// The tutorial's dictionary learning of its fixture (15 atoms, α = 1, 30 iterations,
+/// transform α = 0.9, random_state 402) with the given fit and transform.
+fn tutorial_dl(fit: FitAlgorithm, transform: TransformAlgorithm) -> DictionaryLearning<f64> {
+    DictionaryLearning {
+        n_components: 15,
+        alpha: 1.0,
+        max_iter: 30,
+        fit_algorithm: fit,
+        transform_algorithm: transform,
+        transform_alpha: Some(0.9),
+        random_state: 402,
+        ..Default::default()
+    }
+}
+
 #[test]
 fn dictionary_learning_lars_matches_sklearn() {
     let x = fixture2("analysis_dl_x.npy");
     let errors = fixture1("analysis_dl_errors.npy");
     let obj = fixture1("analysis_dl_objective.npy");
     let want_codes = fixture2("analysis_dl_codes.npy");
-    let dl = DictionaryLearning {
-        n_components: 15,
-        alpha: 1.0,
-        max_iter: 30,
-        fit_algorithm: FitAlgorithm::Lars,
-        transform_algorithm: TransformAlgorithm::LassoLars,
-        transform_alpha: Some(0.9),
-        random_state: 402,
-        ..Default::default()
-    };
+    let dl = tutorial_dl(FitAlgorithm::Lars, TransformAlgorithm::LassoLars);
     let m = dl.fit(x.view()).unwrap();
     assert_eq!(m.errors.len(), errors.len());
     for (i, (a, b)) in m.errors.iter().zip(errors.iter()).enumerate() {
@@ -285,16 +291,7 @@ fn dictionary_learning_cd_objective_matches_sklearn() {
     let x = fixture2("analysis_dl_x.npy");
     let errors = fixture1("analysis_dl_errors.npy");
     let obj = fixture1("analysis_dl_objective.npy");
-    let dl = DictionaryLearning {
-        n_components: 15,
-        alpha: 1.0,
-        max_iter: 30,
-        fit_algorithm: FitAlgorithm::Cd,
-        transform_algorithm: TransformAlgorithm::LassoCd,
-        transform_alpha: Some(0.9),
-        random_state: 402,
-        ..Default::default()
-    };
+    let dl = tutorial_dl(FitAlgorithm::Cd, TransformAlgorithm::LassoCd);
     let m = dl.fit(x.view()).unwrap();
     assert_eq!(m.n_iter, errors.len());
     let last = *m.errors.last().unwrap();
@@ -455,16 +452,9 @@ fn positive_dictionary_learning_matches_sklearn() {
     let tr = fixture1("analysis_dl_pos_transform.npy");
     assert_eq!(tr[1], 0.0, "the fixture resampled atoms");
     let dl = DictionaryLearning {
-        n_components: 15,
-        alpha: 1.0,
-        max_iter: 30,
-        fit_algorithm: FitAlgorithm::Cd,
-        transform_algorithm: TransformAlgorithm::LassoLars,
-        transform_alpha: Some(0.9),
-        random_state: 402,
         positive_code: true,
         positive_dict: true,
-        ..Default::default()
+        ..tutorial_dl(FitAlgorithm::Cd, TransformAlgorithm::LassoLars)
     };
     let m = dl.fit(x.view()).unwrap();
     assert_eq!(m.errors.len(), errors.len());

@@ -461,36 +461,31 @@ fn bad_inputs_are_errors() {
         Err(Error::NonFinite { .. })
     ));
     let x = Array2::<f64>::ones((8, 8));
-    assert!(ConvFista {
-        lambda: -1.0,
-        ..Default::default()
+    let bad_parameters: [Box<dyn ConvSolver<f64>>; 5] = [
+        Box::new(ConvFista {
+            lambda: -1.0,
+            ..Default::default()
+        }),
+        Box::new(ConvIsta {
+            max_iter: 0,
+            ..Default::default()
+        }),
+        Box::new(ConvAdmm {
+            relax: 2.5,
+            ..Default::default()
+        }),
+        Box::new(ConvAdmm {
+            rho: Some(0.0),
+            ..Default::default()
+        }),
+        Box::new(ConvGradientDescent {
+            start_iter: 0,
+            ..Default::default()
+        }),
+    ];
+    for (i, solver) in bad_parameters.iter().enumerate() {
+        assert!(solver.solve(&op, x.view()).is_err(), "solver {i}");
     }
-    .solve(&op, x.view())
-    .is_err());
-    assert!(ConvIsta {
-        max_iter: 0,
-        ..Default::default()
-    }
-    .solve(&op, x.view())
-    .is_err());
-    assert!(ConvAdmm {
-        relax: 2.5,
-        ..Default::default()
-    }
-    .solve(&op, x.view())
-    .is_err());
-    assert!(ConvAdmm {
-        rho: Some(0.0),
-        ..Default::default()
-    }
-    .solve(&op, x.view())
-    .is_err());
-    assert!(ConvGradientDescent {
-        start_iter: 0,
-        ..Default::default()
-    }
-    .solve(&op, x.view())
-    .is_err());
     let init = Array3::<f64>::zeros((1, 8, 8));
     assert!(ConvFista::default()
         .solve_monitored(&op, x.view(), Some(init.view()), None, &mut |_| {})

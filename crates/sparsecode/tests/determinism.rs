@@ -7,10 +7,11 @@
 //! parallelisation thresholds (256·256 entries for a matrix-vector product, 192·256 for a
 //! bidiagonalisation or tridiagonalisation), where a thread-dependent split would show.
 
+mod common;
+
 use ndarray::{Array1, Array2, Axis};
 use sparsecode::analysis::{gabor, measures, omp_analysis, pca, sweeps, transforms};
 use sparsecode::compress::{measurement_matrix, Compression};
-use sparsecode::dictionary::normalize_rows;
 use sparsecode::encode::{Admm, AdmmVariant, Fista, FistaVariant, Omp};
 use sparsecode::learn::compressed::{compress_atoms, compress_signals, recover_dictionary};
 use sparsecode::learn::dictionary_learning::{
@@ -22,8 +23,8 @@ use sparsecode::learn::online::OnlineDictionaryLearning;
 use sparsecode::learn::optimal_directions::Mod;
 use sparsecode::learn::paper_sgd::PaperSgd;
 use sparsecode::learn::{fit, lasso_loss_batches, random_atoms, Learner};
-use sparsecode::rng::{randn, rng_from_seed};
-use sparsecode::{linalg, Dictionary};
+use sparsecode::rng::rng_from_seed;
+use sparsecode::Dictionary;
 
 /// Runs `f` in a rayon pool of `n` threads.
 fn in_pool<R: Send>(n: usize, f: impl FnOnce() -> R + Send) -> R {
@@ -63,20 +64,7 @@ fn flat(a: &Array2<f64>) -> Vec<f64> {
 
 /// Signals from a planted dictionary (k × f), n rows with `s` non-zeros, plus noise.
 fn planted(k: usize, f: usize, n: usize, s: usize, seed: u64) -> Array2<f64> {
-    use rand::seq::index::sample;
-    use rand::Rng as _;
-    let mut rng = rng_from_seed(seed);
-    let mut d = randn::<f64>(k, f, &mut rng);
-    normalize_rows(&mut d);
-    let mut a = Array2::<f64>::zeros((n, k));
-    for i in 0..n {
-        for j in sample(&mut rng, k, s) {
-            a[[i, j]] = rng.random_range(0.5..1.5) * if rng.random::<bool>() { 1.0 } else { -1.0 };
-        }
-    }
-    let mut x = linalg::matmul(a.view(), d.view());
-    x += &(randn::<f64>(n, f, &mut rng) * 0.05);
-    x
+    common::planted(k, f, n, s, 0.05, seed).1
 }
 
 fn init(k: usize, f: usize, seed: u64) -> Array2<f64> {

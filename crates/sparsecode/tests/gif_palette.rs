@@ -21,16 +21,26 @@ fn grey_frames() -> Vec<image::RgbImage> {
         .collect()
 }
 
+/// The bytes of the file `save_gif` writes for `frames` (delay `delay_ms`).
+fn gif_bytes(frames: &[image::RgbImage], delay_ms: u16) -> Vec<u8> {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("frames.gif");
+    save_gif(&p, frames, delay_ms).unwrap();
+    std::fs::read(&p).unwrap()
+}
+
+/// A decoder of the GIF `bytes` with colour output `output`.
+fn decoder(bytes: &[u8], output: gif::ColorOutput) -> gif::Decoder<&[u8]> {
+    let mut opts = gif::DecodeOptions::new();
+    opts.set_color_output(output);
+    opts.read_info(bytes).unwrap()
+}
+
 #[test]
 fn grey_gif_has_one_grey_global_table_and_exact_indices() {
-    let dir = tempfile::tempdir().unwrap();
-    let p = dir.path().join("atoms.gif");
     let frames = grey_frames();
-    save_gif(&p, &frames, 100).unwrap();
-
-    let mut opts = gif::DecodeOptions::new();
-    opts.set_color_output(gif::ColorOutput::Indexed);
-    let mut dec = opts.read_info(std::fs::File::open(&p).unwrap()).unwrap();
+    let bytes = gif_bytes(&frames, 100);
+    let mut dec = decoder(&bytes, gif::ColorOutput::Indexed);
     let global = dec
         .global_palette()
         .expect("a global colour table")
@@ -51,13 +61,9 @@ fn grey_gif_has_one_grey_global_table_and_exact_indices() {
 
 #[test]
 fn grey_gif_decodes_to_the_grey_values_where_atoms_are_non_zero() {
-    let dir = tempfile::tempdir().unwrap();
-    let p = dir.path().join("atoms.gif");
     let frames = grey_frames();
-    save_gif(&p, &frames, 100).unwrap();
-    let mut opts = gif::DecodeOptions::new();
-    opts.set_color_output(gif::ColorOutput::RGBA);
-    let mut dec = opts.read_info(std::fs::File::open(&p).unwrap()).unwrap();
+    let bytes = gif_bytes(&frames, 100);
+    let mut dec = decoder(&bytes, gif::ColorOutput::RGBA);
     let f = dec.read_next_frame().unwrap().unwrap();
     let rgba = f.buffer.to_vec();
     let want = frames[0].as_raw();
@@ -81,8 +87,6 @@ fn grey_gif_decodes_to_the_grey_values_where_atoms_are_non_zero() {
 
 #[test]
 fn colour_gif_first_frame_uses_the_global_table() {
-    let dir = tempfile::tempdir().unwrap();
-    let p = dir.path().join("colour.gif");
     let frames: Vec<image::RgbImage> = (0..2u8)
         .map(|k| {
             image::RgbImage::from_fn(10, 6, |x, y| {
@@ -90,10 +94,8 @@ fn colour_gif_first_frame_uses_the_global_table() {
             })
         })
         .collect();
-    save_gif(&p, &frames, 50).unwrap();
-    let mut opts = gif::DecodeOptions::new();
-    opts.set_color_output(gif::ColorOutput::Indexed);
-    let mut dec = opts.read_info(std::fs::File::open(&p).unwrap()).unwrap();
+    let bytes = gif_bytes(&frames, 50);
+    let mut dec = decoder(&bytes, gif::ColorOutput::Indexed);
     let global = dec
         .global_palette()
         .expect("a global colour table")
@@ -105,9 +107,7 @@ fn colour_gif_first_frame_uses_the_global_table() {
     let first = dec.read_next_frame().unwrap().unwrap();
     assert!(first.palette.is_none(), "frame 0 uses the global table");
     // decoded colours are close to the originals (NeuQuant), far from black
-    let mut opts = gif::DecodeOptions::new();
-    opts.set_color_output(gif::ColorOutput::RGBA);
-    let mut dec = opts.read_info(std::fs::File::open(&p).unwrap()).unwrap();
+    let mut dec = decoder(&bytes, gif::ColorOutput::RGBA);
     for want in &frames {
         let f = dec.read_next_frame().unwrap().unwrap();
         for (px, w) in f.buffer.chunks(4).zip(want.as_raw().chunks(3)) {

@@ -98,23 +98,6 @@ pub struct SynthArgs {
     pub out: PathBuf,
 }
 
-/// Solvers of `csc encode`.
-#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Method {
-    /// Proximal gradient, step 1/L.
-    Ista,
-    /// Accelerated proximal gradient (Beck & Teboulle).
-    Fista,
-    /// ADMM in the Fourier domain (Wohlberg 2016).
-    Admm,
-    /// Subgradient descent with step η/(i + 10) from the thresholded inverse (the post's).
-    Gd,
-    /// Band-limited regularised inverse filter (one shot).
-    Inverse,
-    /// Wiener filter (one shot).
-    Wiener,
-}
-
 /// Options of `csc encode`.
 #[derive(clap::Args, Debug)]
 pub struct EncodeArgs {
@@ -129,8 +112,8 @@ pub struct EncodeArgs {
     #[command(flatten)]
     pub model: ModelArgs,
     /// Solver.
-    #[arg(long, value_enum, default_value_t = Method::Fista)]
-    pub method: Method,
+    #[arg(long, value_enum, default_value_t = CscMethod::Fista)]
+    pub method: CscMethod,
     /// Iterations.
     #[arg(long, default_value_t = 100)]
     pub iters: usize,
@@ -250,7 +233,7 @@ fn encode(a: EncodeArgs) -> Result<()> {
     let image = a.image.as_deref().map(read_image).transpose()?;
     let kernels = a.kernels.as_deref().map(read_kernels).transpose()?;
     let config = EncodeConfig {
-        method: a.method.into(),
+        method: a.method,
         iters: a.iters,
         lambda: a.lambda,
         tol: a.tol,
@@ -300,17 +283,4 @@ fn learn(a: LearnArgs) -> Result<()> {
     let mut obs = BarObserver::results_to_stdout("learn");
     csc::learn(&config, images, Some(&a.out), &mut obs)?;
     Ok(())
-}
-
-impl From<Method> for CscMethod {
-    fn from(m: Method) -> Self {
-        match m {
-            Method::Ista => CscMethod::Ista,
-            Method::Fista => CscMethod::Fista,
-            Method::Admm => CscMethod::Admm,
-            Method::Gd => CscMethod::Gd,
-            Method::Inverse => CscMethod::Inverse,
-            Method::Wiener => CscMethod::Wiener,
-        }
-    }
 }

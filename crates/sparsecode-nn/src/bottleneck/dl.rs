@@ -202,13 +202,11 @@ impl DictionaryBottleneck {
     /// Forward pass on `z` (B, C, H, W); in training mode the dictionary is updated first.
     pub fn forward(&mut self, z: Tensor<4>) -> Result<BottleneckOutput> {
         let dims = z.dims();
-        if dims[1] != self.config.embedding_dim {
-            return Err(Error::shape(
-                "dictionary bottleneck input (B, C, H, W)",
-                sparsecode::shape!["B", self.config.embedding_dim, "H", "W"],
-                dims,
-            ));
-        }
+        crate::tokens::check_channels(
+            "dictionary bottleneck input (B, C, H, W)",
+            dims,
+            self.config.embedding_dim,
+        )?;
         let p = self.config.patch_size;
         let s = self.config.sparsity;
         let solver = self.config.solver;

@@ -203,13 +203,11 @@ impl VectorQuantizer {
     /// Quantise `z` (B, C, H, W).
     pub fn forward(&mut self, z: Tensor<4>) -> Result<BottleneckOutput> {
         let dims = z.dims();
-        if dims[1] != self.config.embedding_dim {
-            return Err(Error::shape(
-                "vector quantiser input (B, C, H, W)",
-                sparsecode::shape!["B", self.config.embedding_dim, "H", "W"],
-                dims,
-            ));
-        }
+        crate::tokens::check_channels(
+            "vector quantiser input (B, C, H, W)",
+            dims,
+            self.config.embedding_dim,
+        )?;
         let p = self.config.patch_size;
         let x = to_tokens(z, p)?;
         let n = x.dims()[0];

@@ -461,6 +461,14 @@ pub fn conv_transpose2d(conv: &ConvTranspose2d, x: Tensor<4>) -> Tensor<4> {
     }
 }
 
+/// Largest |a − b| relative to the largest |b| (the kernels' tests compare with it).
+#[cfg(test)]
+pub(crate) fn max_rel_err(a: &[f32], b: &[f32]) -> f32 {
+    assert_eq!(a.len(), b.len());
+    let scale = b.iter().fold(0f32, |m, v| m.max(v.abs())).max(1e-12);
+    a.iter().zip(b).fold(0f32, |m, (x, y)| m.max((x - y).abs())) / scale
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -471,18 +479,12 @@ mod tests {
         crate::device::cpu().autodiff()
     }
 
-    /// Largest |a − b| relative to the largest |b|.
+    /// [`max_rel_err`] of two tensors.
     fn rel_err(a: Tensor<4>, b: Tensor<4>) -> f32 {
-        let (a, b) = (
-            a.into_data().try_to_vec::<f32>().unwrap(),
-            b.into_data().try_to_vec::<f32>().unwrap(),
-        );
-        assert_eq!(a.len(), b.len());
-        let scale = b.iter().fold(0f32, |m, v| m.max(v.abs())).max(1e-12);
-        a.iter()
-            .zip(&b)
-            .fold(0f32, |m, (x, y)| m.max((x - y).abs()))
-            / scale
+        max_rel_err(
+            &a.into_data().try_to_vec::<f32>().unwrap(),
+            &b.into_data().try_to_vec::<f32>().unwrap(),
+        )
     }
 
     fn rel_err1(a: Tensor<1>, b: Tensor<1>) -> f32 {

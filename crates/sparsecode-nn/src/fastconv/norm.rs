@@ -334,13 +334,6 @@ mod tests {
         t.into_data().try_to_vec::<f32>().unwrap()
     }
 
-    /// Largest |a − b| relative to the largest |b|.
-    fn rel_err(a: &[f32], b: &[f32]) -> f32 {
-        assert_eq!(a.len(), b.len());
-        let scale = b.iter().fold(0f32, |m, v| m.max(v.abs())).max(1e-12);
-        a.iter().zip(b).fold(0f32, |m, (x, y)| m.max((x - y).abs())) / scale
-    }
-
     /// Output, the three gradients and the running statistics after two steps, against
     /// burn's `BatchNorm::forward`, for the loss `Σ y ⊙ r` with a fixed `r`.
     #[test]
@@ -388,7 +381,7 @@ mod tests {
             };
             let (fast, reference) = (run(true), run(false));
             for (i, (a, b)) in fast.iter().zip(&reference).enumerate() {
-                let e = rel_err(a, b);
+                let e = crate::fastconv::max_rel_err(a, b);
                 assert!(e < 1e-4, "{shape:?} item {i}: {e}");
             }
         }

@@ -737,6 +737,7 @@ pub fn backward(
 mod tests {
     use super::*;
     use crate::fastconv::kernels;
+    use crate::fastconv::max_rel_err as max_rel;
 
     fn geom(b: usize, c: usize, o: usize, h: usize, w: usize) -> Geom {
         Geom {
@@ -758,12 +759,6 @@ mod tests {
         (0..n)
             .map(|i| (((i + salt) * 7919 % 113) as f32 / 113.0 - 0.5) * scale)
             .collect()
-    }
-
-    fn max_rel(a: &[f32], b: &[f32]) -> f32 {
-        assert_eq!(a.len(), b.len());
-        let scale = b.iter().fold(0f32, |m, v| m.max(v.abs())).max(1e-12);
-        a.iter().zip(b).fold(0f32, |m, (x, y)| m.max((x - y).abs())) / scale
     }
 
     /// Forward, input and weight gradients equal the im2col kernels' (which are tested against

@@ -13,28 +13,6 @@ use sparsecode::analysis::pca::{Pca, PcaSolver};
 use sparsecode::analysis::{gabor, omp_analysis, sweeps, transforms};
 use sparsecode::{Dictionary, Float};
 
-pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
-    m.add_function(wrap_pyfunction!(measure_vector, m)?)?;
-    m.add_function(wrap_pyfunction!(measure_axis, m)?)?;
-    m.add_function(wrap_pyfunction!(relu_shift, m)?)?;
-    m.add_function(wrap_pyfunction!(threshold_nd, m)?)?;
-    m.add_function(wrap_pyfunction!(percentile, m)?)?;
-    m.add_function(wrap_pyfunction!(temporal_diff, m)?)?;
-    m.add_function(wrap_pyfunction!(diff_box, m)?)?;
-    m.add_function(wrap_pyfunction!(diff_box_spatial_frame, m)?)?;
-    m.add_function(wrap_pyfunction!(diff_xy, m)?)?;
-    m.add_function(wrap_pyfunction!(diff_box_taps, m)?)?;
-    m.add_function(wrap_pyfunction!(kurtosis_sweep, m)?)?;
-    m.add_function(wrap_pyfunction!(sweep_defaults, m)?)?;
-    m.add_function(wrap_pyfunction!(sinusoid_dictionary, m)?)?;
-    m.add_function(wrap_pyfunction!(omp_cardinality_sweep, m)?)?;
-    m.add_function(wrap_pyfunction!(knee_point, m)?)?;
-    m.add_function(wrap_pyfunction!(pca_fit, m)?)?;
-    m.add_function(wrap_pyfunction!(pca_apply, m)?)?;
-    m.add_function(wrap_pyfunction!(fit_gabors, m)?)?;
-    Ok(())
-}
-
 /// A float32 or float64 n-d array borrowed from numpy.
 #[derive(FromPyObject)]
 pub(crate) enum VD<'py> {
@@ -81,7 +59,7 @@ fn measure_of(kind: &str, tol: f64, fisher: bool, bias: bool) -> PyResult<Measur
 #[pyfunction]
 #[pyo3(signature = (x, kind, *, tol=0.0, fisher=true, bias=true, threads=None))]
 #[allow(clippy::too_many_arguments)]
-fn measure_vector(
+pub(crate) fn measure_vector(
     py: Python<'_>,
     x: V1<'_>,
     kind: &str,
@@ -98,7 +76,7 @@ fn measure_vector(
 #[pyfunction]
 #[pyo3(signature = (x, kind, axis, *, tol=0.0, fisher=true, bias=true, threads=None))]
 #[allow(clippy::too_many_arguments)]
-fn measure_axis(
+pub(crate) fn measure_axis(
     py: Python<'_>,
     x: M2<'_>,
     kind: &str,
@@ -125,7 +103,7 @@ fn measure_axis(
 /// `max(x − θ, 0)` (`transforms::relu_shift`).
 #[pyfunction]
 #[pyo3(signature = (x, theta, *, threads=None))]
-fn relu_shift(
+pub(crate) fn relu_shift(
     py: Python<'_>,
     x: V1<'_>,
     theta: f64,
@@ -140,7 +118,7 @@ fn relu_shift(
 /// `soft`, `hard`, `below` (entries < θ set to 0) or `below_percentile` (θ = q-th percentile).
 #[pyfunction]
 #[pyo3(signature = (x, kind, theta, *, threads=None))]
-fn threshold_nd(
+pub(crate) fn threshold_nd(
     py: Python<'_>,
     x: VD<'_>,
     kind: &str,
@@ -166,7 +144,12 @@ fn threshold_nd(
 /// `np.percentile(x, q)` (`transforms::percentile`), as a float.
 #[pyfunction]
 #[pyo3(signature = (x, q, *, threads=None))]
-fn percentile(py: Python<'_>, x: VD<'_>, q: f64, threads: Option<usize>) -> PyResult<f64> {
+pub(crate) fn percentile(
+    py: Python<'_>,
+    x: VD<'_>,
+    q: f64,
+    threads: Option<usize>,
+) -> PyResult<f64> {
     with!(VD, x, |v: T| {
         let r = run(py, threads, move || transforms::percentile(v, q))?;
         Ok(r.to_f64_lossy())
@@ -176,7 +159,7 @@ fn percentile(py: Python<'_>, x: VD<'_>, q: f64, threads: Option<usize>) -> PyRe
 /// `|x_t − x_{t−τ}|` (`transforms::temporal_diff`).
 #[pyfunction]
 #[pyo3(signature = (x, tau, *, threads=None))]
-fn temporal_diff(
+pub(crate) fn temporal_diff(
     py: Python<'_>,
     x: V1<'_>,
     tau: usize,
@@ -192,7 +175,7 @@ fn temporal_diff(
 /// (`diff_box_spatial`) or `residual` (`diff_box_residual`). Returns `(filtered, taps)`.
 #[pyfunction]
 #[pyo3(signature = (x, window, pad, kind, *, threads=None))]
-fn diff_box(
+pub(crate) fn diff_box(
     py: Python<'_>,
     x: V1<'_>,
     window: usize,
@@ -222,7 +205,7 @@ fn diff_box(
 /// columns (`axis=0`) of a frame.
 #[pyfunction]
 #[pyo3(signature = (frame, window, pad, axis, *, threads=None))]
-fn diff_box_spatial_frame(
+pub(crate) fn diff_box_spatial_frame(
     py: Python<'_>,
     frame: M2<'_>,
     window: usize,
@@ -241,7 +224,7 @@ fn diff_box_spatial_frame(
 /// `np.diff(frame, axis=1)` (`diff_x`, axis 1) or `np.diff(frame, axis=0)` (`diff_y`, axis 0).
 #[pyfunction]
 #[pyo3(signature = (frame, axis, *, threads=None))]
-fn diff_xy(
+pub(crate) fn diff_xy(
     py: Python<'_>,
     frame: M2<'_>,
     axis: usize,
@@ -263,7 +246,12 @@ fn diff_xy(
 /// The taps of `diff_box_filter` (`spatial=False`) or `diff_box_spatial_filter`.
 #[pyfunction]
 #[pyo3(signature = (window, pad, spatial))]
-fn diff_box_taps(py: Python<'_>, window: usize, pad: usize, spatial: bool) -> PyResult<Py<PyAny>> {
+pub(crate) fn diff_box_taps(
+    py: Python<'_>,
+    window: usize,
+    pad: usize,
+    spatial: bool,
+) -> PyResult<Py<PyAny>> {
     let r = run(py, Some(1), move || {
         if spatial {
             transforms::diff_box_spatial_filter(window, pad)
@@ -276,7 +264,7 @@ fn diff_box_taps(py: Python<'_>, window: usize, pad: usize, spatial: bool) -> Py
 
 /// The tutorial's defaults of the sweeps: `(thetas, taus, windows, spatial_windows)`.
 #[pyfunction]
-fn sweep_defaults(py: Python<'_>) -> (Py<PyAny>, Vec<usize>, Vec<usize>, Vec<usize>) {
+pub(crate) fn sweep_defaults(py: Python<'_>) -> (Py<PyAny>, Vec<usize>, Vec<usize>, Vec<usize>) {
     (
         npv(py, sweeps::default_thetas()),
         sweeps::default_taus(),
@@ -289,7 +277,7 @@ fn sweep_defaults(py: Python<'_>) -> (Py<PyAny>, Vec<usize>, Vec<usize>, Vec<usi
 /// Returns `(values, kurtosis, signals)`.
 #[pyfunction]
 #[pyo3(signature = (x, parameter, values=None, *, pad=4, threads=None))]
-fn kurtosis_sweep<'py>(
+pub(crate) fn kurtosis_sweep<'py>(
     py: Python<'py>,
     x: V1<'py>,
     parameter: &str,
@@ -339,7 +327,7 @@ fn kurtosis_sweep<'py>(
 /// tutorial's `np.linspace(0.001, 1, 100)`.
 #[pyfunction]
 #[pyo3(signature = (n_samples, freqs=None))]
-fn sinusoid_dictionary(
+pub(crate) fn sinusoid_dictionary(
     py: Python<'_>,
     n_samples: usize,
     freqs: Option<Vec<f64>>,
@@ -355,7 +343,7 @@ fn sinusoid_dictionary(
 /// `None`: the tutorial's 1, 6, …, 96. Returns a dict.
 #[pyfunction]
 #[pyo3(signature = (atoms, signal, ks=None, *, threads=None))]
-fn omp_cardinality_sweep<'py>(
+pub(crate) fn omp_cardinality_sweep<'py>(
     py: Python<'py>,
     atoms: PyArrayLike2<'py, f64, AllowTypeChange>,
     signal: PyArrayLike1<'py, f64, AllowTypeChange>,
@@ -394,7 +382,7 @@ fn omp_cardinality_sweep<'py>(
 
 /// Kneedle knee (`omp_analysis::knee_point`): an index or `None`.
 #[pyfunction]
-fn knee_point(x: Vec<f64>, y: Vec<f64>) -> Option<usize> {
+pub(crate) fn knee_point(x: Vec<f64>, y: Vec<f64>) -> Option<usize> {
     omp_analysis::knee_point(&x, &y)
 }
 
@@ -414,7 +402,7 @@ fn pca_solver(s: &str) -> PyResult<PcaSolver> {
 #[pyfunction]
 #[pyo3(signature = (x, n_components, svd_solver="auto", *, threads=None))]
 #[allow(clippy::type_complexity)]
-fn pca_fit(
+pub(crate) fn pca_fit(
     py: Python<'_>,
     x: M2<'_>,
     n_components: usize,
@@ -440,7 +428,7 @@ fn pca_fit(
 /// components and mean.
 #[pyfunction]
 #[pyo3(signature = (x, components, mean, inverse, *, threads=None))]
-fn pca_apply(
+pub(crate) fn pca_apply(
     py: Python<'_>,
     x: M2<'_>,
     components: M2<'_>,
@@ -481,7 +469,7 @@ fn pca_apply(
 /// `gabor::fit_gabors` of atoms (rows, each `h·w` in raster order). Returns a dict of arrays.
 #[pyfunction]
 #[pyo3(signature = (atoms, h, w, *, threads=None))]
-fn fit_gabors<'py>(
+pub(crate) fn fit_gabors<'py>(
     py: Python<'py>,
     atoms: PyArrayLike2<'py, f64, AllowTypeChange>,
     h: usize,

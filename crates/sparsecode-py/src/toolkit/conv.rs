@@ -17,21 +17,7 @@ use sparsecode::conv::{
 };
 use sparsecode::pipeline::csc::one_shot_report;
 use sparsecode::rng::NumpyRandomState;
-use sparsecode::Error;
 use std::sync::atomic::AtomicBool;
-
-pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
-    m.add_function(wrap_pyfunction!(generative_defaults, m)?)?;
-    m.add_function(wrap_pyfunction!(generative_sample, m)?)?;
-    m.add_function(wrap_pyfunction!(generative_envelope, m)?)?;
-    m.add_function(wrap_pyfunction!(conv_laplace_map, m)?)?;
-    m.add_function(wrap_pyfunction!(conv_encode, m)?)?;
-    m.add_function(wrap_pyfunction!(conv_forward, m)?)?;
-    m.add_function(wrap_pyfunction!(conv_lambda_max, m)?)?;
-    m.add_function(wrap_pyfunction!(conv_dict_learning, m)?)?;
-    m.add_function(wrap_pyfunction!(conv_dict_defaults, m)?)?;
-    Ok(())
-}
 
 fn generator(rng: &str) -> PyResult<EventGenerator> {
     match rng {
@@ -45,7 +31,7 @@ fn generator(rng: &str) -> PyResult<EventGenerator> {
 
 /// `GenerativeModel::default()` as a dict.
 #[pyfunction]
-fn generative_defaults(py: Python<'_>) -> PyResult<Bound<'_, PyDict>> {
+pub(crate) fn generative_defaults(py: Python<'_>) -> PyResult<Bound<'_, PyDict>> {
     let m = GenerativeModel::default();
     let d = PyDict::new(py);
     d.set_item("height", m.height)?;
@@ -107,7 +93,7 @@ fn model(
 #[pyfunction]
 #[pyo3(signature = (height=None, width=None, *, rho=None, sf_0=None, b_sf=None, laplace_scale=None, noise_std=None, normalize_envelope=None, rng="chacha", seed=2020, threads=None))]
 #[allow(clippy::too_many_arguments)]
-fn generative_sample<'py>(
+pub(crate) fn generative_sample<'py>(
     py: Python<'py>,
     height: Option<usize>,
     width: Option<usize>,
@@ -145,7 +131,7 @@ fn generative_sample<'py>(
 /// `GenerativeModel::envelope` (FFT order).
 #[pyfunction]
 #[pyo3(signature = (height=None, width=None, *, sf_0=None, b_sf=None, normalize_envelope=None, threads=None))]
-fn generative_envelope(
+pub(crate) fn generative_envelope(
     py: Python<'_>,
     height: Option<usize>,
     width: Option<usize>,
@@ -173,7 +159,7 @@ fn generative_envelope(
 /// `RandomState(seed)`).
 #[pyfunction]
 #[pyo3(signature = (height, width, scale, *, rng="chacha", seed=2020, threads=None))]
-fn conv_laplace_map(
+pub(crate) fn conv_laplace_map(
     py: Python<'_>,
     height: usize,
     width: usize,
@@ -187,20 +173,12 @@ fn conv_laplace_map(
         sparsecode::validate::memory_for::<f64>("a Laplace map", &[height, width])?;
         match g {
             EventGenerator::ChaCha => Ok(laplace_map(height, width, scale, seed)),
-            EventGenerator::Numpy => {
-                let s = u32::try_from(seed).map_err(|_| {
-                    Error::param(
-                        "seed",
-                        format!("numpy's RandomState takes seeds below 2^32, got {seed}"),
-                    )
-                })?;
-                Ok(laplace_map_numpy(
-                    height,
-                    width,
-                    scale,
-                    &mut NumpyRandomState::new(s),
-                ))
-            }
+            EventGenerator::Numpy => Ok(laplace_map_numpy(
+                height,
+                width,
+                scale,
+                &mut NumpyRandomState::from_seed(seed)?,
+            )),
         }
     })?;
     Ok(np2(py, a))
@@ -278,7 +256,7 @@ fn report_dict<'py>(py: Python<'py>, r: CscReport) -> PyResult<Bound<'py, PyDict
 #[pyfunction]
 #[pyo3(signature = (image, kernels=None, *, method="fista", lam=None, max_iter=100, tol=0.0, admm_rho=None, rho=None, noise_to_signal=None, sf_0=None, b_sf=None, normalize_envelope=None, reference=None, progress=None, threads=None))]
 #[allow(clippy::too_many_arguments)]
-fn conv_encode<'py>(
+pub(crate) fn conv_encode<'py>(
     py: Python<'py>,
     image: PyArrayLike2<'py, f64, AllowTypeChange>,
     kernels: Option<PyArrayLikeDyn<'py, f64, AllowTypeChange>>,
@@ -426,7 +404,7 @@ fn conv_encode<'py>(
 /// `Σ_k d_k ∗ y_k` of maps (K, h, w) with a kernel bank (or the model's envelope).
 #[pyfunction]
 #[pyo3(signature = (maps, kernels=None, *, sf_0=None, b_sf=None, normalize_envelope=None, threads=None))]
-fn conv_forward(
+pub(crate) fn conv_forward(
     py: Python<'_>,
     maps: PyArrayLikeDyn<'_, f64, AllowTypeChange>,
     kernels: Option<PyArrayLikeDyn<'_, f64, AllowTypeChange>>,
@@ -448,7 +426,7 @@ fn conv_forward(
 /// `ConvOperator::lambda_max` of an image (the smallest λ whose solution is zero).
 #[pyfunction]
 #[pyo3(signature = (image, kernels=None, *, sf_0=None, b_sf=None, normalize_envelope=None, threads=None))]
-fn conv_lambda_max(
+pub(crate) fn conv_lambda_max(
     py: Python<'_>,
     image: PyArrayLike2<'_, f64, AllowTypeChange>,
     kernels: Option<PyArrayLikeDyn<'_, f64, AllowTypeChange>>,
@@ -468,7 +446,7 @@ fn conv_lambda_max(
 
 /// `ConvDictLearning::default()` as a dict.
 #[pyfunction]
-fn conv_dict_defaults(py: Python<'_>) -> PyResult<Bound<'_, PyDict>> {
+pub(crate) fn conv_dict_defaults(py: Python<'_>) -> PyResult<Bound<'_, PyDict>> {
     let c = ConvDictLearning::default();
     let d = PyDict::new(py);
     d.set_item("n_kernels", c.n_kernels)?;
@@ -490,7 +468,7 @@ fn conv_dict_defaults(py: Python<'_>) -> PyResult<Bound<'_, PyDict>> {
 #[pyfunction]
 #[pyo3(signature = (images, *, n_kernels=None, kernel_size=None, lam=None, n_iter=None, coding_iter=None, dict_iter=None, seed=None, learner=None, rho=None, sigma=None, zero_mean=None, init=None, progress=None, threads=None))]
 #[allow(clippy::too_many_arguments, clippy::type_complexity)]
-fn conv_dict_learning<'py>(
+pub(crate) fn conv_dict_learning<'py>(
     py: Python<'py>,
     images: Vec<PyArrayLike2<'py, f64, AllowTypeChange>>,
     n_kernels: Option<usize>,

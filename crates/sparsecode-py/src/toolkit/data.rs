@@ -11,35 +11,20 @@ use sparsecode::data::{self as sd, cifar10, mnist};
 use sparsecode::io;
 use std::path::PathBuf;
 
-pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
-    m.add_function(wrap_pyfunction!(shipped_names, m)?)?;
-    m.add_function(wrap_pyfunction!(shipped_image, m)?)?;
-    m.add_function(wrap_pyfunction!(shipped_images_rgb, m)?)?;
-    m.add_function(wrap_pyfunction!(extract_patches, m)?)?;
-    m.add_function(wrap_pyfunction!(whiten_olshausen, m)?)?;
-    m.add_function(wrap_pyfunction!(load_digits, m)?)?;
-    m.add_function(wrap_pyfunction!(read_idx_images, m)?)?;
-    m.add_function(wrap_pyfunction!(read_idx_labels, m)?)?;
-    m.add_function(wrap_pyfunction!(load_mnist, m)?)?;
-    m.add_function(wrap_pyfunction!(read_cifar10, m)?)?;
-    m.add_function(wrap_pyfunction!(load_image, m)?)?;
-    m.add_function(wrap_pyfunction!(load_image_folder, m)?)?;
-    m.add_function(wrap_pyfunction!(read_npy, m)?)?;
-    m.add_function(wrap_pyfunction!(read_npz, m)?)?;
-    m.add("OLSHAUSEN_F0", sd::OLSHAUSEN_F0)?;
-    Ok(())
-}
-
 /// File names of the shipped images (`data::sd::SHIPPED_NAMES`).
 #[pyfunction]
-fn shipped_names() -> Vec<&'static str> {
+pub(crate) fn shipped_names() -> Vec<&'static str> {
     sd::SHIPPED_NAMES.to_vec()
 }
 
 /// One shipped image, grey in [0, 1] (`shipped_image`).
 #[pyfunction]
 #[pyo3(signature = (name, *, threads=None))]
-fn shipped_image(py: Python<'_>, name: String, threads: Option<usize>) -> PyResult<Py<PyAny>> {
+pub(crate) fn shipped_image(
+    py: Python<'_>,
+    name: String,
+    threads: Option<usize>,
+) -> PyResult<Py<PyAny>> {
     let a = run(py, threads, move || sd::shipped_image(&name))?;
     Ok(np2(py, a))
 }
@@ -47,7 +32,7 @@ fn shipped_image(py: Python<'_>, name: String, threads: Option<usize>) -> PyResu
 /// The colour shipped images `[(name, (H, W, 3))]` (`shipped_images_rgb`).
 #[pyfunction]
 #[pyo3(signature = (*, threads=None))]
-fn shipped_images_rgb<'py>(
+pub(crate) fn shipped_images_rgb<'py>(
     py: Python<'py>,
     threads: Option<usize>,
 ) -> PyResult<Bound<'py, PyList>> {
@@ -62,7 +47,7 @@ fn shipped_images_rgb<'py>(
 /// `sd::extract_patches` (rows of p² pixels, raster order).
 #[pyfunction]
 #[pyo3(signature = (image, patch_size, stride=1, *, threads=None))]
-fn extract_patches(
+pub(crate) fn extract_patches(
     py: Python<'_>,
     image: PyArrayLike2<'_, f64, AllowTypeChange>,
     patch_size: usize,
@@ -79,7 +64,7 @@ fn extract_patches(
 /// `sd::whiten_olshausen`.
 #[pyfunction]
 #[pyo3(signature = (image, f0_frac=sd::OLSHAUSEN_F0, *, threads=None))]
-fn whiten_olshausen(
+pub(crate) fn whiten_olshausen(
     py: Python<'_>,
     image: PyArrayLike2<'_, f64, AllowTypeChange>,
     f0_frac: f64,
@@ -93,7 +78,7 @@ fn whiten_olshausen(
 /// The digits `(X (n, 64) in 0..16, labels)`: embedded (`path=None`) or from a gzip CSV.
 #[pyfunction]
 #[pyo3(signature = (path=None, *, threads=None))]
-fn load_digits(
+pub(crate) fn load_digits(
     py: Python<'_>,
     path: Option<PathBuf>,
     threads: Option<usize>,
@@ -111,7 +96,11 @@ fn load_digits(
 /// `mnist::read_idx_images`: (n, rows, cols) uint8.
 #[pyfunction]
 #[pyo3(signature = (path, *, threads=None))]
-fn read_idx_images(py: Python<'_>, path: PathBuf, threads: Option<usize>) -> PyResult<Py<PyAny>> {
+pub(crate) fn read_idx_images(
+    py: Python<'_>,
+    path: PathBuf,
+    threads: Option<usize>,
+) -> PyResult<Py<PyAny>> {
     let a = run(py, threads, move || mnist::read_idx_images(path))?;
     Ok(a.into_pyarray(py).into_any().unbind())
 }
@@ -119,7 +108,11 @@ fn read_idx_images(py: Python<'_>, path: PathBuf, threads: Option<usize>) -> PyR
 /// `mnist::read_idx_labels`: (n,) uint8.
 #[pyfunction]
 #[pyo3(signature = (path, *, threads=None))]
-fn read_idx_labels(py: Python<'_>, path: PathBuf, threads: Option<usize>) -> PyResult<Py<PyAny>> {
+pub(crate) fn read_idx_labels(
+    py: Python<'_>,
+    path: PathBuf,
+    threads: Option<usize>,
+) -> PyResult<Py<PyAny>> {
     let a = run(py, threads, move || mnist::read_idx_labels(path))?;
     Ok(Array1::from(a).into_pyarray(py).into_any().unbind())
 }
@@ -127,7 +120,7 @@ fn read_idx_labels(py: Python<'_>, path: PathBuf, threads: Option<usize>) -> PyR
 /// `mnist::load_part(folder, kind)`: `(images (n, 28, 28) uint8, labels (n,) uint8)`.
 #[pyfunction]
 #[pyo3(signature = (folder, kind="train".to_string(), *, threads=None))]
-fn load_mnist(
+pub(crate) fn load_mnist(
     py: Python<'_>,
     folder: PathBuf,
     kind: String,
@@ -143,7 +136,7 @@ fn load_mnist(
 /// `cifar10::read_batches`: `(images (n, 32, 32, 3) uint8, labels (n,) uint8)`.
 #[pyfunction]
 #[pyo3(signature = (paths, *, threads=None))]
-fn read_cifar10(
+pub(crate) fn read_cifar10(
     py: Python<'_>,
     paths: Vec<PathBuf>,
     threads: Option<usize>,
@@ -158,7 +151,7 @@ fn read_cifar10(
 /// `sd::load_gray` (H, W) or `load_rgb` (H, W, 3), in [0, 1].
 #[pyfunction]
 #[pyo3(signature = (path, gray=true, *, threads=None))]
-fn load_image(
+pub(crate) fn load_image(
     py: Python<'_>,
     path: PathBuf,
     gray: bool,
@@ -176,7 +169,7 @@ fn load_image(
 /// `sd::load_image_folder`: `[(name, (H, W) or (H, W, 3))]` sorted by name.
 #[pyfunction]
 #[pyo3(signature = (folder, gray=true, *, threads=None))]
-fn load_image_folder<'py>(
+pub(crate) fn load_image_folder<'py>(
     py: Python<'py>,
     folder: PathBuf,
     gray: bool,
@@ -198,7 +191,11 @@ fn load_image_folder<'py>(
 /// `io::read_npy` of a float array (any rank), as float64.
 #[pyfunction]
 #[pyo3(signature = (path, *, threads=None))]
-fn read_npy(py: Python<'_>, path: PathBuf, threads: Option<usize>) -> PyResult<Py<PyAny>> {
+pub(crate) fn read_npy(
+    py: Python<'_>,
+    path: PathBuf,
+    threads: Option<usize>,
+) -> PyResult<Py<PyAny>> {
     let a = run(py, threads, move || {
         io::read_npy::<f64, ndarray::IxDyn>(path)
     })?;
@@ -208,7 +205,7 @@ fn read_npy(py: Python<'_>, path: PathBuf, threads: Option<usize>) -> PyResult<P
 /// `io::read_npz`: every numeric array of the archive as float64, `{name: array}`.
 #[pyfunction]
 #[pyo3(signature = (path, *, threads=None))]
-fn read_npz<'py>(
+pub(crate) fn read_npz<'py>(
     py: Python<'py>,
     path: PathBuf,
     threads: Option<usize>,

@@ -24,16 +24,6 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
 
-pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
-    m.add_function(wrap_pyfunction!(localized_defaults, m)?)?;
-    m.add_function(wrap_pyfunction!(localized_run, m)?)?;
-    m.add_function(wrap_pyfunction!(read_record, m)?)?;
-    m.add_function(wrap_pyfunction!(read_dictionary, m)?)?;
-    m.add_function(wrap_pyfunction!(fit_dictionary, m)?)?;
-    m.add_class::<OnlineLearner>()?;
-    Ok(())
-}
-
 // ---------------------------------------------------------------------------------------------
 // Localized sparse coding
 // ---------------------------------------------------------------------------------------------
@@ -73,7 +63,7 @@ fn json_of(key: &str, v: &Bound<'_, PyAny>) -> PyResult<serde_json::Value> {
 
 /// `LocalizedConfig::default()` as a dict (the keyword arguments of `localized_sparse_coding`).
 #[pyfunction]
-fn localized_defaults(py: Python<'_>) -> PyResult<Py<PyAny>> {
+pub(crate) fn localized_defaults(py: Python<'_>) -> PyResult<Py<PyAny>> {
     let s = serde_json::to_string(&localized::to_map(&LocalizedConfig::default()))
         .map_err(|e| SparsecodeError::new_err(e.to_string()))?;
     let json = py.import("json")?;
@@ -200,7 +190,7 @@ fn record_dict<'py>(py: Python<'py>, rec: TrainRecord) -> PyResult<Bound<'py, Py
 #[pyfunction]
 #[pyo3(signature = (config=None, *, folder=None, resume=false, gabor=false, export=None, progress=None, threads=None))]
 #[allow(clippy::too_many_arguments)]
-fn localized_run<'py>(
+pub(crate) fn localized_run<'py>(
     py: Python<'py>,
     config: Option<&Bound<'py, PyDict>>,
     folder: Option<PathBuf>,
@@ -263,7 +253,7 @@ fn localized_run<'py>(
 /// `learn::record::TrainRecord::load`.
 #[pyfunction]
 #[pyo3(signature = (path, *, threads=None))]
-fn read_record<'py>(
+pub(crate) fn read_record<'py>(
     py: Python<'py>,
     path: PathBuf,
     threads: Option<usize>,
@@ -275,7 +265,11 @@ fn read_record<'py>(
 /// `learn::record::read_dictionary` (atoms as rows), in float64.
 #[pyfunction]
 #[pyo3(signature = (path, *, threads=None))]
-fn read_dictionary(py: Python<'_>, path: PathBuf, threads: Option<usize>) -> PyResult<Py<PyAny>> {
+pub(crate) fn read_dictionary(
+    py: Python<'_>,
+    path: PathBuf,
+    threads: Option<usize>,
+) -> PyResult<Py<PyAny>> {
     let d = run(py, threads, move || record::read_dictionary::<f64>(&path))?;
     Ok(np2(py, d))
 }
@@ -340,26 +334,47 @@ fn make_learner<T: Float>(
 }
 
 #[allow(clippy::too_many_arguments)]
+/// What [`fit_dictionary`] asks of [`fit_generic`] besides the data.
+#[derive(Clone, Copy)]
+struct FitRequest<'a> {
+    n_components: usize,
+    method: &'a str,
+    n_epochs: usize,
+    seed: u64,
+    options: LearnOptions,
+}
+
+/// [`fit_generic`] on `x` and `init` of one dtype, with the GIL released: (atoms, losses).
+fn fit_released<T: Float + numpy::Element>(
+    py: Python<'_>,
+    threads: Option<usize>,
+    x: numpy::PyReadonlyArray2<'_, T>,
+    init: Option<numpy::PyReadonlyArray2<'_, T>>,
+    request: FitRequest<'_>,
+) -> PyResult<(Py<PyAny>, Py<PyAny>)> {
+    let xv = x.as_array();
+    let iv = init.as_ref().map(|d| d.as_array());
+    let (a, l) = run_interruptible(py, threads, move |c| fit_generic(xv, iv, request, c))?;
+    Ok((np2(py, a), npv(py, l)))
+}
+
 fn fit_generic<T: Float>(
     x: ArrayView2<'_, T>,
     init: Option<ArrayView2<'_, T>>,
-    n_components: usize,
-    method: &str,
-    n_epochs: usize,
-    seed: u64,
-    o: LearnOptions,
+    request: FitRequest<'_>,
     cancelled: &AtomicBool,
 ) -> sparsecode::Result<(Array2<T>, Vec<f64>)> {
+    let FitRequest {
+        n_components,
+        method,
+        n_epochs,
+        seed,
+        options: o,
+    } = request;
     sparsecode::validate::finite_non_empty(&x, "X")?;
     let d0 = match init {
         Some(d) => {
-            if d.ncols() != x.ncols() {
-                return Err(Error::shape(
-                    "dict_init",
-                    sparsecode::shape!["n_components", x.ncols()],
-                    d.dim(),
-                ));
-            }
+            sparsecode::validate::columns(&d, "dict_init", "n_components", x.ncols())?;
             d.to_owned()
         }
         None => random_atoms::<T>(n_components, x.ncols(), &mut rng_from_seed(seed))?,
@@ -388,7 +403,7 @@ fn fit_generic<T: Float>(
 #[pyfunction]
 #[pyo3(signature = (x, n_components, method, *, n_epochs=10, seed=0, n_nonzero=5, alpha=0.1, dict_init=None, learning_rate=None, decay=None, batch_size=None, threads=None))]
 #[allow(clippy::too_many_arguments)]
-fn fit_dictionary<'py>(
+pub(crate) fn fit_dictionary<'py>(
     py: Python<'py>,
     x: M2<'py>,
     n_components: usize,
@@ -410,41 +425,21 @@ fn fit_dictionary<'py>(
         decay,
         batch_size,
     };
+    let request = FitRequest {
+        n_components,
+        method: &method,
+        n_epochs,
+        seed,
+        options: o,
+    };
     match (x, dict_init) {
-        (M2::F64(x), init) => {
-            let init = match init {
-                None => None,
-                Some(M2::F64(d)) => Some(d),
-                Some(M2::F32(_)) => {
-                    return Err(pyo3::exceptions::PyTypeError::new_err(
-                        "X and dict_init must have the same dtype",
-                    ))
-                }
-            };
-            let xv = x.as_array();
-            let iv = init.as_ref().map(|d| d.as_array());
-            let (a, l) = run_interruptible(py, threads, move |c| {
-                fit_generic(xv, iv, n_components, &method, n_epochs, seed, o, c)
-            })?;
-            Ok((np2(py, a), npv(py, l)))
-        }
-        (M2::F32(x), init) => {
-            let init = match init {
-                None => None,
-                Some(M2::F32(d)) => Some(d),
-                Some(M2::F64(_)) => {
-                    return Err(pyo3::exceptions::PyTypeError::new_err(
-                        "X and dict_init must have the same dtype",
-                    ))
-                }
-            };
-            let xv = x.as_array();
-            let iv = init.as_ref().map(|d| d.as_array());
-            let (a, l) = run_interruptible(py, threads, move |c| {
-                fit_generic(xv, iv, n_components, &method, n_epochs, seed, o, c)
-            })?;
-            Ok((np2(py, a), npv(py, l)))
-        }
+        (M2::F64(x), None) => fit_released(py, threads, x, None, request),
+        (M2::F64(x), Some(M2::F64(d))) => fit_released(py, threads, x, Some(d), request),
+        (M2::F32(x), None) => fit_released(py, threads, x, None, request),
+        (M2::F32(x), Some(M2::F32(d))) => fit_released(py, threads, x, Some(d), request),
+        _ => Err(pyo3::exceptions::PyTypeError::new_err(
+            "X and dict_init must have the same dtype",
+        )),
     }
 }
 
@@ -519,6 +514,22 @@ impl OnlineLearner {
             .lock()
             .map_err(|_| SparsecodeError::new_err("the learner was poisoned by an earlier panic"))
     }
+
+    /// `f` on the learner's state with the GIL released ([`run`]).
+    fn run_on_state<R: Send>(
+        &self,
+        py: Python<'_>,
+        threads: Option<usize>,
+        f: impl FnOnce(&mut OnlineState) -> sparsecode::Result<R> + Send,
+    ) -> PyResult<R> {
+        let st = &self.state;
+        run(py, threads, move || {
+            let mut g = st
+                .lock()
+                .map_err(|_| Error::numerical("learner", "poisoned by an earlier panic"))?;
+            f(&mut g)
+        })
+    }
 }
 
 #[pymethods]
@@ -565,13 +576,7 @@ impl OnlineLearner {
         threads: Option<usize>,
     ) -> PyResult<(Py<PyAny>, Py<PyAny>, f64, usize)> {
         let xv = arr(&x);
-        let st = &self.state;
-        let s = run(py, threads, move || {
-            let g = st
-                .lock()
-                .map_err(|_| Error::numerical("learner", "poisoned by an earlier panic"))?;
-            g.learner.batch_stats(xv)
-        })?;
+        let s = self.run_on_state(py, threads, move |g| g.learner.batch_stats(xv))?;
         Ok((np2(py, s.ata), np2(py, s.atx), s.cost, s.n_samples))
     }
 
@@ -596,13 +601,8 @@ impl OnlineLearner {
             n_samples: n,
         };
         let bv = arr(&batch);
-        let st = &self.state;
-        run(py, threads, move || {
-            let mut g = st
-                .lock()
-                .map_err(|_| Error::numerical("learner", "poisoned by an earlier panic"))?;
-            let OnlineState { learner, rng } = &mut *g;
-            learner.apply_stats(&stats, bv, rng)
+        self.run_on_state(py, threads, move |g| {
+            g.learner.apply_stats(&stats, bv, &mut g.rng)
         })
     }
 
@@ -615,14 +615,7 @@ impl OnlineLearner {
         threads: Option<usize>,
     ) -> PyResult<f64> {
         let xv = arr(&x);
-        let st = &self.state;
-        run(py, threads, move || {
-            let mut g = st
-                .lock()
-                .map_err(|_| Error::numerical("learner", "poisoned by an earlier panic"))?;
-            let OnlineState { learner, rng } = &mut *g;
-            learner.partial_fit(xv, rng)
-        })
+        self.run_on_state(py, threads, move |g| g.learner.partial_fit(xv, &mut g.rng))
     }
 
     /// The current atoms (n_atoms, n_features).

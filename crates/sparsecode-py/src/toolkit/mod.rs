@@ -1,4 +1,4 @@
-//! The rest of the toolkit from Python (issue #11 item 5), behind the `toolkit` feature:
+//! The rest of the toolkit from Python (issue #11 item 5):
 //! `sparsecode.learn` ([`learn`]), `sparsecode.conv` ([`conv`]), `sparsecode.analysis`
 //! ([`analysis`]), `sparsecode.data` ([`data`]) and the run records of `sparsecode.io`.
 //!
@@ -17,10 +17,57 @@ pub(crate) mod learn;
 
 /// Adds the toolkit's functions and classes to `sparsecode._core`.
 pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
-    learn::register(m)?;
-    analysis::register(m)?;
-    data::register(m)?;
-    conv::register(m)?;
+    add_functions![
+        m,
+        learn::localized_defaults,
+        learn::localized_run,
+        learn::read_record,
+        learn::read_dictionary,
+        learn::fit_dictionary,
+        analysis::measure_vector,
+        analysis::measure_axis,
+        analysis::relu_shift,
+        analysis::threshold_nd,
+        analysis::percentile,
+        analysis::temporal_diff,
+        analysis::diff_box,
+        analysis::diff_box_spatial_frame,
+        analysis::diff_xy,
+        analysis::diff_box_taps,
+        analysis::kurtosis_sweep,
+        analysis::sweep_defaults,
+        analysis::sinusoid_dictionary,
+        analysis::omp_cardinality_sweep,
+        analysis::knee_point,
+        analysis::pca_fit,
+        analysis::pca_apply,
+        analysis::fit_gabors,
+        data::shipped_names,
+        data::shipped_image,
+        data::shipped_images_rgb,
+        data::extract_patches,
+        data::whiten_olshausen,
+        data::load_digits,
+        data::read_idx_images,
+        data::read_idx_labels,
+        data::load_mnist,
+        data::read_cifar10,
+        data::load_image,
+        data::load_image_folder,
+        data::read_npy,
+        data::read_npz,
+        conv::generative_defaults,
+        conv::generative_sample,
+        conv::generative_envelope,
+        conv::conv_laplace_map,
+        conv::conv_encode,
+        conv::conv_forward,
+        conv::conv_lambda_max,
+        conv::conv_dict_learning,
+        conv::conv_dict_defaults
+    ];
+    m.add_class::<learn::OnlineLearner>()?;
+    m.add("OLSHAUSEN_F0", sparsecode::data::OLSHAUSEN_F0)?;
     Ok(())
 }
 

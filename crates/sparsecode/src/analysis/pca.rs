@@ -112,26 +112,14 @@ impl<T: Float> Pca<T> {
     /// Scores `(x − μ)·Cᵀ`, (n_samples, n_components).
     pub fn transform(&self, x: ArrayView2<'_, T>) -> Result<Array2<T>> {
         validate::finite_non_empty(&x, "signals")?;
-        if x.ncols() != self.mean.len() {
-            return Err(Error::shape(
-                "signals",
-                crate::shape!["n_samples", self.mean.len()],
-                x.dim(),
-            ));
-        }
+        crate::validate::columns(&x, "signals", "n_samples", self.mean.len())?;
         let xc = &x - &self.mean;
         Ok(matmul(xc.view(), self.components.t()))
     }
 
     /// Reconstruction `scores·C + μ`.
     pub fn inverse_transform(&self, scores: ArrayView2<'_, T>) -> Result<Array2<T>> {
-        if scores.ncols() != self.components.nrows() {
-            return Err(Error::shape(
-                "scores",
-                crate::shape!["n_samples", self.components.nrows()],
-                scores.dim(),
-            ));
-        }
+        crate::validate::columns(&scores, "scores", "n_samples", self.components.nrows())?;
         Ok(matmul(scores, self.components.view()) + &self.mean)
     }
 }

@@ -283,81 +283,71 @@ impl ConvDictLearning {
             if let Some(c) = ccmod.as_mut() {
                 kernels = c.update(&yfs, &sf, self.dict_iter)?;
                 op = ConvOperator::from_kernels(kernels.view(), h, w)?;
-                self.record(
-                    &op,
-                    &yfs,
-                    &sf,
-                    &maps,
-                    &fft,
-                    &mut report,
-                    &start,
-                    outer,
-                    monitor,
-                );
-                continue;
-            }
-            // 2b. kernel update by projected FISTA.
-            let mut ly = vec![T::zero(); nf];
-            for yf in &yfs {
-                for yk in yf.outer_iter() {
-                    let yk = yk.to_slice().expect("standard");
-                    ly.par_iter_mut()
-                        .zip(yk.par_iter())
-                        .with_min_len(MIN_LEN)
-                        .for_each(|(a, v)| *a += v.norm_sqr());
-                }
-            }
-            let lip = ly
-                .iter()
-                .cloned()
-                .fold(T::zero(), |a, b| if b > a { b } else { a });
-            if lip > T::zero() {
-                let inv_l = T::one() / lip;
-                let mut z = d_full.clone();
-                let mut d_old = d_full.clone();
-                let mut t = T::one();
-                let mut grad = Array3::<C<T>>::from_elem(op.spectra().raw_dim(), zero);
-                let mut gsp = Array3::<T>::zeros((k, h, w));
-                for _ in 0..self.dict_iter {
-                    let zop = ConvOperator::from_kernels(z.view(), h, w)?;
-                    grad.fill(zero);
-                    let mut r = vec![zero; nf];
-                    for (yf, s) in yfs.iter().zip(sf.iter()) {
-                        zop.forward_spectrum(yf, &mut r);
-                        r.par_iter_mut()
-                            .zip(s.par_iter())
+            } else {
+                // 2b. kernel update by projected FISTA.
+                let mut ly = vec![T::zero(); nf];
+                for yf in &yfs {
+                    for yk in yf.outer_iter() {
+                        let yk = yk.to_slice().expect("standard");
+                        ly.par_iter_mut()
+                            .zip(yk.par_iter())
                             .with_min_len(MIN_LEN)
-                            .for_each(|(r, s)| *r -= *s);
-                        for (mut gk, yk) in grad.outer_iter_mut().zip(yf.outer_iter()) {
-                            let yk = yk.to_slice().expect("standard");
-                            gk.as_slice_mut()
-                                .expect("standard")
-                                .par_iter_mut()
-                                .enumerate()
-                                .with_min_len(MIN_LEN)
-                                .for_each(|(i, g)| *g += yk[i].conj() * r[i]);
-                        }
+                            .for_each(|(a, v)| *a += v.norm_sqr());
                     }
-                    for (mut gk, mut o) in grad.outer_iter_mut().zip(gsp.outer_iter_mut()) {
-                        fft.inverse_into(
-                            gk.as_slice_mut().expect("standard"),
-                            &mut work,
-                            o.as_slice_mut().expect("standard"),
-                        )?;
-                    }
-                    // d = P(z − g/L)
-                    let mut d_new = &z - &(gsp.mapv(|v| v * inv_l));
-                    project_kernels(&mut d_new, p, self.zero_mean);
-                    let t_new = (T::one() + num_traits::Float::sqrt(T::one() + T::of(4.0) * t * t))
-                        * T::of(0.5);
-                    let beta = (t - T::one()) / t_new;
-                    t = t_new;
-                    z = &d_new + &((&d_new - &d_old).mapv(|v| v * beta));
-                    d_old = d_new;
                 }
-                d_full = d_old;
-                kernels = d_full.slice(s![.., ..p, ..p]).to_owned();
-                op = ConvOperator::from_kernels(kernels.view(), h, w)?;
+                let lip = ly
+                    .iter()
+                    .cloned()
+                    .fold(T::zero(), |a, b| if b > a { b } else { a });
+                if lip > T::zero() {
+                    let inv_l = T::one() / lip;
+                    let mut z = d_full.clone();
+                    let mut d_old = d_full.clone();
+                    let mut t = T::one();
+                    let mut grad = Array3::<C<T>>::from_elem(op.spectra().raw_dim(), zero);
+                    let mut gsp = Array3::<T>::zeros((k, h, w));
+                    for _ in 0..self.dict_iter {
+                        let zop = ConvOperator::from_kernels(z.view(), h, w)?;
+                        grad.fill(zero);
+                        let mut r = vec![zero; nf];
+                        for (yf, s) in yfs.iter().zip(sf.iter()) {
+                            zop.forward_spectrum(yf, &mut r);
+                            r.par_iter_mut()
+                                .zip(s.par_iter())
+                                .with_min_len(MIN_LEN)
+                                .for_each(|(r, s)| *r -= *s);
+                            for (mut gk, yk) in grad.outer_iter_mut().zip(yf.outer_iter()) {
+                                let yk = yk.to_slice().expect("standard");
+                                gk.as_slice_mut()
+                                    .expect("standard")
+                                    .par_iter_mut()
+                                    .enumerate()
+                                    .with_min_len(MIN_LEN)
+                                    .for_each(|(i, g)| *g += yk[i].conj() * r[i]);
+                            }
+                        }
+                        for (mut gk, mut o) in grad.outer_iter_mut().zip(gsp.outer_iter_mut()) {
+                            fft.inverse_into(
+                                gk.as_slice_mut().expect("standard"),
+                                &mut work,
+                                o.as_slice_mut().expect("standard"),
+                            )?;
+                        }
+                        // d = P(z − g/L)
+                        let mut d_new = &z - &(gsp.mapv(|v| v * inv_l));
+                        project_kernels(&mut d_new, p, self.zero_mean);
+                        let t_new = (T::one()
+                            + num_traits::Float::sqrt(T::one() + T::of(4.0) * t * t))
+                            * T::of(0.5);
+                        let beta = (t - T::one()) / t_new;
+                        t = t_new;
+                        z = &d_new + &((&d_new - &d_old).mapv(|v| v * beta));
+                        d_old = d_new;
+                    }
+                    d_full = d_old;
+                    kernels = d_full.slice(s![.., ..p, ..p]).to_owned();
+                    op = ConvOperator::from_kernels(kernels.view(), h, w)?;
+                }
             }
             self.record(
                 &op,

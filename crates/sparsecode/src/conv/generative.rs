@@ -155,15 +155,7 @@ impl GenerativeModel {
         self.check()?;
         let mut numpy_state = match self.generator {
             EventGenerator::ChaCha => None,
-            EventGenerator::Numpy => {
-                let s = u32::try_from(seed).map_err(|_| {
-                    Error::param(
-                        "seed",
-                        format!("numpy's RandomState takes seeds below 2^32, got {seed}"),
-                    )
-                })?;
-                Some(NumpyRandomState::new(s))
-            }
+            EventGenerator::Numpy => Some(NumpyRandomState::from_seed(seed)?),
         };
         let raw = match numpy_state.as_mut() {
             None => laplace_map(self.height, self.width, self.laplace_scale, seed),

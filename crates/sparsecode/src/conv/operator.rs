@@ -286,9 +286,18 @@ pub fn convolve2d<T: FftFloat>(
     image: ArrayView2<'_, T>,
     kernel: ArrayView2<'_, T>,
 ) -> Result<Array2<T>> {
+    with_one_kernel(image, kernel, ConvOperator::convolve_each)
+}
+
+/// `apply` of the operator of the one `kernel` on `image` (its only map).
+fn with_one_kernel<T: FftFloat>(
+    image: ArrayView2<'_, T>,
+    kernel: ArrayView2<'_, T>,
+    apply: impl FnOnce(&ConvOperator<T>, ArrayView2<'_, T>) -> Result<Array3<T>>,
+) -> Result<Array2<T>> {
     let (h, w) = image.dim();
     let op = ConvOperator::from_kernels(kernel.insert_axis(Axis(0)), h, w)?;
-    Ok(op.convolve_each(image)?.index_axis_move(Axis(0), 0))
+    Ok(apply(&op, image)?.index_axis_move(Axis(0), 0))
 }
 
 /// Circular correlation `kernel ⋆ image`, `out[i,j] = Σ_{a,b} kernel[a,b]·image[i+a, j+b]`.
@@ -296,7 +305,5 @@ pub fn correlate2d<T: FftFloat>(
     image: ArrayView2<'_, T>,
     kernel: ArrayView2<'_, T>,
 ) -> Result<Array2<T>> {
-    let (h, w) = image.dim();
-    let op = ConvOperator::from_kernels(kernel.insert_axis(Axis(0)), h, w)?;
-    Ok(op.adjoint(image)?.index_axis_move(Axis(0), 0))
+    with_one_kernel(image, kernel, ConvOperator::adjoint)
 }

@@ -37,22 +37,30 @@ fn is_8bit(img: &DynamicImage) -> bool {
     c.bytes_per_pixel() == c.channel_count()
 }
 
+/// The channels [`unit_samples`] reads.
+#[derive(Clone, Copy)]
+enum Channels {
+    Rgb,
+    Grey,
+}
+
+/// The samples of `img` in `[0, 1]`, row-major: 8-bit images through `to_*8` (÷ 255), deeper
+/// ones through `to_*16` (÷ 65535).
+fn unit_samples(img: &DynamicImage, channels: Channels) -> Vec<f64> {
+    fn scaled<P: Into<f64>>(raw: Vec<P>, max: f64) -> Vec<f64> {
+        raw.into_iter().map(|b| b.into() / max).collect()
+    }
+    match (is_8bit(img), channels) {
+        (true, Channels::Rgb) => scaled(img.to_rgb8().into_raw(), 255.0),
+        (true, Channels::Grey) => scaled(img.to_luma8().into_raw(), 255.0),
+        (false, Channels::Rgb) => scaled(img.to_rgb16().into_raw(), 65535.0),
+        (false, Channels::Grey) => scaled(img.to_luma16().into_raw(), 65535.0),
+    }
+}
+
 fn to_rgb(img: &DynamicImage) -> Array3<f64> {
     let (w, h) = (img.width() as usize, img.height() as usize);
-    let v: Vec<f64> = if is_8bit(img) {
-        img.to_rgb8()
-            .into_raw()
-            .into_iter()
-            .map(|b| b as f64 / 255.0)
-            .collect()
-    } else {
-        img.to_rgb16()
-            .into_raw()
-            .into_iter()
-            .map(|b| b as f64 / 65535.0)
-            .collect()
-    };
-    Array3::from_shape_vec((h, w, 3), v).expect("h·w·3 samples")
+    Array3::from_shape_vec((h, w, 3), unit_samples(img, Channels::Rgb)).expect("h·w·3 samples")
 }
 
 fn to_gray(img: &DynamicImage) -> Array2<f64> {
@@ -60,20 +68,7 @@ fn to_gray(img: &DynamicImage) -> Array2<f64> {
         return luminance(&to_rgb(img));
     }
     let (w, h) = (img.width() as usize, img.height() as usize);
-    let v: Vec<f64> = if is_8bit(img) {
-        img.to_luma8()
-            .into_raw()
-            .into_iter()
-            .map(|b| b as f64 / 255.0)
-            .collect()
-    } else {
-        img.to_luma16()
-            .into_raw()
-            .into_iter()
-            .map(|b| b as f64 / 65535.0)
-            .collect()
-    };
-    Array2::from_shape_vec((h, w), v).expect("h·w samples")
+    Array2::from_shape_vec((h, w), unit_samples(img, Channels::Grey)).expect("h·w samples")
 }
 
 /// A PNG or JPEG file as a grey image (H×W, values in `[0, 1]`).

@@ -129,18 +129,8 @@ pub fn lasso_duality_gaps<T: Float>(
     alpha: f64,
     positive: bool,
 ) -> Result<Vec<f64>> {
-    let (n, p) = x.dim();
-    let k = atoms.nrows();
-    if atoms.ncols() != p {
-        return Err(Error::shape(
-            "atoms",
-            crate::shape!["n_atoms", p],
-            atoms.dim(),
-        ));
-    }
-    if codes.dim() != (n, k) {
-        return Err(Error::shape("codes", (n, k), codes.dim()));
-    }
+    check_product(x.dim(), atoms.dim(), codes.dim())?;
+    let n = x.nrows();
     let x = x.mapv(|v| v.to_f64_lossy());
     let a = codes.mapv(|v| v.to_f64_lossy());
     let d = atoms.mapv(|v| v.to_f64_lossy());
@@ -161,6 +151,19 @@ pub fn lasso_duality_gaps<T: Float>(
         .collect())
 }
 
+/// Checks that signals `X` (n, p), atoms `D` (k, p) and codes `A` (n, k) make the product
+/// `X ≈ A·D`; the atoms set `p` and `k`.
+fn check_product(x: (usize, usize), atoms: (usize, usize), codes: (usize, usize)) -> Result<()> {
+    let (n, (k, p)) = (x.0, atoms);
+    if x.1 != p {
+        return Err(Error::shape("signals", crate::shape!["n_samples", p], x));
+    }
+    if codes != (n, k) {
+        return Err(Error::shape("codes", (n, k), codes));
+    }
+    Ok(())
+}
+
 /// Lasso objective `Σ_i ½‖x_i − a_i·D‖² + λ‖a_i‖₁` summed over the rows (in `f64`, as the
 /// iterative solvers record it, then rounded to `T`).
 ///
@@ -171,17 +174,7 @@ pub fn lasso_objective<T: Float>(
     codes: ArrayView2<'_, T>,
     lambda: T,
 ) -> Result<T> {
-    let (n, k, p) = (x.nrows(), dict.n_atoms(), dict.n_features());
-    if x.ncols() != p {
-        return Err(Error::shape(
-            "signals",
-            crate::shape!["n_samples", p],
-            x.dim(),
-        ));
-    }
-    if codes.dim() != (n, k) {
-        return Err(Error::shape("codes", (n, k), codes.dim()));
-    }
+    check_product(x.dim(), dict.atoms().dim(), codes.dim())?;
     let penalty = batch::Penalty::L1(lambda.to_f64_lossy());
     Ok(T::of(batch::batch_objective(dict, x, codes, penalty)))
 }

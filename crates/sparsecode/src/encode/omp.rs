@@ -198,13 +198,7 @@ pub fn batch_omp_gram_in_place<T: Float>(
     if gram.ncols() != n_atoms {
         return Err(Error::shape("gram", (n_atoms, n_atoms), gram.dim()));
     }
-    if dx.ncols() != n_atoms {
-        return Err(Error::shape(
-            "dx",
-            crate::shape!["n_samples", n_atoms],
-            dx.dim(),
-        ));
-    }
+    crate::validate::columns(&dx, "dx", "n_samples", n_atoms)?;
     if n_nonzero == 0 || n_nonzero > n_atoms {
         return Err(Error::param(
             "n_nonzero",

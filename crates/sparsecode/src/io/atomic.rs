@@ -91,8 +91,7 @@ mod tests {
 
     #[test]
     fn a_failed_fill_leaves_nothing_and_keeps_the_old_file() {
-        let dir = tempfile::tempdir().unwrap();
-        let p = dir.path().join("a.bin");
+        let (dir, p) = crate::io::temp_path("a.bin");
         write_bytes_atomically(&p, b"old").unwrap();
         let e = write_atomically(&p, |w| {
             w.write_all(b"half").unwrap();

@@ -730,16 +730,14 @@ mod tests {
     use super::npy_bytes as raw_npy;
 
     fn read_bytes(bytes: &[u8]) -> Result<Array<f64, IxDyn>> {
-        let dir = tempfile::tempdir().unwrap();
-        let p = dir.path().join("x.npy");
+        let (_dir, p) = crate::io::temp_path("x.npy");
         std::fs::write(&p, bytes).unwrap();
         read_npy::<f64, IxDyn>(&p)
     }
 
     #[test]
     fn round_trip_and_dtype_conversion() {
-        let dir = tempfile::tempdir().unwrap();
-        let p = dir.path().join("a.npy");
+        let (dir, p) = crate::io::temp_path("a.npy");
         let a = array![[1.5f32, 2.0], [3.0, -4.0]];
         write_npy(&p, &a).unwrap();
         let b: Array2<f64> = read_npy(&p).unwrap();
@@ -752,8 +750,7 @@ mod tests {
 
     #[test]
     fn fortran_order_reads_correctly() {
-        let dir = tempfile::tempdir().unwrap();
-        let p = dir.path().join("f.npy");
+        let (_dir, p) = crate::io::temp_path("f.npy");
         let a = array![[1.0f64, 2.0, 3.0], [4.0, 5.0, 6.0]];
         let f = a.t().as_standard_layout().to_owned().reversed_axes(); // Fortran-ordered copy
         assert!(f.t().is_standard_layout());
@@ -846,8 +843,7 @@ mod tests {
             "{'descr': '<f8', 'fortran_order': False, 'shape': (2,), }",
             &[1.0f64.to_le_bytes(), 1e300f64.to_le_bytes()].concat(),
         );
-        let dir = tempfile::tempdir().unwrap();
-        let p = dir.path().join("big.npy");
+        let (_dir, p) = crate::io::temp_path("big.npy");
         std::fs::write(&p, &v).unwrap();
         let e = read_npy::<f32, Ix1>(&p).unwrap_err().to_string();
         assert!(e.contains("does not fit in float32"), "{e}");
@@ -856,8 +852,7 @@ mod tests {
 
     #[test]
     fn clear_errors() {
-        let dir = tempfile::tempdir().unwrap();
-        let missing = dir.path().join("missing.npy");
+        let (dir, missing) = crate::io::temp_path("missing.npy");
         assert!(read_npy::<f64, Ix2>(&missing)
             .unwrap_err()
             .to_string()
@@ -902,8 +897,7 @@ mod tests {
 
     #[test]
     fn truncated_file_is_an_error() {
-        let dir = tempfile::tempdir().unwrap();
-        let p = dir.path().join("t.npy");
+        let (_dir, p) = crate::io::temp_path("t.npy");
         write_npy(&p, &Array2::<f64>::ones((10, 10))).unwrap();
         let bytes = std::fs::read(&p).unwrap();
         std::fs::write(&p, &bytes[..bytes.len() - 16]).unwrap();

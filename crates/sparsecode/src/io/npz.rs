@@ -266,8 +266,7 @@ mod tests {
 
     #[test]
     fn round_trip_mixed_dtypes() {
-        let dir = tempfile::tempdir().unwrap();
-        let p = dir.path().join("r.npz");
+        let (dir, p) = crate::io::temp_path("r.npz");
         let mut a = NpzArchive::new();
         a.add("phi", NpzValue::float(&Array::<f32, _>::ones((2, 3, 4))))
             .add("time", NpzValue::float(&array![1.0f64, 2.0]))
@@ -299,8 +298,7 @@ mod tests {
 
     #[test]
     fn legacy_uint8_text_still_reads() {
-        let dir = tempfile::tempdir().unwrap();
-        let p = dir.path().join("old.npz");
+        let (_dir, p) = crate::io::temp_path("old.npz");
         let mut a = NpzArchive::new();
         let s = "{\"lr\":0.8}";
         a.add(
@@ -313,8 +311,7 @@ mod tests {
 
     #[test]
     fn corrupt_archive_is_an_error() {
-        let dir = tempfile::tempdir().unwrap();
-        let p = dir.path().join("bad.npz");
+        let (_dir, p) = crate::io::temp_path("bad.npz");
         std::fs::write(&p, b"PK\x03\x04garbage").unwrap();
         assert!(read_npz::<f64>(&p).is_err());
     }

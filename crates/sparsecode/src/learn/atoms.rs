@@ -48,13 +48,7 @@ pub fn block_coordinate_pass<T: Float>(
     if atx.dim() != (k, f) {
         return Err(Error::shape("AᵀX", (k, f), atx.dim()));
     }
-    if signals.ncols() != f {
-        return Err(Error::shape(
-            "signals",
-            crate::shape!["n_samples", f],
-            signals.dim(),
-        ));
-    }
+    crate::validate::columns(&signals, "signals", "n_samples", f)?;
     let mut redrawn = Vec::new();
     for j in 0..k {
         let gjj = gram[[j, j]];
@@ -171,13 +165,7 @@ pub(crate) fn check_triplet<T: Float>(
     validate::finite_non_empty(x, "signals")?;
     validate::finite_non_empty(atoms, "dictionary")?;
     validate::finite(codes, "codes")?;
-    if atoms.ncols() != x.ncols() {
-        return Err(Error::shape(
-            "dictionary",
-            crate::shape!["n_atoms", x.ncols()],
-            atoms.dim(),
-        ));
-    }
+    crate::validate::columns(&atoms, "dictionary", "n_atoms", x.ncols())?;
     if codes.dim() != (x.nrows(), atoms.nrows()) {
         return Err(Error::shape(
             "codes",

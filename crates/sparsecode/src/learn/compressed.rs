@@ -18,13 +18,7 @@ use ndarray::{Array2, ArrayView2, Axis};
 
 fn check_phi<T: Float>(phi: &ArrayView2<'_, T>, n_features: usize) -> Result<()> {
     validate::finite_non_empty(phi, "measurement matrix")?;
-    if phi.ncols() != n_features {
-        return Err(Error::shape(
-            "measurement matrix",
-            crate::shape!["n_measurements", n_features],
-            phi.dim(),
-        ));
-    }
+    crate::validate::columns(&phi, "measurement matrix", "n_measurements", n_features)?;
     Ok(())
 }
 
@@ -68,13 +62,7 @@ pub fn recover_dictionary<T: Float>(
     let n = holdout.ncols();
     check_phi(&phi, n)?;
     validate::finite_non_empty(&holdout, "hold-out signals")?;
-    if q.ncols() != phi.nrows() {
-        return Err(Error::shape(
-            "compressed dictionary",
-            crate::shape!["n_atoms", phi.nrows()],
-            q.dim(),
-        ));
-    }
+    crate::validate::columns(&q, "compressed dictionary", "n_atoms", phi.nrows())?;
     let k = q.nrows();
     let dict = Dictionary::new_unnormalized(q.to_owned())?;
     let mut c_rr = Array2::<T>::zeros((k, k));

@@ -206,13 +206,7 @@ impl<T: Float> DictionaryLearning<T> {
                         code_init.dim(),
                     ));
                 }
-                if dict_init.ncols() != p {
-                    return Err(Error::shape(
-                        "dict_init",
-                        crate::shape!["n_components", p],
-                        dict_init.dim(),
-                    ));
-                }
+                crate::validate::columns(&dict_init, "dict_init", "n_components", p)?;
                 validate::finite(&code_init, "code_init")?;
                 validate::finite(&dict_init, "dict_init")?;
                 let kc = code_init.ncols().min(k);
@@ -274,13 +268,7 @@ impl<T: Float> DictionaryLearningModel<T> {
     /// Codes of `x` on the fitted atoms by the parameters' transform algorithm.
     pub fn transform(&self, x: ArrayView2<'_, T>) -> Result<Array2<T>> {
         validate::finite_non_empty(&x, "signals")?;
-        if x.ncols() != self.components.ncols() {
-            return Err(Error::shape(
-                "signals",
-                crate::shape!["n_samples", self.components.ncols()],
-                x.dim(),
-            ));
-        }
+        crate::validate::columns(&x, "signals", "n_samples", self.components.ncols())?;
         let p = &self.params;
         let codes = sparse_encode(
             x,
@@ -328,15 +316,8 @@ pub(crate) fn svd_flipped<T: Float>(
     Ok((u, sv, vt))
 }
 
-/// `½‖X − A·D‖²_F + α‖A‖₁` in f64 ([`super::lasso_value`]).
-pub fn cost<T: Float>(
-    x: ArrayView2<'_, T>,
-    a: ArrayView2<'_, T>,
-    d: ArrayView2<'_, T>,
-    alpha: T,
-) -> f64 {
-    super::lasso_value(x, a, d, alpha)
-}
+/// `½‖X − A·D‖²_F + α‖A‖₁` in f64 (scikit-learn's `_dict_learning` cost).
+pub use super::lasso_value as cost;
 
 /// scikit-learn's `_update_dict` with the statistics of all signals: one block-coordinate
 /// pass over the atoms ([`super::atoms::block_coordinate_pass`]); the codes of re-drawn atoms

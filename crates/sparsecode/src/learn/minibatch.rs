@@ -251,13 +251,7 @@ impl<T: Float> MiniBatchDictionaryLearning<T> {
         let mut dict = Array2::<T>::zeros((k, p));
         match dict_init {
             Some(d) => {
-                if d.ncols() != p {
-                    return Err(Error::shape(
-                        "dict_init",
-                        crate::shape!["n_components", p],
-                        d.dim(),
-                    ));
-                }
+                crate::validate::columns(&d, "dict_init", "n_components", p)?;
                 validate::finite(&d, "dict_init")?;
                 let r = d.nrows().min(k);
                 dict.slice_mut(s![..r, ..]).assign(&d.slice(s![..r, ..]));
@@ -304,13 +298,7 @@ impl<T: Float> MiniBatchDictionaryLearning<T> {
         self.check()?;
         validate::finite_non_empty(&batch, "mini-batch")?;
         let (k, p) = state.components.dim();
-        if batch.ncols() != p {
-            return Err(Error::shape(
-                "mini-batch",
-                crate::shape!["n_samples", p],
-                batch.dim(),
-            ));
-        }
+        crate::validate::columns(&batch, "mini-batch", "n_samples", p)?;
         if state.stat_a.dim() != (k, k) {
             return Err(Error::shape("state's A", (k, k), state.stat_a.dim()));
         }

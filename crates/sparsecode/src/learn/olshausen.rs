@@ -36,7 +36,7 @@
 //! user's choice and the standard (zero-start) lasso coder.
 
 use super::{mean_over_batches, to_state, Learner, LearnerState};
-use crate::dictionary::{normalize_rows, row_norms};
+use crate::dictionary::{normalized_rows, row_norms};
 use crate::encode::Encoder;
 use crate::rng::Rng;
 use crate::{linalg, validate, Dictionary, Error, Float, Result};
@@ -166,9 +166,7 @@ impl<T: Float> Learner<T> for Olshausen<T> {
     }
 
     fn atoms(&self) -> Array2<T> {
-        let mut a = self.basis.clone();
-        normalize_rows(&mut a);
-        a
+        normalized_rows(self.basis.view())
     }
 
     fn state(&self) -> LearnerState {

@@ -26,7 +26,7 @@
 
 use super::atoms::check_triplet;
 use super::{mean_over_batches, to_state, Learner, LearnerState};
-use crate::dictionary::normalize_rows;
+use crate::dictionary::{normalize_rows, normalized_rows};
 use crate::encode::Encoder;
 use crate::rng::Rng;
 use crate::{linalg, validate, Dictionary, Error, Float, Result};
@@ -206,9 +206,7 @@ impl<T: Float> Learner<T> for OnlineDictionaryLearning<T> {
     }
 
     fn atoms(&self) -> Array2<T> {
-        let mut a = self.atoms.clone();
-        normalize_rows(&mut a);
-        a
+        normalized_rows(self.atoms.view())
     }
 
     fn state(&self) -> LearnerState {

@@ -21,7 +21,7 @@
 //! divide the number of samples (the paper's sizes always divide).
 
 use super::{mean_over_batches, to_state, Learner, LearnerState};
-use crate::dictionary::normalize_rows;
+use crate::dictionary::{normalize_rows, normalized_rows};
 use crate::encode::Encoder;
 use crate::rng::Rng;
 use crate::{linalg, validate, Dictionary, Error, Float, Result};
@@ -72,13 +72,7 @@ impl<T: Float> PaperSgd<T> {
         validate::non_negative(self.learning_rate, "learning_rate")?;
         validate::strictly_positive(self.decay, "decay")?;
         validate::finite_non_empty(x, "training signals")?;
-        if x.ncols() != self.atoms.ncols() {
-            return Err(Error::shape(
-                "training signals",
-                crate::shape!["n_samples", self.atoms.ncols()],
-                x.dim(),
-            ));
-        }
+        crate::validate::columns(&x, "training signals", "n_samples", self.atoms.ncols())?;
         Ok(())
     }
 
@@ -120,9 +114,7 @@ impl<T: Float> Learner<T> for PaperSgd<T> {
     }
 
     fn atoms(&self) -> Array2<T> {
-        let mut a = self.atoms.clone();
-        normalize_rows(&mut a);
-        a
+        normalized_rows(self.atoms.view())
     }
 
     fn state(&self) -> LearnerState {

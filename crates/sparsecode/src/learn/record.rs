@@ -199,8 +199,7 @@ mod tests {
 
     #[test]
     fn the_dictionary_of_a_record_comes_back_as_rows() {
-        let dir = tempfile::tempdir().unwrap();
-        let p = dir.path().join("traindata.npz");
+        let (dir, p) = crate::io::temp_path("traindata.npz");
         let d = Array2::from_shape_fn((3, 4), |(i, j)| (i * 4 + j) as f64);
         let rec = TrainRecord {
             dictionaries: vec![d.clone() * 0.5, d.clone()],

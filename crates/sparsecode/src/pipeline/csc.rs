@@ -124,6 +124,7 @@ pub fn synthesize(
 
 /// Solvers of [`encode`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
 #[serde(rename_all = "lowercase")]
 pub enum CscMethod {
     /// Proximal gradient, step 1/L.

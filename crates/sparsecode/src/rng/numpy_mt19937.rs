@@ -38,6 +38,18 @@ impl std::fmt::Debug for NumpyRandomState {
 }
 
 impl NumpyRandomState {
+    /// [`NumpyRandomState::new`] from a `u64` seed; numpy's `RandomState` refuses seeds of
+    /// 2³² and above, and so does this (`InvalidParameter` on `seed`).
+    pub fn from_seed(seed: u64) -> crate::Result<Self> {
+        let s = u32::try_from(seed).map_err(|_| {
+            crate::Error::param(
+                "seed",
+                format!("numpy's RandomState takes seeds below 2^32, got {seed}"),
+            )
+        })?;
+        Ok(Self::new(s))
+    }
+
     /// The state numpy builds for `RandomState(seed)`.
     pub fn new(seed: u32) -> Self {
         let mut mt = [0u32; N];

@@ -360,12 +360,8 @@ impl<T: FftFloat> ConvIteration<T> for AdmmState<T> {
         })
     }
 
-    fn maps(&self) -> &Array3<T> {
-        &self.v
-    }
-
-    fn spectra(&self) -> &Array3<C<T>> {
-        &self.vf
+    fn current(&self) -> (&Array3<T>, &Array3<C<T>>) {
+        (&self.v, &self.vf)
     }
 
     fn into_maps(self) -> Array3<T> {
@@ -511,12 +507,8 @@ mod tests {
             })
         }
 
-        fn maps(&self) -> &Array3<T> {
-            self.state.maps()
-        }
-
-        fn spectra(&self) -> &Array3<C<T>> {
-            self.state.spectra()
+        fn current(&self) -> (&Array3<T>, &Array3<C<T>>) {
+            self.state.current()
         }
 
         fn into_maps(self) -> Array3<T> {

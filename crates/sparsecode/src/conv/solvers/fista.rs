@@ -217,12 +217,8 @@ impl<T: FftFloat> ConvIteration<T> for ProxState<T> {
         })
     }
 
-    fn maps(&self) -> &Array3<T> {
-        &self.y
-    }
-
-    fn spectra(&self) -> &Array3<C<T>> {
-        &self.yf
+    fn current(&self) -> (&Array3<T>, &Array3<C<T>>) {
+        (&self.y, &self.yf)
     }
 
     fn into_maps(self) -> Array3<T> {

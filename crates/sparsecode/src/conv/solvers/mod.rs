@@ -384,7 +384,7 @@ pub(crate) trait ConvMethod<T: FftFloat> {
 /// What one iteration tells the driver.
 pub(crate) struct Iterated {
     /// `(‖x − Aŷ‖², ‖ŷ‖₁)` at the new maps when the iteration measured them on the way;
-    /// `None`: the driver measures them from [`ConvIteration::spectra`].
+    /// `None`: the driver measures them from [`ConvIteration::current`].
     pub measured: Option<(f64, f64)>,
     /// Whether the solver's stopping rule holds.
     pub converged: bool,
@@ -392,15 +392,11 @@ pub(crate) struct Iterated {
 
 /// One iteration of a convolutional solver.
 pub(crate) trait ConvIteration<T: FftFloat> {
-    /// Iteration `it`; afterwards [`maps`](Self::maps) and [`spectra`](Self::spectra) are the
-    /// new iterate `ŷ`.
+    /// Iteration `it`; afterwards [`current`](Self::current) is the new iterate `ŷ`.
     fn iterate(&mut self, ctx: &mut Ctx<'_, T>, it: usize) -> Result<Iterated>;
 
-    /// The current maps `ŷ` (`K × h × w`).
-    fn maps(&self) -> &Array3<T>;
-
-    /// The spectra of [`maps`](Self::maps).
-    fn spectra(&self) -> &Array3<C<T>>;
+    /// The current maps `ŷ` (`K × h × w`) and their spectra.
+    fn current(&self) -> (&Array3<T>, &Array3<C<T>>);
 
     /// The maps, at the end.
     fn into_maps(self) -> Array3<T>;
@@ -424,8 +420,11 @@ pub(crate) fn run<T: FftFloat, M: ConvMethod<T>>(
     for it in 0..max_iter {
         let step = state.iterate(&mut ctx, it)?;
         match step.measured {
-            Some((fit, l1)) => ctx.record_measured(it, state.maps(), fit, l1, monitor),
-            None => ctx.record(it, state.maps(), state.spectra(), monitor),
+            Some((fit, l1)) => ctx.record_measured(it, state.current().0, fit, l1, monitor),
+            None => {
+                let (maps, spectra) = state.current();
+                ctx.record(it, maps, spectra, monitor)
+            }
         };
         if step.converged {
             ctx.report.converged = true;
