@@ -1,9 +1,10 @@
 //! `sparsecode analyze` end to end on shipped data (small settings to stay fast).
 
-use std::process::Command;
+mod common;
+use common::{assert_success, sparsecode};
 
 fn run(args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_sparsecode"))
+    sparsecode()
         .arg("analyze")
         .args(args)
         .output()
@@ -88,11 +89,7 @@ fn every_subcommand_writes_its_results() {
     for (args, npz, png) in cases {
         let a: Vec<&str> = args.iter().map(String::as_str).collect();
         let out = run(&a);
-        assert!(
-            out.status.success(),
-            "{args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        assert_success(&out, &format!("{args:?}"));
         assert!(dir.path().join(npz).exists(), "{npz}");
         assert!(dir.path().join(png).exists(), "{png}");
     }

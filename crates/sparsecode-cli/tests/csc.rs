@@ -1,25 +1,18 @@
 //! `sparsecode csc` end to end on tiny images.
 
-use std::process::Command;
-
-fn bin() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_sparsecode"))
-}
+mod common;
+use common::{assert_success, sparsecode};
 
 #[test]
 fn synth_encode_learn_write_their_outputs() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    let out = bin()
+    let out = sparsecode()
         .args(["csc", "synth", "--size", "48", "--rho", "0.01", "--out"])
         .arg(d.join("s"))
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_success(&out, "");
     for f in [
         "events.npy",
         "image.npy",
@@ -30,7 +23,7 @@ fn synth_encode_learn_write_their_outputs() {
         assert!(d.join("s").join(f).exists(), "{f}");
     }
     for method in ["fista", "admm", "inverse"] {
-        let out = bin()
+        let out = sparsecode()
             .args([
                 "csc", "encode", "--size", "48", "--rho", "0.01", "--iters", "20", "--lambda",
                 "0.1", "--method", method, "--out",
@@ -38,11 +31,7 @@ fn synth_encode_learn_write_their_outputs() {
             .arg(d.join(method))
             .output()
             .unwrap();
-        assert!(
-            out.status.success(),
-            "{method}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        assert_success(&out, method);
         for f in [
             "maps.npy",
             "reconstruction.png",
@@ -54,7 +43,7 @@ fn synth_encode_learn_write_their_outputs() {
         }
     }
     // encode a given image with a given kernel bank.
-    let out = bin()
+    let out = sparsecode()
         .args([
             "csc",
             "learn",
@@ -71,13 +60,9 @@ fn synth_encode_learn_write_their_outputs() {
         .arg(d.join("l"))
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_success(&out, "");
     for learner in ["fista", "admm"] {
-        let out = bin()
+        let out = sparsecode()
             .args([
                 "csc",
                 "learn",
@@ -96,20 +81,16 @@ fn synth_encode_learn_write_their_outputs() {
             .arg(d.join(format!("l-{learner}")))
             .output()
             .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        assert_success(&out, "");
         assert!(d.join(format!("l-{learner}/kernels.png")).exists());
     }
-    let out = bin()
+    let out = sparsecode()
         .args(["csc", "learn", "--learner", "newton", "--out"])
         .arg(d.join("l-bad"))
         .output()
         .unwrap();
     assert!(!out.status.success());
-    let out = bin()
+    let out = sparsecode()
         .args(["csc", "encode", "--iters", "5", "--image"])
         .arg(d.join("s/image.npy"))
         .arg("--kernels")
@@ -118,15 +99,11 @@ fn synth_encode_learn_write_their_outputs() {
         .arg(d.join("e2"))
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_success(&out, "");
     assert!(d.join("e2/maps.npy").exists());
     // The same ADMM in f64 and through `--f32`: the same objective to single precision.
     let objective = |extra: &[&str], dir: &str| -> f64 {
-        let out = bin()
+        let out = sparsecode()
             .args([
                 "csc", "encode", "--method", "admm", "--iters", "30", "--lambda", "0.05",
             ])
@@ -140,11 +117,7 @@ fn synth_encode_learn_write_their_outputs() {
             .output()
             .unwrap();
         let text = String::from_utf8_lossy(&out.stdout).to_string();
-        assert!(
-            out.status.success(),
-            "{text}{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        assert_success(&out, &text);
         let line = text
             .lines()
             .find(|l| l.contains("ms/iter); objective "))
@@ -165,7 +138,7 @@ fn synth_encode_learn_write_their_outputs() {
 
 #[test]
 fn bad_input_fails_with_one_line() {
-    let out = bin()
+    let out = sparsecode()
         .args(["csc", "encode", "--image", "/nonexistent/x.npy"])
         .output()
         .unwrap();
@@ -175,7 +148,7 @@ fn bad_input_fails_with_one_line() {
         err.starts_with("error:") && err.trim().lines().count() == 1,
         "{err}"
     );
-    let out = bin()
+    let out = sparsecode()
         .args([
             "csc",
             "synth",
@@ -196,7 +169,7 @@ fn bad_input_fails_with_one_line() {
 #[test]
 fn synth_with_numpy_rng_prints_the_posts_threshold() {
     let dir = tempfile::tempdir().unwrap();
-    let out = bin()
+    let out = sparsecode()
         .args([
             "csc", "synth", "--size", "256", "--rng", "numpy", "--seed", "2020", "--out",
         ])
@@ -204,13 +177,9 @@ fn synth_with_numpy_rng_prints_the_posts_threshold() {
         .output()
         .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_success(&out, "");
     assert!(stdout.contains("66 events (threshold 11.2675)"), "{stdout}");
-    let bad = bin()
+    let bad = sparsecode()
         .args([
             "csc",
             "synth",

@@ -1,12 +1,10 @@
 //! End-to-end tests of `sparsecode encode`: files in, files out, clear errors.
 
+mod common;
+use common::{assert_success, sparsecode};
+
 use ndarray::{array, Array2, Ix1, Ix2};
 use sparsecode::io::{read_npy, write_npy};
-use std::process::Command;
-
-fn bin() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_sparsecode"))
-}
 
 fn setup(dir: &std::path::Path) -> (std::path::PathBuf, std::path::PathBuf) {
     // Orthonormal dictionary of 4 atoms in R^4 plus two correlated atoms.
@@ -36,7 +34,7 @@ fn omp_one_atom_recovers_planted_codes() {
     let (dp, xp) = setup(dir.path());
     let out = dir.path().join("A.npy");
     let timing = dir.path().join("t.json");
-    let st = bin()
+    let st = sparsecode()
         .args(["encode", "-q", "--method", "omp", "--n-nonzero", "1"])
         .arg("--dictionary")
         .arg(&dp)
@@ -78,7 +76,7 @@ fn every_method_runs_and_writes_codes_of_the_right_shape() {
     ] {
         for dtype in ["f32", "f64"] {
             let out = dir.path().join(format!("A_{method}_{dtype}.npy"));
-            let st = bin()
+            let st = sparsecode()
                 .args([
                     "encode",
                     "-q",
@@ -99,11 +97,7 @@ fn every_method_runs_and_writes_codes_of_the_right_shape() {
                 .arg(&out)
                 .output()
                 .unwrap();
-            assert!(
-                st.status.success(),
-                "{method} {dtype}: {}",
-                String::from_utf8_lossy(&st.stderr)
-            );
+            assert_success(&st, &format!("{method} {dtype}"));
             let a: Array2<f64> = read_npy::<f64, Ix2>(&out).unwrap();
             assert_eq!(a.dim(), (3, 6), "{method}");
             assert!(a.iter().all(|v| v.is_finite()), "{method}");
@@ -117,7 +111,7 @@ fn intercept_output_is_written() {
     let (dp, xp) = setup(dir.path());
     let out = dir.path().join("A.npy");
     let icpt = dir.path().join("b.npy");
-    let st = bin()
+    let st = sparsecode()
         .args([
             "encode",
             "-q",
@@ -138,17 +132,13 @@ fn intercept_output_is_written() {
         .arg(&icpt)
         .output()
         .unwrap();
-    assert!(
-        st.status.success(),
-        "{}",
-        String::from_utf8_lossy(&st.stderr)
-    );
+    assert_success(&st, "");
     let b = read_npy::<f64, Ix1>(&icpt).unwrap();
     assert_eq!(b.len(), 3);
 }
 
 fn expect_error(args: &[&str], needle: &str) {
-    let out = bin().args(args).output().unwrap();
+    let out = sparsecode().args(args).output().unwrap();
     assert!(!out.status.success(), "expected failure for {args:?}");
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
@@ -274,7 +264,7 @@ fn chunk_does_not_change_codes() {
         let mut first: Option<Array2<f64>> = None;
         for chunk in ["7", "64", "8192"] {
             let out = dir.path().join(format!("A_{method}_{chunk}.npy"));
-            let o = bin()
+            let o = sparsecode()
                 .args(["encode", "-q", "--method", method, "--alpha", "0.2"])
                 .args(extra)
                 .args(["--chunk", chunk])
@@ -286,11 +276,7 @@ fn chunk_does_not_change_codes() {
                 .arg(&out)
                 .output()
                 .unwrap();
-            assert!(
-                o.status.success(),
-                "{method} {extra:?} --chunk {chunk}: {}",
-                String::from_utf8_lossy(&o.stderr)
-            );
+            assert_success(&o, &format!("{method} {extra:?} --chunk {chunk}"));
             let a: Array2<f64> = read_npy::<f64, Ix2>(&out).unwrap();
             match &first {
                 None => first = Some(a),

@@ -3,15 +3,12 @@
 //! and leaves no output behind.
 
 mod common;
+use common::sparsecode;
 
 use ndarray::{array, Array2};
 use sparsecode::io::{write_npy, NpzArchive, NpzValue};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-
-fn sparsecode() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_sparsecode"))
-}
+use std::process::Output;
 
 fn run(args: &[&str]) -> Output {
     sparsecode().args(args).output().unwrap()

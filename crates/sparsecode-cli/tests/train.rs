@@ -2,13 +2,9 @@
 //! bit-identically, `--gabor-only`, clear errors.
 
 mod common;
+use common::sparsecode;
 
 use std::path::Path;
-use std::process::Command;
-
-fn sparsecode() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_sparsecode"))
-}
 
 const TINY: &[&str] = &[
     "train", "-q", "-T", "300", "-V", "100", "-C", "200", "-N", "16", "-p", "8", "-b", "50",

@@ -1,6 +1,24 @@
-//! Helpers shared by the CLI's integration tests (`mod common;`).
+//! Helpers shared by the CLI's integration tests (`mod common;`; not every test file uses
+//! every helper).
+#![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// The `sparsecode` binary under test.
+pub fn sparsecode() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_sparsecode"))
+}
+
+/// Fails the test, with `context` and the command's stderr, unless it succeeded.
+#[track_caller]
+pub fn assert_success(out: &Output, context: &str) {
+    assert!(
+        out.status.success(),
+        "{context}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
 
 /// Three random grey images (`side` × `side`, from `seed`) written as PNG to `dir/images`,
 /// the folder returned; small enough that `train` whitens them quickly.
