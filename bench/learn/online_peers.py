@@ -7,12 +7,11 @@ Every dictionary is scored by the same objective, mean over a fixed subset of th
 minimise). Prints one JSON line per tool; with --sparsecode RESULT.npz also the time sparsecode needed to
 reach scikit-learn's final objective (its per-epoch dictionaries are scored too).
 """
-import argparse
 import json
-import os
 import time
 
 import numpy as np
+from export_data import arguments, load
 from sklearn.decomposition import MiniBatchDictionaryLearning, sparse_encode
 
 
@@ -23,16 +22,13 @@ def objective(X, D, lam):
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("data")
-    ap.add_argument("--epochs", type=int, default=2)
-    ap.add_argument("--batch", type=int, default=256)
+    ap = arguments(batch=256)
     ap.add_argument("--lam", type=float, default=0.1)
     ap.add_argument("--score", type=int, default=2000, help="patches used to score")
     ap.add_argument("--sparsecode", help="traindata.npz of `sparsecode train --learner online`")
     a = ap.parse_args()
-    X = np.load(os.path.join(a.data, "train.npy"))
-    D0 = np.load(os.path.join(a.data, "d0.npy"))
+    X = load(a.data, "train")
+    D0 = load(a.data, "d0")
     S = X[np.linspace(0, len(X) - 1, min(a.score, len(X))).astype(int)]
     out = []
 

@@ -5,12 +5,12 @@ Reads the inputs `sparsecode train --export DIR` wrote (train.npy, validation.np
 d0.npy, phi.npy) so both tools learn from the same patches and the same initial dictionary, runs
 E epochs and prints one JSON line: seconds per epoch (training only, as the seed's `time`), losses.
 """
-import argparse
 import json
 import os
 import time
 
 import numpy as np
+from export_data import arguments, load
 
 
 def soft_thresh(x, t):
@@ -36,22 +36,19 @@ def fista(A, y, tau, max_iter=500, tol=1e-3):
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("data")
-    ap.add_argument("--epochs", type=int, default=2)
-    ap.add_argument("--batch", type=int, default=100)
+    ap = arguments(batch=100)
     ap.add_argument("--tau", type=float, default=0.1)
     ap.add_argument("--lr", type=float, default=0.8)
     ap.add_argument("--decay", type=float, default=0.975)
     ap.add_argument("--seed", type=int, default=0)
     a = ap.parse_args()
     rng = np.random.default_rng(a.seed)
-    X = np.load(os.path.join(a.data, "train.npy")).T.copy()  # features x samples
-    Xv = np.load(os.path.join(a.data, "validation.npy")).T.copy()
-    D = np.load(os.path.join(a.data, "d0.npy")).T.copy()  # features x atoms
+    X = load(a.data, "train").T.copy()  # features x samples
+    Xv = load(a.data, "validation").T.copy()
+    D = load(a.data, "d0").T.copy()  # features x atoms
     phi_path = os.path.join(a.data, "phi.npy")
     Phi = np.load(phi_path) if os.path.exists(phi_path) else None
-    Xc = np.load(os.path.join(a.data, "correlation.npy")).T.copy() if Phi is not None else None
+    Xc = load(a.data, "correlation").T.copy() if Phi is not None else None
     A = Phi @ D if Phi is not None else D
     lr = a.lr
     n = X.shape[1]

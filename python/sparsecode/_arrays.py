@@ -10,17 +10,10 @@ import numpy as np
 _FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
 
 
-def as_float_matrix(a: Any, name: str, dtype: Any = None) -> np.ndarray:
-    """``a`` as a 2-D float32/float64 array (other dtypes become float64, as scikit-learn).
-
-    Raises ``ValueError`` for complex input and for anything that is not 2-D, ``TypeError`` for
-    sparse matrices (densify them first, or use the scikit-learn drop-ins).
-    """
-    if hasattr(a, "tocsr") and hasattr(a, "nnz"):
-        raise TypeError(
-            f"{name} is a scipy.sparse matrix; sparsecode.encode takes dense arrays "
-            "(call .toarray())"
-        )
+def as_float_array(a: Any, name: str, dtype: Any = None) -> np.ndarray:
+    """``a`` as a float32/float64 array of any dimension in native byte order (``dtype`` if
+    given, else float32/float64 kept and other dtypes made float64); ``ValueError`` for complex
+    data and for data that cannot be converted."""
     arr = np.asarray(a)
     if np.iscomplexobj(arr):
         raise ValueError(f"{name}: complex data is not supported")
@@ -33,6 +26,21 @@ def as_float_matrix(a: Any, name: str, dtype: Any = None) -> np.ndarray:
             raise ValueError(f"{name} cannot be converted to float64: {e}") from None
     if not arr.dtype.isnative:
         arr = arr.astype(arr.dtype.newbyteorder("="))
+    return arr
+
+
+def as_float_matrix(a: Any, name: str, dtype: Any = None) -> np.ndarray:
+    """``a`` as a 2-D float32/float64 array (other dtypes become float64, as scikit-learn).
+
+    Raises ``ValueError`` for complex input and for anything that is not 2-D, ``TypeError`` for
+    sparse matrices (densify them first, or use the scikit-learn drop-ins).
+    """
+    if hasattr(a, "tocsr") and hasattr(a, "nnz"):
+        raise TypeError(
+            f"{name} is a scipy.sparse matrix; sparsecode.encode takes dense arrays "
+            "(call .toarray())"
+        )
+    arr = as_float_array(a, name, dtype)
     if arr.ndim != 2:
         raise ValueError(
             f"{name} must be a 2-D array (n_samples, n_features), got {arr.ndim} dimension(s) "

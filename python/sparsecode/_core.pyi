@@ -7,6 +7,8 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 _F: TypeAlias = NDArray[np.float32] | NDArray[np.float64]
+#: ``progress(done, total)`` of the encoders, after every chunk of rows.
+_EncodeProgress: TypeAlias = Callable[[int, int], object]
 
 __all__ = [
     "OLSHAUSEN_F0",
@@ -94,7 +96,7 @@ def omp(
     tol: float | None = None,
     fit_intercept: bool | None = None,
     normalize: bool = True,
-    progress: Callable[[int, int], object] | None = None,
+    progress: _EncodeProgress | None = None,
     threads: int | None = None,
 ) -> tuple[_F, _F]: ...
 def omp_gram(
@@ -114,7 +116,7 @@ def lars(
     fit_intercept: bool | None = None,
     eps: float | None = None,
     normalize: bool = True,
-    progress: Callable[[int, int], object] | None = None,
+    progress: _EncodeProgress | None = None,
     threads: int | None = None,
 ) -> tuple[_F, _F]: ...
 def lasso_lars(
@@ -126,7 +128,7 @@ def lasso_lars(
     max_iter: int | None = None,
     fit_intercept: bool | None = None,
     normalize: bool = True,
-    progress: Callable[[int, int], object] | None = None,
+    progress: _EncodeProgress | None = None,
     threads: int | None = None,
 ) -> tuple[_F, _F]: ...
 def threshold(
@@ -136,7 +138,7 @@ def threshold(
     alpha: float | None = None,
     kind: str | None = None,
     normalize: bool = True,
-    progress: Callable[[int, int], object] | None = None,
+    progress: _EncodeProgress | None = None,
     threads: int | None = None,
 ) -> _F: ...
 def iterative(
@@ -147,7 +149,7 @@ def iterative(
     init: _F | None = None,
     record: bool = False,
     normalize: bool = True,
-    progress: Callable[[int, int], object] | None = None,
+    progress: _EncodeProgress | None = None,
     threads: int | None = None,
 ) -> tuple[_F, int, bool, list[float]]: ...
 def sk_sparse_encode(

@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from sparsecode import _core
-from sparsecode._arrays import as_float_matrix, check_threads
+from sparsecode._arrays import as_float_array, as_float_matrix, check_threads
 
 __all__ = [
     "PCA",
@@ -47,20 +47,9 @@ __all__ = [
     "threshold_below_percentile",
 ]
 
-_FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
-
 
 def _float(a: Any, name: str, ndim: int | None = None) -> np.ndarray:
-    arr = np.asarray(a)
-    if np.iscomplexobj(arr):
-        raise ValueError(f"{name}: complex data is not supported")
-    if arr.dtype not in _FLOATS:
-        try:
-            arr = arr.astype(np.float64)
-        except (TypeError, ValueError) as e:
-            raise ValueError(f"{name} cannot be converted to float64: {e}") from None
-    if not arr.dtype.isnative:
-        arr = arr.astype(arr.dtype.newbyteorder("="))
+    arr = as_float_array(a, name)
     if ndim is not None and arr.ndim != ndim:
         raise ValueError(f"{name} must be {ndim}-D, got shape {arr.shape}")
     return arr

@@ -121,6 +121,28 @@ def _kernels(kernels: Any) -> np.ndarray | None:
     return k
 
 
+def _operator(
+    fn: Callable[..., Any],
+    a: np.ndarray,
+    kernels: Any,
+    sf_0: float | None,
+    b_sf: float | None,
+    normalize_envelope: bool | None,
+    threads: int | None,
+) -> Any:
+    """``fn`` (a binding of ``ConvOperator``) on ``a`` with the operator of the kernel bank, or
+    of the generative model's envelope (``sf_0``, ``b_sf``, ``normalize_envelope``) when
+    ``kernels`` is None."""
+    return fn(
+        a,
+        _kernels(kernels),
+        sf_0=sf_0,
+        b_sf=b_sf,
+        normalize_envelope=normalize_envelope,
+        threads=check_threads(threads),
+    )
+
+
 def encode(
     image: Any,
     kernels: Any = None,
@@ -203,14 +225,8 @@ def reconstruct(
     threads: int | None = None,
 ) -> np.ndarray:
     """``Σ_k d_k ∗ y_k`` of maps (n_kernels, h, w) or (h, w) (``ConvOperator::forward``)."""
-    return _core.conv_forward(
-        np.asarray(maps, dtype=np.float64),
-        _kernels(kernels),
-        sf_0=sf_0,
-        b_sf=b_sf,
-        normalize_envelope=normalize_envelope,
-        threads=check_threads(threads),
-    )
+    maps = np.asarray(maps, dtype=np.float64)
+    return _operator(_core.conv_forward, maps, kernels, sf_0, b_sf, normalize_envelope, threads)
 
 
 def lambda_max(
@@ -224,14 +240,8 @@ def lambda_max(
 ) -> float:
     """``‖Aᵀx‖∞``: the smallest λ whose convolutional lasso solution is zero
     (``ConvOperator::lambda_max``)."""
-    return _core.conv_lambda_max(
-        as_float_matrix(image, "image", dtype=np.float64),
-        _kernels(kernels),
-        sf_0=sf_0,
-        b_sf=b_sf,
-        normalize_envelope=normalize_envelope,
-        threads=check_threads(threads),
-    )
+    x = as_float_matrix(image, "image", dtype=np.float64)
+    return _operator(_core.conv_lambda_max, x, kernels, sf_0, b_sf, normalize_envelope, threads)
 
 
 def conv_dict_learning(

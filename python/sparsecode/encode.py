@@ -86,6 +86,15 @@ def _finish(codes: np.ndarray, sparse_output: bool) -> Any:
     return codes
 
 
+def _finish_with_intercept(
+    out: tuple[np.ndarray, np.ndarray], sparse_output: bool, return_intercept: bool
+) -> Any:
+    """The result of a solver that fits intercepts: its codes, or ``(codes, intercepts)``."""
+    codes, intercept = out
+    codes = _finish(codes, sparse_output)
+    return (codes, intercept) if return_intercept else codes
+
+
 def _xd(X: Any, D: Any) -> tuple[np.ndarray, np.ndarray]:
     x, d = common_float((X, "X"), (D, "D"))
     return x, d
@@ -113,7 +122,7 @@ def omp(
     design ``D.T``); ``return_intercept`` returns ``(codes, intercepts)``.
     """
     x, d = _xd(X, D)
-    codes, intercept = _core.omp(
+    out = _core.omp(
         x,
         d,
         n_nonzero=_opt_int(n_nonzero, "n_nonzero"),
@@ -123,8 +132,7 @@ def omp(
         progress=progress,
         threads=check_threads(threads),
     )
-    codes = _finish(codes, sparse_output)
-    return (codes, intercept) if return_intercept else codes
+    return _finish_with_intercept(out, sparse_output, return_intercept)
 
 
 def lars(
@@ -143,7 +151,7 @@ def lars(
     """Least angle regression with at most ``n_nonzero`` steps (default 500, scikit-learn's
     ``Lars``), design ``D.T``; ``eps`` floors the Cholesky pivots (default machine epsilon)."""
     x, d = _xd(X, D)
-    codes, intercept = _core.lars(
+    out = _core.lars(
         x,
         d,
         n_nonzero=_opt_int(n_nonzero, "n_nonzero"),
@@ -153,8 +161,7 @@ def lars(
         progress=progress,
         threads=check_threads(threads),
     )
-    codes = _finish(codes, sparse_output)
-    return (codes, intercept) if return_intercept else codes
+    return _finish_with_intercept(out, sparse_output, return_intercept)
 
 
 def lasso_lars(
@@ -175,7 +182,7 @@ def lasso_lars(
     ``1/(2·n_features)·‖x − a·D‖² + alpha·‖a‖₁`` (default ``alpha = 1``, ``max_iter = 500``);
     ``positive`` restricts the codes to ``a ≥ 0``."""
     x, d = _xd(X, D)
-    codes, intercept = _core.lasso_lars(
+    out = _core.lasso_lars(
         x,
         d,
         alpha=_opt_float(alpha, "alpha"),
@@ -186,8 +193,7 @@ def lasso_lars(
         progress=progress,
         threads=check_threads(threads),
     )
-    codes = _finish(codes, sparse_output)
-    return (codes, intercept) if return_intercept else codes
+    return _finish_with_intercept(out, sparse_output, return_intercept)
 
 
 def threshold(

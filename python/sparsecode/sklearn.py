@@ -75,6 +75,16 @@ def _threads(n_jobs: Any, threads: Any) -> int | None:
     return int(n_jobs) if n_jobs > 0 else None
 
 
+def _constraints(sk_estimator: type, **extra: list) -> dict:
+    """The ``_parameter_constraints`` of a drop-in: scikit-learn's of ``sk_estimator`` (reused as
+    is), then ``extra`` (sparsecode's wider options) and the keyword-only ``threads`` extra."""
+    return {
+        **sk_estimator._parameter_constraints,
+        **extra,
+        "threads": [Interval(numbers.Integral, 1, None, closed="left"), None],
+    }
+
+
 def _seed(random_state: Any) -> int:
     """A 63-bit seed for the library's RNG from a scikit-learn ``random_state``."""
     return int(check_random_state(random_state).randint(np.iinfo(np.int32).max))
@@ -346,10 +356,7 @@ class SparseCoder(_BaseSparseCoding, BaseEstimator):
     ``½‖x − a·D‖² + alpha·‖a‖₁`` (alpha = ``transform_alpha`` or 1).
     """
 
-    _parameter_constraints: dict = {  # noqa: RUF012 (scikit-learn's convention)
-        **_sk_dl.SparseCoder._parameter_constraints,
-        "threads": [Interval(numbers.Integral, 1, None, closed="left"), None],
-    }
+    _parameter_constraints: dict = _constraints(_sk_dl.SparseCoder)
 
     def __init__(
         self,
@@ -432,11 +439,10 @@ class DictionaryLearning(_LearnedDictionary, BaseEstimator):
     ``score(X)`` is minus the mean objective of the transform's codes.
     """
 
-    _parameter_constraints: dict = {  # noqa: RUF012 (scikit-learn's convention)
-        **_sk_dl.DictionaryLearning._parameter_constraints,
-        "fit_algorithm": [StrOptions({"lars", "cd", *_EXTRA_FIT_ALGORITHMS})],
-        "threads": [Interval(numbers.Integral, 1, None, closed="left"), None],
-    }
+    _parameter_constraints: dict = _constraints(
+        _sk_dl.DictionaryLearning,
+        fit_algorithm=[StrOptions({"lars", "cd", *_EXTRA_FIT_ALGORITHMS})],
+    )
 
     def __init__(
         self,
@@ -644,11 +650,9 @@ class MiniBatchDictionaryLearning(_LearnedDictionary, BaseEstimator):
     transform's codes.
     """
 
-    _parameter_constraints: dict = {  # noqa: RUF012 (scikit-learn's convention)
-        **_sk_dl.MiniBatchDictionaryLearning._parameter_constraints,
-        "fit_algorithm": [StrOptions({"lars", "cd", "omp"})],
-        "threads": [Interval(numbers.Integral, 1, None, closed="left"), None],
-    }
+    _parameter_constraints: dict = _constraints(
+        _sk_dl.MiniBatchDictionaryLearning, fit_algorithm=[StrOptions({"lars", "cd", "omp"})]
+    )
 
     def __init__(
         self,
@@ -850,7 +854,34 @@ def dict_learning_online(
     return estimator.transform(X), estimator.components_
 
 
-class OrthogonalMatchingPursuit(MultiOutputMixin, RegressorMixin, BaseEstimator):
+class _LinearRegressor(MultiOutputMixin, RegressorMixin, BaseEstimator):
+    """What the regressors share: the targets as columns of signals, ``coef_``/``intercept_``
+    in scikit-learn's layout, ``predict``."""
+
+    def _validate_targets(self, X: Any, y: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Validated ``X``, ``y`` in ``X``'s dtype, and ``y`` as (n_samples, n_targets)."""
+        X, y = validate_data(self, X, y, multi_output=True, y_numeric=True, dtype=_FLOAT_DTYPES)
+        y = np.asarray(y, dtype=X.dtype)
+        return X, y, y[:, np.newaxis] if y.ndim == 1 else y
+
+    def _set_coef(self, codes: np.ndarray, intercepts: np.ndarray, one_target: bool) -> None:
+        """``coef_`` and ``intercept_`` from the library's per-target codes and intercepts:
+        (n_features,) and a scalar for ``one_target``, else (n_targets, n_features)."""
+        if one_target:
+            self.coef_ = codes[0]
+            self.intercept_ = intercepts[0] if self.fit_intercept else 0.0
+        else:
+            self.coef_ = codes
+            self.intercept_ = intercepts if self.fit_intercept else 0.0
+
+    def predict(self, X: Any) -> np.ndarray:
+        """``X @ coef_.T + intercept_``."""
+        check_is_fitted(self)
+        X = validate_data(self, X, reset=False, accept_sparse=["csr", "csc", "coo"])
+        return X @ self.coef_.T + self.intercept_
+
+
+class OrthogonalMatchingPursuit(_LinearRegressor):
     """scikit-learn's :class:`sklearn.linear_model.OrthogonalMatchingPursuit`, computed by
     sparsecode's Batch-OMP.
 
@@ -862,10 +893,7 @@ class OrthogonalMatchingPursuit(MultiOutputMixin, RegressorMixin, BaseEstimator)
     coefficients of each target (the atoms OMP selected, unless a refit made one exactly 0).
     """
 
-    _parameter_constraints: dict = {  # noqa: RUF012 (scikit-learn's convention)
-        **_sk_omp.OrthogonalMatchingPursuit._parameter_constraints,
-        "threads": [Interval(numbers.Integral, 1, None, closed="left"), None],
-    }
+    _parameter_constraints: dict = _constraints(_sk_omp.OrthogonalMatchingPursuit)
 
     def __init__(
         self,
@@ -885,10 +913,8 @@ class OrthogonalMatchingPursuit(MultiOutputMixin, RegressorMixin, BaseEstimator)
     def fit(self, X: Any, y: Any) -> OrthogonalMatchingPursuit:
         """Fit the model using X, y as training data."""
         self._validate_params()
-        X, y = validate_data(self, X, y, multi_output=True, y_numeric=True, dtype=_FLOAT_DTYPES)
+        X, y, y2 = self._validate_targets(X, y)
         n_features = X.shape[1]
-        y = np.asarray(y, dtype=X.dtype)
-        y2 = y[:, np.newaxis] if y.ndim == 1 else y
         if self.n_nonzero_coefs is None and self.tol is None:
             self.n_nonzero_coefs_ = max(int(0.1 * n_features), 1)
         elif self.tol is not None:
@@ -906,22 +932,11 @@ class OrthogonalMatchingPursuit(MultiOutputMixin, RegressorMixin, BaseEstimator)
             normalize=False,
             threads=self.threads,
         )
+        one_target = codes.shape[0] == 1
+        self._set_coef(codes, intercepts, one_target)
         n_iter = np.count_nonzero(codes, axis=1)
-        if codes.shape[0] == 1:
-            self.coef_ = codes[0]
-            self.n_iter_ = int(n_iter[0])
-            self.intercept_ = intercepts[0] if self.fit_intercept else 0.0
-        else:
-            self.coef_ = codes
-            self.n_iter_ = n_iter
-            self.intercept_ = intercepts if self.fit_intercept else 0.0
+        self.n_iter_ = int(n_iter[0]) if one_target else n_iter
         return self
-
-    def predict(self, X: Any) -> np.ndarray:
-        """``X @ coef_.T + intercept_``."""
-        check_is_fitted(self)
-        X = validate_data(self, X, reset=False, accept_sparse=["csr", "csc", "coo"])
-        return X @ self.coef_.T + self.intercept_
 
 
 def _no_path(return_path: bool) -> None:
@@ -1028,7 +1043,7 @@ def orthogonal_mp_gram(
     return _omp_result(codes.T, return_n_iter)
 
 
-class LassoLars(MultiOutputMixin, RegressorMixin, BaseEstimator):
+class LassoLars(_LinearRegressor):
     """scikit-learn's :class:`sklearn.linear_model.LassoLars`, computed by sparsecode's
     lasso-LARS (``sparsecode::encode::LassoLars``): per target minimises
     ``1/(2·n_samples)·‖y − X·w‖² + alpha·‖w‖₁`` by following the lasso path.
@@ -1039,10 +1054,7 @@ class LassoLars(MultiOutputMixin, RegressorMixin, BaseEstimator):
     ``eps``, ``precompute``, ``copy_X``, ``fit_path``, ``verbose`` are accepted and unused.
     """
 
-    _parameter_constraints: dict = {  # noqa: RUF012 (scikit-learn's convention)
-        **_sk_lars.LassoLars._parameter_constraints,
-        "threads": [Interval(numbers.Integral, 1, None, closed="left"), None],
-    }
+    _parameter_constraints: dict = _constraints(_sk_lars.LassoLars)
 
     def __init__(
         self,
@@ -1078,9 +1090,7 @@ class LassoLars(MultiOutputMixin, RegressorMixin, BaseEstimator):
         self._validate_params()
         if self.jitter is not None:
             raise NotImplementedError("jitter is not supported by sparsecode's lasso-LARS")
-        X, y = validate_data(self, X, y, multi_output=True, y_numeric=True, dtype=_FLOAT_DTYPES)
-        y = np.asarray(y, dtype=X.dtype)
-        y2 = y[:, np.newaxis] if y.ndim == 1 else y
+        X, y, y2 = self._validate_targets(X, y)
         codes, intercepts = _core.lasso_lars(
             y2.T,
             X.T,
@@ -1091,16 +1101,5 @@ class LassoLars(MultiOutputMixin, RegressorMixin, BaseEstimator):
             normalize=False,
             threads=self.threads,
         )
-        if y.ndim == 1:
-            self.coef_ = codes[0]
-            self.intercept_ = intercepts[0] if self.fit_intercept else 0.0
-        else:
-            self.coef_ = codes
-            self.intercept_ = intercepts if self.fit_intercept else 0.0
+        self._set_coef(codes, intercepts, y.ndim == 1)
         return self
-
-    def predict(self, X: Any) -> np.ndarray:
-        """``X @ coef_.T + intercept_``."""
-        check_is_fitted(self)
-        X = validate_data(self, X, reset=False, accept_sparse=["csr", "csc", "coo"])
-        return X @ self.coef_.T + self.intercept_

@@ -329,6 +329,18 @@ class _Bottleneck(nn.Module):
         return self.usage < self.revive_threshold * expected
 
     @torch.no_grad()
+    def _revive(self, tok: torch.Tensor) -> None:
+        """Replaces the dead atoms (:meth:`_dead`) by tokens of the batch (:meth:`_replace`) and
+        restarts their usage at the expected fraction."""
+        dead = self._dead()
+        count = int(dead.sum())
+        if count == 0:
+            return
+        self._replace(dead, tok, count)
+        self.usage[dead] = self._per_token / self.num_embeddings
+        self.revived += count
+
+    @torch.no_grad()
     def _replacements(self, tok: torch.Tensor, count: int) -> torch.Tensor:
         """``count`` tokens of the batch (drawn with the module's generator), jittered by 1 % of
         their spread so that two revived atoms differ, as unit-norm atoms."""
@@ -475,16 +487,24 @@ class DictionaryBottleneck(_Bottleneck):
         tok, shape, cdt = self._tokens(z)
         if self.training and self.revive_threshold > 0:
             self._revive(tok)
+        codes, dn = self._train_and_code(tok, cdt)
+        if self.training:
+            self._track_usage(codes)
+        z_q, loss = self._finish(z, tok, codes @ dn, shape)
+        return z_q, loss, codes
+
+    def _train_and_code(
+        self, tok: torch.Tensor, cdt: torch.dtype
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """The codes of the tokens and the unit-norm atoms ``D̂`` they are on, after the
+        training-mode dictionary update (which codes the tokens first)."""
         dn = _normalized(self.dictionary.to(cdt))
         codes = self._code(tok, dn)
         if self.training and self.update in ("online", "laser"):
             self._step(tok.detach(), codes, dn.detach())
             dn = _normalized(self.dictionary.to(cdt))
             codes = self._code(tok, dn)
-        if self.training:
-            self._track_usage(codes)
-        z_q, loss = self._finish(z, tok, codes @ dn, shape)
-        return z_q, loss, codes
+        return codes, dn
 
     # training steps ---------------------------------------------------------------------------
     @torch.no_grad()
@@ -530,16 +550,9 @@ class DictionaryBottleneck(_Bottleneck):
         self._snapshot()
         return self._learner
 
-    @torch.no_grad()
-    def _revive(self, tok: torch.Tensor) -> None:
-        dead = self._dead()
-        count = int(dead.sum())
-        if count == 0:
-            return
+    def _replace(self, dead: torch.Tensor, tok: torch.Tensor, count: int) -> None:
         new = self._replacements(tok, count).to(self.dictionary)
         self.dictionary.data[dead.to(self.dictionary.device)] = new
-        self.usage[dead] = self._per_token / self.num_embeddings
-        self.revived += count
 
     def get_extra_state(self) -> Any:
         if self._learner is None:
@@ -642,18 +655,16 @@ class KSVDBottleneck(DictionaryBottleneck):
 
     def forward(self, z: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """As :meth:`DictionaryBottleneck.forward`, with the K-SVD update in training mode."""
-        tok, shape, cdt = self._tokens(z)
-        if self.training and self.revive_threshold > 0:
-            self._revive(tok)
+        return super().forward(z)
+
+    def _train_and_code(
+        self, tok: torch.Tensor, cdt: torch.dtype
+    ) -> tuple[torch.Tensor, torch.Tensor]:
         dn = _normalized(self.dictionary.to(cdt))
         if self.training:
             self._step(tok.detach(), None, dn)  # K-SVD codes the batch itself
             dn = _normalized(self.dictionary.to(cdt))
-        codes = self._code(tok, dn)
-        if self.training:
-            self._track_usage(codes)
-        z_q, loss = self._finish(z, tok, codes @ dn, shape)
-        return z_q, loss, codes
+        return self._code(tok, dn), dn
 
     def get_extra_state(self) -> Any:
         return {"steps": self._steps}
@@ -792,12 +803,7 @@ class VectorQuantizer(_Bottleneck):
         smoothed = (self.ema_count + self.epsilon) / (total + k * self.epsilon) * total
         self.codebook.copy_(self.ema_sum / smoothed.unsqueeze(1))
 
-    @torch.no_grad()
-    def _revive(self, tok: torch.Tensor) -> None:
-        dead = self._dead()
-        count = int(dead.sum())
-        if count == 0:
-            return
+    def _replace(self, dead: torch.Tensor, tok: torch.Tensor, count: int) -> None:
         pick = torch.randint(0, tok.shape[0], (count,), generator=self._gen)
         rows = tok[pick.to(tok.device)].detach().to(self.codebook)
         d = dead.to(self.codebook.device)
@@ -805,8 +811,6 @@ class VectorQuantizer(_Bottleneck):
         if self.decay > 0:
             self.ema_count[d] = 1.0
             self.ema_sum[d] = rows
-        self.usage[dead] = 1.0 / self.num_embeddings
-        self.revived += count
 
     def extra_repr(self) -> str:
         return super().extra_repr() + f", decay={self.decay}"

@@ -126,16 +126,7 @@ def test_errors(digits):
 
 
 def test_dict_learning_online_matches_scikit_learn(digits, start):
-    kw = {
-        "n_components": 12,
-        "alpha": 0.5,
-        "batch_size": 100,
-        "shuffle": False,
-        "tol": 0.0,
-        "max_no_improvement": None,
-        "max_iter": 2,
-        "dict_init": start,
-    }
+    kw = _deterministic(max_iter=2, dict_init=start)
     code, atoms = sc.dict_learning_online(digits, **kw)
     code2, atoms2 = skd.dict_learning_online(digits, **kw)
     np.testing.assert_allclose(atoms, atoms2, atol=1e-6)
