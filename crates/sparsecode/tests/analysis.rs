@@ -234,6 +234,18 @@ fn embedded_digits_equal_the_fixture_subset() {
     assert_eq!(digits.slice(ndarray::s![..200, ..]), x);
 }
 
+/// Our cost per iteration equals scikit-learn's `errors` to 1e-3 relative, iteration for
+/// iteration.
+fn assert_costs_match(ours: &[f64], sklearn: &[f64]) {
+    assert_eq!(ours.len(), sklearn.len());
+    for (i, (a, b)) in ours.iter().zip(sklearn).enumerate() {
+        assert!(
+            (a - b).abs() / b < 1e-3,
+            "iteration {i}: cost {a} vs sklearn {b}"
+        );
+    }
+}
+
 /// The tutorial's dictionary learning of its fixture (15 atoms, α = 1, 30 iterations,
 /// transform α = 0.9, random_state 402) with the given fit and transform.
 fn tutorial_dl(fit: FitAlgorithm, transform: TransformAlgorithm) -> DictionaryLearning<f64> {
@@ -257,13 +269,7 @@ fn dictionary_learning_lars_matches_sklearn() {
     let want_codes = fixture2("analysis_dl_codes.npy");
     let dl = tutorial_dl(FitAlgorithm::Lars, TransformAlgorithm::LassoLars);
     let m = dl.fit(x.view()).unwrap();
-    assert_eq!(m.errors.len(), errors.len());
-    for (i, (a, b)) in m.errors.iter().zip(errors.iter()).enumerate() {
-        assert!(
-            (a - b).abs() / b < 1e-3,
-            "iteration {i}: cost {a} vs sklearn {b}"
-        );
-    }
+    assert_costs_match(&m.errors, errors.as_slice().unwrap());
     let codes = m.transform(x.view()).unwrap();
     let t = m.objective(x.view(), codes.view(), 0.9);
     assert!(
@@ -457,13 +463,7 @@ fn positive_dictionary_learning_matches_sklearn() {
         ..tutorial_dl(FitAlgorithm::Cd, TransformAlgorithm::LassoLars)
     };
     let m = dl.fit(x.view()).unwrap();
-    assert_eq!(m.errors.len(), errors.len());
-    for (i, (a, b)) in m.errors.iter().zip(errors.iter()).enumerate() {
-        assert!(
-            (a - b).abs() / b < 1e-3,
-            "iteration {i}: cost {a} vs sklearn {b}"
-        );
-    }
+    assert_costs_match(&m.errors, errors.as_slice().unwrap());
     assert!(m.components.iter().all(|v| *v >= 0.0));
     assert!(m.train_codes.iter().all(|v| *v >= 0.0));
     let codes = m.transform(x.view()).unwrap();

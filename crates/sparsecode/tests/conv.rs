@@ -15,32 +15,33 @@ fn randn3(k: usize, h: usize, w: usize, seed: u64) -> Array3<f64> {
         .unwrap()
 }
 
-fn direct_conv(img: &Array2<f64>, ker: &Array2<f64>) -> Array2<f64> {
+/// `Σ_{a,b} ker[a,b]·img[at(i, j, a, b)]` at every pixel, indices taken circularly.
+fn direct_filter(
+    img: &Array2<f64>,
+    ker: &Array2<f64>,
+    at: impl Fn(usize, usize, usize, usize) -> (usize, usize),
+) -> Array2<f64> {
     let (h, w) = img.dim();
     let (p, q) = ker.dim();
     Array2::from_shape_fn((h, w), |(i, j)| {
         let mut s = 0.0;
         for a in 0..p {
             for b in 0..q {
-                s += ker[[a, b]] * img[[(i + h - a % h) % h, (j + w - b % w) % w]];
+                let (y, x) = at(i, j, a, b);
+                s += ker[[a, b]] * img[[y % h, x % w]];
             }
         }
         s
     })
 }
 
-fn direct_corr(img: &Array2<f64>, ker: &Array2<f64>) -> Array2<f64> {
+fn direct_conv(img: &Array2<f64>, ker: &Array2<f64>) -> Array2<f64> {
     let (h, w) = img.dim();
-    let (p, q) = ker.dim();
-    Array2::from_shape_fn((h, w), |(i, j)| {
-        let mut s = 0.0;
-        for a in 0..p {
-            for b in 0..q {
-                s += ker[[a, b]] * img[[(i + a) % h, (j + b) % w]];
-            }
-        }
-        s
-    })
+    direct_filter(img, ker, |i, j, a, b| (i + h - a % h, j + w - b % w))
+}
+
+fn direct_corr(img: &Array2<f64>, ker: &Array2<f64>) -> Array2<f64> {
+    direct_filter(img, ker, |i, j, a, b| (i + a, j + b))
 }
 
 #[test]
