@@ -54,18 +54,86 @@ pub fn nearest_codewords(x: ArrayView2<'_, f32>, codebook: ArrayView2<'_, f32>) 
                 1.0f32,
                 Par::Seq,
             );
-            for (o, row) in idx.iter_mut().zip(scores.chunks_exact(k)) {
-                let mut best = (f32::INFINITY, 0);
-                for (j, (&sc, &nm)) in row.iter().zip(&norms).enumerate() {
-                    let v = nm - 2.0 * sc;
-                    if v < best.0 {
-                        best = (v, j);
-                    }
-                }
-                *o = best.1;
-            }
+            sparsecode::simd::dispatch(NearestInRows {
+                scores: &scores,
+                norms: &norms,
+                out: idx,
+            });
         });
     out
+}
+
+/// Lanes of [`argmin_distance`]: independent running minima, a multiple of every f32 SIMD
+/// width.
+const ARGMIN_LANES: usize = 16;
+
+/// For each row of `scores` (rows × K, row-major), [`argmin_distance`] against `norms`, as a
+/// [`sparsecode::simd::Kernel`] (compiled for AVX-512/AVX2 where the CPU has them).
+struct NearestInRows<'a> {
+    scores: &'a [f32],
+    norms: &'a [f32],
+    out: &'a mut [usize],
+}
+
+impl sparsecode::simd::Kernel for NearestInRows<'_> {
+    type Output = ();
+
+    #[inline(always)]
+    fn run(self) {
+        let k = self.norms.len();
+        for (o, row) in self.out.iter_mut().zip(self.scores.chunks_exact(k)) {
+            *o = argmin_distance(row, self.norms);
+        }
+    }
+}
+
+/// The index `j` of the smallest `norms[j] − 2·scores[j]`, the first on ties; NaNs are never
+/// chosen, and a row with nothing below +∞ gives 0. [`ARGMIN_LANES`] running minima (compare
+/// and select, vectorised) over the whole blocks, then the lanes by value and index, then the
+/// tail in order: the same index as one scan in order. Short rows (K < 4 lanes' worth) are
+/// one scan in order, which is faster there than folding the lanes.
+#[inline(always)]
+fn argmin_distance(scores: &[f32], norms: &[f32]) -> usize {
+    const L: usize = ARGMIN_LANES;
+    if scores.len() < 4 * L {
+        return argmin_in_order(scores, norms, 0, (f32::INFINITY, 0));
+    }
+    let mut best = [f32::INFINITY; L];
+    let mut arg = [0u32; L];
+    let blocks = scores.len() / L;
+    for (b, (s, nm)) in scores
+        .chunks_exact(L)
+        .zip(norms.chunks_exact(L))
+        .enumerate()
+    {
+        for l in 0..L {
+            let v = nm[l] - 2.0 * s[l];
+            let better = v < best[l];
+            best[l] = if better { v } else { best[l] };
+            arg[l] = if better { (b * L + l) as u32 } else { arg[l] };
+        }
+    }
+    let (mut value, mut index) = (f32::INFINITY, 0usize);
+    for l in 0..L {
+        let (v, j) = (best[l], arg[l] as usize);
+        if v < value || (v == value && j < index) {
+            (value, index) = (v, j);
+        }
+    }
+    argmin_in_order(scores, norms, blocks * L, (value, index))
+}
+
+/// [`argmin_distance`]'s scan in order of `start..` from the running `(value, index)`.
+#[inline(always)]
+fn argmin_in_order(scores: &[f32], norms: &[f32], start: usize, best: (f32, usize)) -> usize {
+    let (mut value, mut index) = best;
+    for j in start..scores.len() {
+        let v = norms[j] - 2.0 * scores[j];
+        if v < value {
+            (value, index) = (v, j);
+        }
+    }
+    index
 }
 
 /// Vector-quantiser settings.
@@ -305,7 +373,15 @@ mod tests {
     #[test]
     fn nearest_codewords_is_the_argmin_of_the_distance() {
         let mut rng = sparsecode::rng::rng_from_seed(3);
-        for (n, d, k) in [(1000, 3, 16), (300, 64, 256), (257, 5, 1), (0, 4, 8)] {
+        for (n, d, k) in [
+            (1000, 3, 16),
+            (300, 64, 256),
+            (257, 5, 1),
+            (0, 4, 8),
+            (200, 7, 37),
+            (200, 7, 77),
+            (90, 4, 15),
+        ] {
             let x = Array2::from_shape_fn((n, d), |_| rng.random::<f32>() - 0.5);
             let e = Array2::from_shape_fn((k, d), |_| rng.random::<f32>() - 0.5);
             assert_eq!(
@@ -313,6 +389,17 @@ mod tests {
                 brute_force(&x, &e),
                 "n={n} d={d} k={k}"
             );
+        }
+        // Ties (every codeword twice: short rows scanned in order; long rows in the lanes and
+        // in the tail) go to the first index; small integers, so that every sum is exact
+        // whatever the GEMM's order.
+        for half_k in [19, 37] {
+            let x = Array2::from_shape_fn((120, 5), |_| rng.random_range(-4..=4) as f32);
+            let half = Array2::from_shape_fn((half_k, 5), |_| rng.random_range(-4..=4) as f32);
+            let e = ndarray::concatenate![ndarray::Axis(0), half, half];
+            let got = nearest_codewords(x.view(), e.view());
+            assert_eq!(got, brute_force(&x, &e));
+            assert!(got.iter().all(|&j| j < half_k));
         }
         // A column-major view gives the same answer.
         let x = Array2::from_shape_fn((40, 6), |(i, j)| ((i * 7 + j * 3) % 11) as f32 - 5.0);
