@@ -306,16 +306,10 @@ impl<T: FftFloat> Ccmod<T> {
                 });
         }
         let mut work = fft.workspace();
-        let forward = |x: &Array3<T>, out: &mut Array3<C<T>>, work: &mut [C<T>]| -> Result<()> {
-            for (m, mut o) in x.outer_iter().zip(out.outer_iter_mut()) {
-                fft.forward_into(m, work, o.as_slice_mut().expect("standard"))?;
-            }
-            Ok(())
-        };
         let mut gf = Array3::from_elem((k, wc, hh), zero);
         let mut uf = gf.clone();
-        forward(&self.g, &mut gf, &mut work)?;
-        forward(&self.u, &mut uf, &mut work)?;
+        fft.forward_each(self.g.view(), &mut work, &mut gf)?;
+        fft.forward_each(self.u.view(), &mut work, &mut uf)?;
         let mut b = gf.clone();
         let mut df = gf.clone();
         let mut tmp = gf.clone();
@@ -329,13 +323,7 @@ impl<T: FftFloat> Ccmod<T> {
                 .par_for_each(|b, y, g, u| *b = *y + (*g - *u) * sigma);
             solver.solve(&b, &mut df)?;
             tmp.assign(&df);
-            for (mut s, mut o) in tmp.outer_iter_mut().zip(d.outer_iter_mut()) {
-                fft.inverse_into(
-                    s.as_slice_mut().expect("standard"),
-                    &mut work,
-                    o.as_slice_mut().expect("standard"),
-                )?;
-            }
+            fft.inverse_each(&mut tmp, &mut work, &mut d)?;
             // d_r = αd + (1−α)g; g = Π(d_r + u); u += d_r − g. `d` keeps d_r + u.
             Zip::from(&mut d)
                 .and(&self.g)
@@ -348,8 +336,8 @@ impl<T: FftFloat> Ccmod<T> {
                 .and(&g_new)
                 .par_for_each(|u, dr_u, g| *u = *dr_u - *g);
             self.g = g_new;
-            forward(&self.g, &mut gf, &mut work)?;
-            forward(&self.u, &mut uf, &mut work)?;
+            fft.forward_each(self.g.view(), &mut work, &mut gf)?;
+            fft.forward_each(self.u.view(), &mut work, &mut uf)?;
         }
         Ok(self.kernels())
     }

@@ -275,9 +275,7 @@ impl ConvDictLearning {
                 let (new, _) =
                     coder.solve_monitored(&op, im.view(), Some(m.view()), None, &mut |_| {})?;
                 *m = new;
-                for (mm, mut o) in m.outer_iter().zip(yf.outer_iter_mut()) {
-                    fft.forward_into(mm, &mut work, o.as_slice_mut().expect("standard"))?;
-                }
+                fft.forward_each(m.view(), &mut work, yf)?;
             }
             // 2a. kernel update by ADMM.
             if let Some(c) = ccmod.as_mut() {
@@ -326,13 +324,7 @@ impl ConvDictLearning {
                                     .for_each(|(i, g)| *g += yk[i].conj() * r[i]);
                             }
                         }
-                        for (mut gk, mut o) in grad.outer_iter_mut().zip(gsp.outer_iter_mut()) {
-                            fft.inverse_into(
-                                gk.as_slice_mut().expect("standard"),
-                                &mut work,
-                                o.as_slice_mut().expect("standard"),
-                            )?;
-                        }
+                        fft.inverse_each(&mut grad, &mut work, &mut gsp)?;
                         // d = P(z − g/L)
                         let mut d_new = &z - &(gsp.mapv(|v| v * inv_l));
                         project_kernels(&mut d_new, p, self.zero_mean);

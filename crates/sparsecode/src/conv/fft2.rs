@@ -16,7 +16,7 @@
 //! size: [`Fft2::cached`] keeps one plan set per (type, size) for the whole process.
 
 use crate::{Error, Float, Result};
-use ndarray::{Array2, ArrayView2};
+use ndarray::{Array2, Array3, ArrayView2, ArrayView3};
 use rayon::prelude::*;
 use realfft::{ComplexToReal, RealFftPlanner, RealToComplex};
 use rustfft::num_complex::Complex;
@@ -180,6 +180,38 @@ impl<T: FftFloat> Fft2<T> {
         let mut work = self.workspace();
         self.forward_into(x, &mut work, out.as_slice_mut().expect("standard layout"))?;
         Ok(out)
+    }
+
+    /// [`forward_into`](Self::forward_into) of every image of the stack `x` (`K × h × w`) into
+    /// the spectra `out` (`K` × one spectrum, standard layout).
+    pub fn forward_each(
+        &self,
+        x: ArrayView3<'_, T>,
+        work: &mut [C<T>],
+        out: &mut Array3<C<T>>,
+    ) -> Result<()> {
+        for (m, mut o) in x.outer_iter().zip(out.outer_iter_mut()) {
+            self.forward_into(m, work, o.as_slice_mut().expect("standard"))?;
+        }
+        Ok(())
+    }
+
+    /// [`inverse_into`](Self::inverse_into) of every spectrum of `spectra` (destroyed) into the
+    /// images of `out` (`K × h × w`, standard layout).
+    pub fn inverse_each(
+        &self,
+        spectra: &mut Array3<C<T>>,
+        work: &mut [C<T>],
+        out: &mut Array3<T>,
+    ) -> Result<()> {
+        for (mut s, mut o) in spectra.outer_iter_mut().zip(out.outer_iter_mut()) {
+            self.inverse_into(
+                s.as_slice_mut().expect("standard"),
+                work,
+                o.as_slice_mut().expect("standard"),
+            )?;
+        }
+        Ok(())
     }
 
     /// Real image of a spectrum (allocating; the spectrum is not modified).

@@ -189,24 +189,36 @@ impl GenerativeModel {
 /// `u ∈ [0,1)`, `x = b·ln(2u)` if `u < ½` else `−b·ln(2 − 2u)`).
 pub fn laplace_map(h: usize, w: usize, b: f64, seed: u64) -> Array2<f64> {
     let mut out = Array2::<f64>::zeros((h, w));
-    out.axis_iter_mut(Axis(0))
+    for_each_row_stream(&mut out, seed, |rng, v| {
+        let mut u: f64 = rng.random();
+        while u == 0.0 {
+            u = rng.random();
+        }
+        *v = if u < 0.5 {
+            b * (2.0 * u).ln()
+        } else {
+            -b * (2.0 - 2.0 * u).ln()
+        };
+    });
+    out
+}
+
+/// `f(rng, v)` on every entry `v` of `a`, in order along each row, with `rng` the stream `i` of
+/// `seed` for row `i`; rows in parallel, so the result does not depend on the thread count.
+fn for_each_row_stream<T: Send + Sync>(
+    a: &mut Array2<T>,
+    seed: u64,
+    f: impl Fn(&mut crate::rng::Rng, &mut T) + Sync,
+) {
+    a.axis_iter_mut(Axis(0))
         .into_par_iter()
         .enumerate()
         .for_each(|(i, mut row)| {
             let mut rng = stream_rng(seed, i as u64);
             for v in row.iter_mut() {
-                let mut u: f64 = rng.random();
-                while u == 0.0 {
-                    u = rng.random();
-                }
-                *v = if u < 0.5 {
-                    b * (2.0 * u).ln()
-                } else {
-                    -b * (2.0 - 2.0 * u).ln()
-                };
+                f(&mut rng, v);
             }
         });
-    out
 }
 
 /// `b · RandomState.laplace(size=(h, w))` in numpy's (row-major) order, from `state`.
@@ -216,16 +228,10 @@ pub fn laplace_map_numpy(h: usize, w: usize, b: f64, state: &mut NumpyRandomStat
 
 /// Adds `σ·N(0,1)` noise, row `i` from stream `i` of `seed`.
 pub fn add_gaussian_noise<T: FftFloat>(img: &mut Array2<T>, sigma: f64, seed: u64) {
-    img.axis_iter_mut(Axis(0))
-        .into_par_iter()
-        .enumerate()
-        .for_each(|(i, mut row)| {
-            let mut rng = stream_rng(seed, i as u64);
-            for v in row.iter_mut() {
-                let n: f64 = StandardNormal.sample(&mut rng);
-                *v += T::of(sigma * n);
-            }
-        });
+    for_each_row_stream(img, seed, |rng, v| {
+        let n: f64 = StandardNormal.sample(rng);
+        *v += T::of(sigma * n);
+    });
 }
 
 /// numpy's `quantile(values, q)` with linear interpolation (reorders `values`).

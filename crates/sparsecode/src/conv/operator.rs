@@ -179,10 +179,7 @@ impl<T: FftFloat> ConvOperator<T> {
         if y.dim().0 != out.dim().0 {
             return Err(Error::shape("maps", out.dim(), y.dim()));
         }
-        for (m, mut o) in y.outer_iter().zip(out.outer_iter_mut()) {
-            self.fft
-                .forward_into(m, &mut work, o.as_slice_mut().expect("standard"))?;
-        }
+        self.fft.forward_each(y, &mut work, &mut out)?;
         Ok(out)
     }
 

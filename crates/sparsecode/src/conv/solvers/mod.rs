@@ -227,24 +227,12 @@ impl<'a, T: FftFloat> Ctx<'a, T> {
 
     /// Spectra of the maps `y` into `out` (`K` forward FFTs).
     pub fn spectra(&mut self, y: &Array3<T>, out: &mut Array3<C<T>>) -> Result<()> {
-        for (m, mut o) in y.outer_iter().zip(out.outer_iter_mut()) {
-            self.op
-                .fft()
-                .forward_into(m, &mut self.work, o.as_slice_mut().expect("standard"))?;
-        }
-        Ok(())
+        self.op.fft().forward_each(y.view(), &mut self.work, out)
     }
 
     /// Maps of the spectra `g` (destroyed) into `out` (`K` inverse FFTs).
     pub fn maps(&mut self, g: &mut Array3<C<T>>, out: &mut Array3<T>) -> Result<()> {
-        for (mut s, mut o) in g.outer_iter_mut().zip(out.outer_iter_mut()) {
-            self.op.fft().inverse_into(
-                s.as_slice_mut().expect("standard"),
-                &mut self.work,
-                o.as_slice_mut().expect("standard"),
-            )?;
-        }
-        Ok(())
+        self.op.fft().inverse_each(g, &mut self.work, out)
     }
 
     /// `r = X − Σ_k D_k·Z_k` into `self.buf`.
