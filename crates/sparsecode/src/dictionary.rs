@@ -117,7 +117,7 @@ impl<T: Float> Dictionary<T> {
     /// Checks that signals `x` (n_samples, n_features) fit this dictionary and are finite.
     pub fn check_signals(&self, x: &ArrayView2<'_, T>) -> Result<()> {
         validate::finite_non_empty(x, "signals")?;
-        crate::validate::columns(&x, "signals", "n_samples", self.n_features())?;
+        crate::validate::columns(x, "signals", "n_samples", self.n_features())?;
         Ok(())
     }
 

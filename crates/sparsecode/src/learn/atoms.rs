@@ -165,7 +165,7 @@ pub(crate) fn check_triplet<T: Float>(
     validate::finite_non_empty(x, "signals")?;
     validate::finite_non_empty(atoms, "dictionary")?;
     validate::finite(codes, "codes")?;
-    crate::validate::columns(&atoms, "dictionary", "n_atoms", x.ncols())?;
+    crate::validate::columns(atoms, "dictionary", "n_atoms", x.ncols())?;
     if codes.dim() != (x.nrows(), atoms.nrows()) {
         return Err(Error::shape(
             "codes",

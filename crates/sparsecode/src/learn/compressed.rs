@@ -18,7 +18,7 @@ use ndarray::{Array2, ArrayView2, Axis};
 
 fn check_phi<T: Float>(phi: &ArrayView2<'_, T>, n_features: usize) -> Result<()> {
     validate::finite_non_empty(phi, "measurement matrix")?;
-    crate::validate::columns(&phi, "measurement matrix", "n_measurements", n_features)?;
+    crate::validate::columns(phi, "measurement matrix", "n_measurements", n_features)?;
     Ok(())
 }
 

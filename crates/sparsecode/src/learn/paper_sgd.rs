@@ -72,7 +72,7 @@ impl<T: Float> PaperSgd<T> {
         validate::non_negative(self.learning_rate, "learning_rate")?;
         validate::strictly_positive(self.decay, "decay")?;
         validate::finite_non_empty(x, "training signals")?;
-        crate::validate::columns(&x, "training signals", "n_samples", self.atoms.ncols())?;
+        crate::validate::columns(x, "training signals", "n_samples", self.atoms.ncols())?;
         Ok(())
     }
 
