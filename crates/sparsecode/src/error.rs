@@ -179,7 +179,7 @@ impl From<(usize, usize, usize, usize)> for Shape {
     }
 }
 
-/// A shape from dimensions of either kind: `shape![Any("n_samples"), 64]` (anything that is
+/// A shape from dimensions of either kind: `shape!["n_samples", 64]` (anything that is
 /// `Into<Dim>`: a `usize` or a name).
 #[macro_export]
 macro_rules! shape {

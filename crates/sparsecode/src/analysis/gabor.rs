@@ -452,13 +452,7 @@ pub fn fit_gabor(atom: ArrayView2<'_, f64>) -> Result<GaborFit> {
 
 /// Fits every atom (rows of `atoms`, each `h·w` long in raster order), in parallel.
 pub fn fit_gabors(atoms: ArrayView2<'_, f64>, h: usize, w: usize) -> Result<Vec<GaborFit>> {
-    if atoms.ncols() != h * w {
-        return Err(Error::shape(
-            "atoms",
-            crate::shape!["n_atoms", h * w],
-            atoms.dim(),
-        ));
-    }
+    validate::columns(&atoms, "atoms", "n_atoms", h * w)?;
     validate::finite_non_empty(&atoms, "atoms")?;
     (0..atoms.nrows())
         .into_par_iter()

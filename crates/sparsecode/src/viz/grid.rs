@@ -108,14 +108,13 @@ pub fn atom_grid_with(
         ));
     }
     validate::finite_non_empty(&atoms, "atoms")?;
-    let (n, dim) = atoms.dim();
-    if dim != h * w * channels {
-        return Err(Error::shape(
-            "atoms (height·width·channels columns)",
-            crate::shape!["n_atoms", h * w * channels],
-            atoms.dim(),
-        ));
-    }
+    validate::columns(
+        &atoms,
+        "atoms (height·width·channels columns)",
+        "n_atoms",
+        h * w * channels,
+    )?;
+    let n = atoms.nrows();
     let cols = match options.cols {
         Some(0) => return Err(Error::param("cols", "must be >= 1")),
         Some(c) => c.min(n),
