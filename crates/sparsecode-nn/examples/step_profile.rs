@@ -73,26 +73,34 @@ fn main() {
 fn profile(fast: bool) {
     let dev = sparsecode_nn::device::cpu();
     let ad = dev.clone().autodiff();
-    let b = 8;
     // STEP_ONLY=1: the whole step only (for `perf record`).
     if std::env::var_os("STEP_ONLY").is_none() {
-        profile_layers(b, &ad);
+        profile_layers(&ad);
     }
-    profile_step(fast, b, &ad);
+    profile_step(fast, &ad);
 }
 
-fn profile_layers(b: usize, ad: &Device) {
+/// The layers of the step that [`profile_step`] times: batch 8 at 64×64, or with `STEP_CIFAR`
+/// batch 64 at 32×32 (each side `s` below is then `s / 2`).
+fn profile_layers(ad: &Device) {
     let ad = ad.clone();
     use sparsecode_nn::fastconv::{conv2d, conv_transpose2d};
-    for (name, cin, cout, k, s, p, hw) in [
-        ("conv 3→32 k4 s2 @64", 3, 32, 4, 2, 1, 64),
-        ("conv 32→64 k4 s2 @32", 32, 64, 4, 2, 1, 32),
-        ("conv 64→64 k3 @16", 64, 64, 3, 1, 1, 16),
-        ("conv 64→32 k3 @16 (res)", 64, 32, 3, 1, 1, 16),
-        ("conv 32→64 k1 @16 (res)", 32, 64, 1, 1, 0, 16),
+    let (b, half) = if cifar() { (64, 2) } else { (8, 1) };
+    for (tag, cin, cout, k, s, p, hw) in [
+        ("", 3, 32, 4, 2, 1, 64),
+        ("", 32, 64, 4, 2, 1, 32),
+        ("", 64, 64, 3, 1, 1, 16),
+        (" (res)", 64, 32, 3, 1, 1, 16),
+        (" (res)", 32, 64, 1, 1, 0, 16),
     ] {
+        let hw = hw / half;
+        let stride = if s > 1 {
+            format!(" s{s}")
+        } else {
+            String::new()
+        };
         profile_layer(
-            name,
+            &format!("conv {cin}→{cout} k{k}{stride} @{hw}{tag}"),
             [b, cin, hw, hw],
             |d| {
                 Conv2dConfig::new([cin, cout], [k, k])
@@ -104,12 +112,10 @@ fn profile_layers(b: usize, ad: &Device) {
             |c| c.weight.val(),
         );
     }
-    for (name, cin, cout, hw) in [
-        ("convT 64→32 k4 s2 @16", 64, 32, 16),
-        ("convT 32→3 k4 s2 @32", 32, 3, 32),
-    ] {
+    for (cin, cout, hw) in [(64, 32, 16), (32, 3, 32)] {
+        let hw = hw / half;
         profile_layer(
-            name,
+            &format!("convT {cin}→{cout} k4 s2 @{hw}"),
             [b, cin, hw, hw],
             |d| {
                 ConvTranspose2dConfig::new([cin, cout], [4, 4])
@@ -123,19 +129,25 @@ fn profile_layers(b: usize, ad: &Device) {
     }
     {
         let bn = BatchNormConfig::new(64).init(&ad);
-        let xa = Tensor::<4>::random([b, 64, 16, 16], Distribution::Normal(0.0, 1.0), &ad);
+        let hw = 16 / half;
+        let xa = Tensor::<4>::random([b, 64, hw, hw], Distribution::Normal(0.0, 1.0), &ad);
         let fb = timed(10, || {
             let g = sparsecode_nn::fastconv::norm::batch_norm(&bn, xa.clone())
                 .sum()
                 .backward();
             let _ = bn.gamma.val().grad(&g).map(|t| t.into_data());
         });
-        report("batchnorm 64 @16", f64::NAN, fb);
+        report(&format!("batchnorm 64 @{hw}"), f64::NAN, fb);
     }
 }
 
+/// `STEP_CIFAR=1`: LASER's CIFAR-10 shape (batch 64, 32×32) instead of batch 8 at 64×64.
+fn cifar() -> bool {
+    std::env::var_os("STEP_CIFAR").is_some()
+}
+
 /// The whole step of the bench's VQ autoencoder, split into its phases.
-fn profile_step(fast: bool, b: usize, ad: &Device) {
+fn profile_step(fast: bool, ad: &Device) {
     let ad = ad.clone();
     use burn::optim::{AdamWConfig, GradientsParams};
     use sparsecode_nn::bottleneck::VqConfig;
@@ -154,11 +166,10 @@ fn profile_step(fast: bool, b: usize, ad: &Device) {
         model.as_ref().map(Module::num_params).unwrap_or(0)
     );
     let mut optim = AdamWConfig::new().init();
-    // STEP_CIFAR=1: LASER's CIFAR-10 shape (batch 64, 32×32) instead of batch b, 64×64.
-    let shape = if std::env::var_os("STEP_CIFAR").is_some() {
+    let shape = if cifar() {
         [64, 3, 32, 32]
     } else {
-        [b, 3, 64, 64]
+        [8, 3, 64, 64]
     };
     let x = Tensor::<4>::random(shape, Distribution::Uniform(-0.5, 0.5), &ad);
     let (mut t_fwd, mut t_bwd, mut t_clip, mut t_opt) = (0.0, 0.0, 0.0, 0.0);

@@ -224,10 +224,12 @@ struct RowMap {
     rows: (usize, usize),
     /// Output columns `ow` whose image column lies inside the image.
     cols: (usize, usize),
-    /// With stride 1 and `wo = w`: the image index of output pixel `t = oh·wo + ow` is
-    /// `t + shift` (a row of the column matrix is then the image shifted by `shift`, apart from
-    /// the columns outside `cols`).
+    /// With stride 1 and `wo = w`, or a [phase split](Geom::phases): the index in the source
+    /// plane of output pixel `t = oh·wo + ow` is `t + shift` (a row of the column matrix is
+    /// then that plane shifted by `shift`, apart from the columns outside `cols`).
     shift: Option<isize>,
+    /// The source plane: 0 (the image) without a phase split, else the phase `p·sw + q`.
+    phase: usize,
 }
 
 impl Geom {
@@ -242,12 +244,100 @@ impl Geom {
     fn row_map(&self, i: usize, j: usize) -> RowMap {
         let rows = Self::valid(self.ho, self.h, i, self.stride[0], self.pad[0], self.dil[0]);
         let cols = Self::valid(self.wo, self.w, j, self.stride[1], self.pad[1], self.dil[1]);
-        let shift = (self.stride == [1, 1] && self.wo == self.w).then(|| {
-            let sh = (i * self.dil[0]) as isize - self.pad[0] as isize;
-            let sw = (j * self.dil[1]) as isize - self.pad[1] as isize;
-            sh * self.w as isize + sw
+        let sh = (i * self.dil[0]) as isize - self.pad[0] as isize;
+        let sw = (j * self.dil[1]) as isize - self.pad[1] as isize;
+        let (shift, phase) = if self.stride == [1, 1] && self.wo == self.w {
+            (Some(sh * self.w as isize + sw), 0)
+        } else if let Some([s0, s1]) = self.phases() {
+            // Image row `s0·oh + sh` is row `oh + a` of phase row `p`, `sh = s0·a + p`.
+            let (s0, s1) = (s0 as isize, s1 as isize);
+            let (a, b) = (sh.div_euclid(s0), sw.div_euclid(s1));
+            let phase = sh.rem_euclid(s0) * s1 + sw.rem_euclid(s1);
+            (Some(a * self.wo as isize + b), phase as usize)
+        } else {
+            (None, 0)
+        };
+        RowMap {
+            rows,
+            cols,
+            shift,
+            phase,
+        }
+    }
+
+    /// The strides `[sh, sw]` when a strided convolution's image splits into `sh·sw` phase
+    /// planes of the output's size (`h = sh·ho`, `w = sw·wo`; plane `p·sw + q` holds the pixels
+    /// `(sh·u + p, sw·v + q)`). Each row of the column matrix is then one phase plane shifted
+    /// by a constant, as in a stride-1 "same" convolution: one contiguous copy (or add) per
+    /// row instead of one short strided copy per output row. The k4 s2 p1 convolutions of the
+    /// autoencoders all split (measured on 2026-12-01, VQ step at LASER's CIFAR-10 shape, one
+    /// thread: see `examples/step_profile.rs`).
+    fn phases(&self) -> Option<[usize; 2]> {
+        (self.stride != [1, 1]
+            && self.h == self.stride[0] * self.ho
+            && self.w == self.stride[1] * self.wo)
+            .then_some(self.stride)
+    }
+
+    /// Values of one source plane of the column matrix's rows: a phase plane (`ho·wo`) or the
+    /// image (`h·w`).
+    fn plane_len(&self) -> usize {
+        if self.phases().is_some() {
+            self.ho * self.wo
+        } else {
+            self.h * self.w
+        }
+    }
+}
+
+/// The phase planes of every image plane of `x` (B, C, h, w): each `h·w` run becomes the
+/// `sh·sw` planes `(ho, wo)` of [`Geom::phases`], in phase order.
+fn split_phases(x: &[f32], g: &Geom, [s0, s1]: [usize; 2]) -> Buf {
+    let (hw, n) = (g.h * g.w, g.npix());
+    let mut out = Buf::take(x.len());
+    out.par_chunks_mut(hw)
+        .zip(x.par_chunks(hw))
+        .with_min_len(4)
+        .for_each(|(dst, img)| {
+            for (ph, plane) in dst.chunks_exact_mut(n).enumerate() {
+                let (p, q) = (ph / s1, ph % s1);
+                for (u, d) in plane.chunks_exact_mut(g.wo).enumerate() {
+                    let src = &img[(s0 * u + p) * g.w + q..];
+                    if s1 == 2 {
+                        every_other(d, src);
+                    } else {
+                        d.iter_mut()
+                            .zip(src.iter().step_by(s1))
+                            .for_each(|(d, v)| *d = *v);
+                    }
+                }
+            }
         });
-        RowMap { rows, cols, shift }
+    out
+}
+
+/// The inverse of [`split_phases`] for one image plane: `img` from its phase planes `phases`,
+/// plus `bias`.
+fn merge_phases(img: &mut [f32], phases: &[f32], g: &Geom, [s0, s1]: [usize; 2], bias: f32) {
+    let n = g.npix();
+    for u in 0..g.ho {
+        for p in 0..s0 {
+            let dst = &mut img[(s0 * u + p) * g.w..][..g.w];
+            let plane = |q: usize| &phases[(p * s1 + q) * n + u * g.wo..][..g.wo];
+            if s1 == 2 {
+                let (even, odd) = (plane(0), plane(1));
+                for ((d, a), b) in dst.chunks_exact_mut(2).zip(even).zip(odd) {
+                    d[0] = a + bias;
+                    d[1] = b + bias;
+                }
+            } else {
+                for q in 0..s1 {
+                    for (d, v) in dst[q..].iter_mut().step_by(s1).zip(plane(q)) {
+                        *d = v + bias;
+                    }
+                }
+            }
+        }
     }
 }
 
@@ -271,6 +361,8 @@ pub fn im2col(x: &[f32], g: &Geom) -> Buf {
         return col;
     }
     let maps = g.row_maps();
+    let split = g.phases().map(|s| split_phases(x, g, s));
+    let (planes, plane_len) = (split.as_deref().unwrap_or(x), g.plane_len());
     col.par_chunks_mut(n)
         .enumerate()
         .with_min_len(4)
@@ -281,13 +373,14 @@ pub fn im2col(x: &[f32], g: &Geom) -> Buf {
             let map = maps[r % kk];
             let (lo, hi) = map.cols;
             if let Some(shift) = map.shift {
-                // One copy of the shifted image, then the columns that fall outside it zeroed.
-                let (t0, t1) = map.span(g.wo, hw, shift);
+                // One copy of the shifted plane, then the columns that fall outside it zeroed.
+                let src = &planes[(b * g.c_in + c) * hw + map.phase * plane_len..][..plane_len];
+                let (t0, t1) = map.span(g.wo, plane_len, shift);
                 row[..t0].fill(0.0);
                 row[t1..].fill(0.0);
                 if t0 < t1 {
                     let s0 = (t0 as isize + shift) as usize;
-                    row[t0..t1].copy_from_slice(&img[s0..s0 + t1 - t0]);
+                    row[t0..t1].copy_from_slice(&src[s0..s0 + t1 - t0]);
                 }
                 for dst in row[map.rows.0 * g.wo..map.rows.1 * g.wo].chunks_exact_mut(g.wo) {
                     dst[..lo].fill(0.0);
@@ -347,54 +440,72 @@ pub fn col2im(col: &mut [f32], g: &Geom, bias: Option<&[f32]>) -> Vec<f32> {
     }
     // One task per image plane (b, c): it reads the kh·kw rows of (b, c), which are contiguous.
     let maps = g.row_maps();
-    out.par_chunks_mut(hw)
-        .zip(col.par_chunks_mut(kk * n))
-        .enumerate()
-        .for_each(|(p, (plane, rows))| {
-            if let Some(bias) = bias {
-                plane.fill(bias[p % g.c_in]);
+    let planes = out.par_chunks_mut(hw).zip(col.par_chunks_mut(kk * n));
+    let bias_of = |p: usize| bias.map_or(0.0, |bias| bias[p % g.c_in]);
+    match g.phases() {
+        None => planes.enumerate().for_each(|(p, (plane, rows))| {
+            if bias.is_some() {
+                plane.fill(bias_of(p));
             }
-            for (r, row) in rows.chunks_exact_mut(n).enumerate() {
-                let (i, j) = (r / g.k[1], r % g.k[1]);
-                let map = maps[r];
-                let (lo, hi) = map.cols;
-                if let Some(shift) = map.shift {
-                    // Zero the entries outside the image, then one add of the shifted row.
-                    for src in row[map.rows.0 * g.wo..map.rows.1 * g.wo].chunks_exact_mut(g.wo) {
-                        src[..lo].fill(0.0);
-                        src[hi..].fill(0.0);
-                    }
-                    let (t0, t1) = map.span(g.wo, hw, shift);
-                    if t0 < t1 {
-                        let s0 = (t0 as isize + shift) as usize;
-                        for (d, s) in plane[s0..s0 + t1 - t0].iter_mut().zip(&row[t0..t1]) {
-                            *d += s;
-                        }
-                    }
-                    continue;
-                }
-                if lo >= hi {
-                    continue;
-                }
-                let off_w = j * g.dil[1];
-                for oh in map.rows.0..map.rows.1 {
-                    let ih = oh * g.stride[0] + i * g.dil[0] - g.pad[0];
-                    let dst = &mut plane[ih * g.w..][..g.w];
-                    let src = &row[oh * g.wo..][lo..hi];
-                    let iw0 = lo * g.stride[1] + off_w - g.pad[1];
-                    if g.stride[1] == 1 {
-                        for (d, s) in dst[iw0..iw0 + hi - lo].iter_mut().zip(src) {
-                            *d += s;
-                        }
-                    } else {
-                        for (d, s) in dst[iw0..].iter_mut().step_by(g.stride[1]).zip(src) {
-                            *d += s;
-                        }
-                    }
-                }
-            }
-        });
+            add_rows(plane, rows, &maps, g);
+        }),
+        // The rows added into the phase planes of (b, c), then merged into the image plane.
+        Some(s) => planes.enumerate().for_each_init(
+            || vec![0.0f32; hw],
+            |split, (p, (plane, rows))| {
+                split.fill(0.0);
+                add_rows(split, rows, &maps, g);
+                merge_phases(plane, split, g, s, bias_of(p));
+            },
+        ),
+    }
     out
+}
+
+/// The `kh·kw` rows of one image plane's column matrix added onto `plane` (the image plane, or
+/// its phase planes when [`Geom::phases`] splits it); the rows' entries outside the image are
+/// zeroed.
+fn add_rows(plane: &mut [f32], rows: &mut [f32], maps: &[RowMap], g: &Geom) {
+    let (n, plane_len) = (g.npix(), g.plane_len());
+    for (r, row) in rows.chunks_exact_mut(n).enumerate() {
+        let (i, j) = (r / g.k[1], r % g.k[1]);
+        let map = maps[r];
+        let (lo, hi) = map.cols;
+        if let Some(shift) = map.shift {
+            // Zero the entries outside the image, then one add of the shifted row.
+            for src in row[map.rows.0 * g.wo..map.rows.1 * g.wo].chunks_exact_mut(g.wo) {
+                src[..lo].fill(0.0);
+                src[hi..].fill(0.0);
+            }
+            let (t0, t1) = map.span(g.wo, plane_len, shift);
+            if t0 < t1 {
+                let s0 = (t0 as isize + shift) as usize + map.phase * plane_len;
+                for (d, s) in plane[s0..s0 + t1 - t0].iter_mut().zip(&row[t0..t1]) {
+                    *d += s;
+                }
+            }
+            continue;
+        }
+        if lo >= hi {
+            continue;
+        }
+        let off_w = j * g.dil[1];
+        for oh in map.rows.0..map.rows.1 {
+            let ih = oh * g.stride[0] + i * g.dil[0] - g.pad[0];
+            let dst = &mut plane[ih * g.w..][..g.w];
+            let src = &row[oh * g.wo..][lo..hi];
+            let iw0 = lo * g.stride[1] + off_w - g.pad[1];
+            if g.stride[1] == 1 {
+                for (d, s) in dst[iw0..iw0 + hi - lo].iter_mut().zip(src) {
+                    *d += s;
+                }
+            } else {
+                for (d, s) in dst[iw0..].iter_mut().step_by(g.stride[1]).zip(src) {
+                    *d += s;
+                }
+            }
+        }
+    }
 }
 
 /// Convolution forward: `y` (B, c_out, ho, wo) of `x` (B, c_in, h, w) and `w` (c_out, K), plus
@@ -518,14 +629,16 @@ pub fn conv_weight_grad(dy: &[f32], col: &[f32], g: &Geom) -> Vec<f32> {
         .map_or_else(|| vec![0.0; o * k], Buf::into_vec)
 }
 
-/// `Σ_{b, n} t[b, c, n]` for `t` (B, C, N).
+/// `Σ_{b, n} t[b, c, n]` for `t` (B, C, N), each plane in lanes ([`super::norm::lane_sum`]):
+/// a plain `f32` sum is one dependent addition after another (measured: 2.8 % of the VQ
+/// training step at LASER's CIFAR-10 shape, one thread).
 pub fn channel_sums(t: &[f32], batch: usize, c: usize, n: usize) -> Vec<f32> {
     (0..c)
         .into_par_iter()
         .map(|ch| {
             (0..batch)
-                .map(|b| t[(b * c + ch) * n..][..n].iter().sum::<f32>())
-                .sum()
+                .map(|b| super::norm::lane_sum(&t[(b * c + ch) * n..][..n], |v| v))
+                .sum::<f64>() as f32
         })
         .collect()
 }
@@ -568,6 +681,12 @@ mod tests {
     /// Every path of im2col/col2im: shifted rows (stride 1, same size, also dilated and 1×1),
     /// stride 1 with a smaller output, strides 2 and 3, padding wider than the kernel reach.
     fn geoms() -> Vec<Geom> {
+        let all = all_geoms();
+        assert_eq!(all.iter().filter(|g| g.phases().is_some()).count(), 3);
+        all
+    }
+
+    fn all_geoms() -> Vec<Geom> {
         vec![
             geom(2, 3, 9, 4, 3, 1, 1),
             geom(2, 3, 10, 5, 4, 2, 1),
@@ -577,6 +696,22 @@ mod tests {
             dilated(2, 2, 9, 3, 3, 1, 2, 2),
             dilated(1, 2, 11, 2, 3, 2, 1, 2),
             geom(2, 2, 5, 2, 3, 1, 3),
+            // Phase splits (h = s·ho, w = s·wo): stride 2 (k4 p1 and dilated k3 p2), stride 3.
+            Geom {
+                w: 10,
+                wo: 5,
+                ..geom(2, 3, 10, 5, 4, 2, 1)
+            },
+            Geom {
+                w: 10,
+                wo: 5,
+                ..dilated(2, 2, 10, 3, 3, 2, 2, 2)
+            },
+            Geom {
+                w: 9,
+                wo: 3,
+                ..geom(2, 2, 9, 3, 3, 3, 1)
+            },
             // One-pixel-high images: kernel rows that reach past the image on both sides.
             Geom {
                 h: 1,

@@ -52,7 +52,7 @@ fn layout(shape: &[usize]) -> (usize, usize, usize) {
 
 /// `Σ f(v)` over `values` in 16 `f32` lanes (vectorised), the lanes added in `f64`: a plane
 /// holds a few hundred to a few thousand values, so the `f32` lane sums stay accurate.
-fn lane_sum(values: &[f32], f: impl Fn(f32) -> f32) -> f64 {
+pub(super) fn lane_sum(values: &[f32], f: impl Fn(f32) -> f32) -> f64 {
     let mut lanes = [0f32; 16];
     let chunks = values.chunks_exact(16);
     let tail: f64 = chunks.remainder().iter().map(|&v| f(v) as f64).sum();
