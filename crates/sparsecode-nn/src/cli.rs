@@ -80,7 +80,7 @@ pub struct Overrides {
     /// Grey images.
     #[arg(long)]
     pub gray: bool,
-    /// Device: cpu | cuda | vulkan.
+    /// Device: cpu | cuda | vulkan | wgpu.
     #[arg(long)]
     pub device: Option<String>,
     /// Seed.

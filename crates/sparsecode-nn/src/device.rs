@@ -1,5 +1,7 @@
 //! The compute device: burn's `flex` CPU backend by default, CUDA with the `cuda` feature,
-//! Vulkan (burn's wgpu backend on Vulkan, any GPU with a Vulkan driver) with the `vulkan` feature.
+//! Vulkan (burn's wgpu backend on Vulkan with SPIR-V shaders, any GPU with a Vulkan driver) with
+//! the `vulkan` feature, and burn's wgpu backend with WGSL shaders on the graphics API wgpu picks
+//! with the `wgpu` feature.
 
 use burn::tensor::Device;
 
@@ -15,6 +17,9 @@ pub enum DeviceKind {
     /// burn's wgpu backend on Vulkan, the default adapter (needs the `vulkan` cargo feature;
     /// `CUBECL_WGPU_DEFAULT_DEVICE` picks another one).
     Vulkan,
+    /// burn's wgpu backend with WGSL shaders, the default adapter of the graphics API wgpu picks
+    /// (needs the `wgpu` cargo feature; `CUBECL_WGPU_DEFAULT_DEVICE` picks another adapter).
+    Wgpu,
 }
 
 impl std::str::FromStr for DeviceKind {
@@ -23,10 +28,11 @@ impl std::str::FromStr for DeviceKind {
         match s {
             "cpu" | "flex" => Ok(Self::Cpu),
             "cuda" | "gpu" => Ok(Self::Cuda),
-            "vulkan" | "wgpu" => Ok(Self::Vulkan),
+            "vulkan" => Ok(Self::Vulkan),
+            "wgpu" => Ok(Self::Wgpu),
             _ => Err(sparsecode::Error::param(
                 "device",
-                format!("unknown device {s:?} (cpu|cuda|vulkan)"),
+                format!("unknown device {s:?} (cpu|cuda|vulkan|wgpu)"),
             )),
         }
     }
@@ -49,6 +55,13 @@ pub fn device(kind: DeviceKind) -> sparsecode::Result<Device> {
         DeviceKind::Vulkan => Err(sparsecode::Error::param(
             "device",
             "this build has no Vulkan backend (rebuild with --features vulkan)",
+        )),
+        #[cfg(feature = "wgpu")]
+        DeviceKind::Wgpu => Ok(Device::wgpu(burn::tensor::DeviceKind::DefaultDevice)),
+        #[cfg(not(feature = "wgpu"))]
+        DeviceKind::Wgpu => Err(sparsecode::Error::param(
+            "device",
+            "this build has no wgpu backend (rebuild with --features wgpu)",
         )),
     }
 }

@@ -16,7 +16,8 @@
 //!   pretrained networks that cannot be fetched here, so they are not provided).
 //!
 //! Backend: burn's pure-Rust `flex` CPU backend; `--features cuda` adds burn's CUDA backend,
-//! `--features vulkan` burn's wgpu backend on Vulkan.
+//! `--features vulkan` burn's wgpu backend on Vulkan (SPIR-V), `--features wgpu` the same backend
+//! with WGSL shaders on the graphics API wgpu picks.
 //! On the CPU the autoencoder's convolutions run on [`fastconv`]: our own kernels and gradients
 //! on faer GEMM (Winograd F(4×4, 3×3) for the 3×3 layers, im2col for the others), plugged in as
 //! a burn backend extension.

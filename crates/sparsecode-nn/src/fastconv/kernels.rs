@@ -20,7 +20,9 @@
 //! [`Geom`]). This is the classic im2col formulation (Chellapilla, Puri & Simard, 2006). With
 //! stride 1 and the width kept (a "same" convolution), a row of the column matrix is the image
 //! shifted by a constant offset, so im2col copies (and col2im adds) one contiguous block per row
-//! and fixes the few wrapped columns, instead of one short copy per output row.
+//! and fixes the few wrapped columns, instead of one short copy per output row. A stride-`s`
+//! convolution whose image is `s` times its output on each side (the autoencoders' k4 s2 p1
+//! layers) gets the same treatment on the `s²` phase planes of the image (see `Geom::phases`).
 
 use faer::{Accum, MatMut, MatRef, Par};
 use rayon::prelude::*;

@@ -1,8 +1,10 @@
-//! The autoencoder on burn's wgpu backend pinned to Vulkan (feature `vulkan`). Built and run only
-//! by `cargo test -p sparsecode-nn --features vulkan` on a machine with a Vulkan driver; Debian's
-//! lavapipe (`apt install mesa-vulkan-drivers`) provides a CPU Vulkan device that is enough. CI
-//! does not build the feature (see `bench/gpu/README.md`).
-#![cfg(feature = "vulkan")]
+//! The autoencoder on a GPU backend of burn: wgpu pinned to Vulkan with SPIR-V shaders (feature
+//! `vulkan`), or wgpu with WGSL shaders (feature `wgpu`; the `vulkan` device when both are built).
+//! Built and run only by `cargo test -p sparsecode-nn --features wgpu --test gpu` (or
+//! `--features vulkan`) on a machine with a GPU driver; Debian's lavapipe (`apt install
+//! mesa-vulkan-drivers`) provides a CPU Vulkan device that is enough for `wgpu`. CI does not build
+//! the features (see `bench/gpu/README.md`).
+#![cfg(any(feature = "vulkan", feature = "wgpu"))]
 
 use burn::module::Module;
 use burn::optim::{AdamWConfig, GradientsParams};
@@ -10,6 +12,13 @@ use burn::tensor::{Device, Tensor, TensorData};
 use sparsecode_nn::bottleneck::{DlConfig, VqConfig};
 use sparsecode_nn::device::{device, DeviceKind};
 use sparsecode_nn::model::{AutoencoderConfig, BottleneckConfig};
+
+/// The GPU device these tests run on.
+const GPU: DeviceKind = if cfg!(feature = "vulkan") {
+    DeviceKind::Vulkan
+} else {
+    DeviceKind::Wgpu
+};
 
 fn config(bottleneck: BottleneckConfig) -> AutoencoderConfig {
     AutoencoderConfig {
@@ -54,16 +63,13 @@ fn values(t: Tensor<4>) -> Vec<f32> {
 }
 
 #[test]
-fn forward_on_vulkan_matches_the_cpu() {
-    let (cpu, vk) = (
-        device(DeviceKind::Cpu).unwrap(),
-        device(DeviceKind::Vulkan).unwrap(),
-    );
+fn forward_on_the_gpu_matches_the_cpu() {
+    let (cpu, gpu) = (device(DeviceKind::Cpu).unwrap(), device(GPU).unwrap());
     for bottleneck in [vq(), dl()] {
         let mut on_cpu = config(bottleneck).init(&cpu).unwrap();
-        let mut on_vk = on_cpu.clone().to_device(&vk);
+        let mut on_gpu = on_cpu.clone().to_device(&gpu);
         let a = values(on_cpu.forward(batch(&cpu)).unwrap().reconstruction);
-        let b = values(on_vk.forward(batch(&vk)).unwrap().reconstruction);
+        let b = values(on_gpu.forward(batch(&gpu)).unwrap().reconstruction);
         let scale = a.iter().fold(0f32, |m, v| m.max(v.abs())).max(1e-6);
         let err = a
             .iter()
@@ -75,8 +81,8 @@ fn forward_on_vulkan_matches_the_cpu() {
 }
 
 #[test]
-fn training_steps_on_vulkan_lower_the_loss() {
-    let ad = device(DeviceKind::Vulkan).unwrap().autodiff();
+fn training_steps_on_the_gpu_lower_the_loss() {
+    let ad = device(GPU).unwrap().autodiff();
     for bottleneck in [vq(), dl()] {
         let mut model = Some(config(bottleneck).init(&ad).unwrap());
         let mut optim = AdamWConfig::new().init();
