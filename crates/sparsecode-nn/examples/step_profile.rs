@@ -3,7 +3,9 @@
 //! 3×64×64, 64 hidden channels), and the split of a whole VQ-autoencoder step, each twice:
 //! with burn's own convolutions (`burn`) and with sparsecode-nn's kernels (`fast`,
 //! [`sparsecode_nn::fastconv`]). Run: `cargo run --release -p sparsecode-nn --example step_profile`
-//! (threads: `RAYON_NUM_THREADS`; argument `fast` or `burn`: that kind only).
+//! (threads: `RAYON_NUM_THREADS`; argument `fast` or `burn`: that kind only; `STEP_CIFAR=1`: the
+//! layers and the step at LASER's CIFAR-10 shape, batch 64 at 32×32; `STEP_ONLY=1`: the step only;
+//! `STEP_RUNS=n`: steps timed).
 
 use burn::module::Module;
 use burn::nn::conv::{Conv2dConfig, ConvTranspose2dConfig};
