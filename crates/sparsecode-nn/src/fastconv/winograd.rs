@@ -172,8 +172,8 @@ fn copy_in(row: &mut [f32; L], src: &[f32], len: usize) {
     }
 }
 
-/// `row[..len]` into `dst` (the inverse of [`copy_in`]). The passes call both with the constant
-/// `L` for full lanes: with a run-time length the compiler turned the full copy into a call of
+/// `row[..len]` into `dst` (the inverse of [`copy_in`]). `sandwich!` passes the constant `L`
+/// for full lanes: with a run-time length the compiler turned the full copy into a call of
 /// `memcpy` per lane (measured: a quarter of the input transform's time).
 #[inline(always)]
 fn copy_out(dst: &mut [f32], row: &[f32; L], len: usize) {
