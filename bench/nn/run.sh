@@ -9,7 +9,7 @@
 #   here with `python3 -m venv` + `pip install torch numpy` from PyPI when missing: a large download,
 #   used on the CPU only). torch has its own venv so that it never upgrades the setuptools/numpy that
 #   SPAMS needs in bench/.venv.
-#   THREADS="1 2" (default) selects the thread counts.
+#   THREADS="1 2" (default) selects the thread counts; ROUNDS (default 3) the number of rounds.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 VENV=bench/.venv-torch
@@ -24,15 +24,27 @@ if ! "$PY" -c 'import torch' 2>/dev/null; then
     "$PY" -c 'import torch' 2>/dev/null || "$PY" -m pip install -q torch numpy
 fi
 THREADS=${THREADS:-"1 2"}
+# ROUNDS (default 3): the whole set is run this many times, Rust and PyTorch alternating within a
+# round (which goes first swaps each round), so that a slow phase of the shared machine falls on
+# both sides; the report gives each side's median over the rounds and the range of the per-round
+# ratios.
+ROUNDS=${ROUNDS:-3}
 load() { cut -d' ' -f1 /proc/loadavg; }
 cargo build -q --release -p sparsecode-nn --example bench
 BIN=${CARGO_TARGET_DIR:-target}/release/examples/bench
 BEFORE=$(load)
 RESULTS=()
-for t in $THREADS; do
-    RUST=$(RAYON_NUM_THREADS=$t "$BIN")
-    TORCH=$(OMP_NUM_THREADS=$t "$PY" bench/nn/bench_torch.py "{\"threads\": $t}")
-    RESULTS+=("{\"rust\": $RUST, \"torch\": $TORCH}")
+for ((round = 0; round < ROUNDS; round++)); do
+    for t in $THREADS; do
+        if ((round % 2 == 0)); then
+            RUST=$(RAYON_NUM_THREADS=$t "$BIN")
+            TORCH=$(OMP_NUM_THREADS=$t "$PY" bench/nn/bench_torch.py "{\"threads\": $t}")
+        else
+            TORCH=$(OMP_NUM_THREADS=$t "$PY" bench/nn/bench_torch.py "{\"threads\": $t}")
+            RUST=$(RAYON_NUM_THREADS=$t "$BIN")
+        fi
+        RESULTS+=("{\"round\": $round, \"load\": $(load), \"rust\": $RUST, \"torch\": $TORCH}")
+    done
 done
 JOINED=$(IFS=,; echo "[${RESULTS[*]}]")
 "$PY" bench/nn/report.py "$JOINED" "$BEFORE" "$(load)" > bench/results/nn-torch.md

@@ -54,14 +54,15 @@ fn main() {
             std::process::exit(1);
         }
     }
-    let result = match cli.command {
+    // On rayon's pool: the library's parallel sections then start without a hand-off.
+    let result = sparsecode::pool::on_pool(|| match cli.command {
         Command::Encode(a) => cmd::encode::run(a),
         Command::Csc(a) => cmd::csc::run(a),
         Command::Train(a) => cmd::train::run(*a),
         Command::Analyze(a) => cmd::analyze::run(a),
         #[cfg(feature = "nn")]
         Command::Autoencoder(a) => cmd::autoencoder::run(a),
-    };
+    });
     if let Err(e) = result {
         eprintln!("error: {e}");
         std::process::exit(1);

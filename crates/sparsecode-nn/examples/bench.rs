@@ -13,7 +13,13 @@ use sparsecode_nn::bottleneck::{Bottleneck, DictionaryUpdate, DlConfig, VqConfig
 use sparsecode_nn::model::{AutoencoderConfig, BottleneckConfig};
 use std::time::Instant;
 
-fn timed(warmup: usize, runs: usize, mut f: impl FnMut()) -> f64 {
+/// Mean ms of `runs` calls of `f` after `warmup`, on rayon's pool as the library's training loop
+/// runs ([`sparsecode::pool::on_pool`]).
+fn timed(warmup: usize, runs: usize, mut f: impl FnMut() + Send) -> f64 {
+    sparsecode::pool::on_pool(|| timed_here(warmup, runs, &mut f))
+}
+
+fn timed_here(warmup: usize, runs: usize, f: &mut impl FnMut()) -> f64 {
     for _ in 0..warmup {
         f();
     }

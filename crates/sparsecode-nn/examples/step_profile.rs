@@ -67,8 +67,9 @@ fn main() {
             if fast { "fast" } else { "burn" },
             rayon::current_num_threads()
         );
-        // On a pool thread, so that `perf record --call-graph dwarf` sees whole stacks.
-        rayon::scope(|_| profile(fast));
+        // On a pool thread, as the library's training loop runs (and `perf record
+        // --call-graph dwarf` then sees whole stacks).
+        sparsecode::pool::on_pool(|| profile(fast));
     }
 }
 

@@ -283,8 +283,17 @@ pub fn to_input(batch: &Array4<f32>, device: &Device) -> burn::tensor::Tensor<4>
     from_array4(&batch.mapv(|v| v - 0.5), device)
 }
 
-/// Reconstructions `[0,1]` of `images` by `model` in evaluation mode.
+/// Reconstructions `[0,1]` of `images` by `model` in evaluation mode (on rayon's pool,
+/// [`sparsecode::pool::on_pool`]).
 pub fn reconstruct(
+    model: &Autoencoder,
+    images: &Array4<f32>,
+    batch_size: usize,
+) -> Result<Array4<f32>> {
+    sparsecode::pool::on_pool(|| reconstruct_here(model, images, batch_size))
+}
+
+fn reconstruct_here(
     model: &Autoencoder,
     images: &Array4<f32>,
     batch_size: usize,

@@ -88,8 +88,19 @@ fn bottleneck_step(model: &Autoencoder) -> u64 {
 }
 
 /// Train on `train`, evaluate on `val` after each epoch; returns the model and the state.
-/// With `resume`, continues from the checkpoint in `cfg.train.out_dir`.
+/// With `resume`, continues from the checkpoint in `cfg.train.out_dir`. Runs on rayon's pool
+/// ([`sparsecode::pool::on_pool`]: the steps' parallel kernels then start without a hand-off).
 pub fn train(
+    cfg: &RunConfig,
+    train: &Array4<f32>,
+    val: &Array4<f32>,
+    resume: bool,
+    quiet: bool,
+) -> Result<(Autoencoder, TrainState)> {
+    sparsecode::pool::on_pool(|| train_here(cfg, train, val, resume, quiet))
+}
+
+fn train_here(
     cfg: &RunConfig,
     train: &Array4<f32>,
     val: &Array4<f32>,

@@ -20,7 +20,8 @@
 //! - [`linalg`]: the ndarray ↔ faer bridge;
 //! - [`pipeline`]: the seed documents' experiments end to end (what `sparsecode train`, `csc`,
 //!   `analyze` and `encode` run);
-//! - [`observe`]: progress reports and stopping of long runs.
+//! - [`observe`]: progress reports and stopping of long runs;
+//! - [`pool`]: running a front door's call on rayon's pool.
 
 pub mod analysis;
 pub mod compress;
@@ -35,6 +36,7 @@ pub mod learn;
 pub mod linalg;
 pub mod observe;
 pub mod pipeline;
+pub mod pool;
 pub mod rng;
 pub mod simd;
 pub mod validate;
