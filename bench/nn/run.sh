@@ -47,5 +47,7 @@ for ((round = 0; round < ROUNDS; round++)); do
     done
 done
 JOINED=$(IFS=,; echo "[${RESULTS[*]}]")
+# The raw timings of every round beside the report.
+echo "$JOINED" > bench/results/nn-torch.json
 "$PY" bench/nn/report.py "$JOINED" "$BEFORE" "$(load)" > bench/results/nn-torch.md
 cat bench/results/nn-torch.md
