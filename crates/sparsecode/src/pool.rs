@@ -11,10 +11,12 @@
 //! Python on a 1×8 OMP call, 5–9 → 22–25 µs), and a call too small to split never leaves its
 //! thread.
 //!
-//! Measured (2026-12-01, 2 cores, load 1.6–1.8 from other tenants, alternating runs): the CLI's
-//! `train -e 2` 12.9–13.2 s → 11.6–12.0 s on one thread and 8.5–8.6 s → 8.0–8.2 s on two (same
-//! dictionary, bit for bit); the VQ autoencoder's training step at the CIFAR-10 shape on one thread
-//! 87–103 ms → 73–80 ms.
+//! Measured (2026-12-01, 2 cores shared with other tenants, alternating runs, identical outputs;
+//! `bench/results/ab.md`): one thread, the CLI's `train` with the paper learner 0.76 → 0.57 s
+//! (3 short epochs), K-SVD 0.35 → 0.32 s, `csc encode` (100 ADMM iterations) 0.137 → 0.107 s,
+//! the encoders (one long parallel section each) unchanged; `train -e 2` at its defaults
+//! 12.9–13.2 → 11.6–12.0 s. The VQ autoencoder's training step at the CIFAR-10 shape, one thread:
+//! 87–103 → 73–80 ms.
 
 /// Runs `f` on a thread of rayon's global pool and returns its result; the calling thread waits.
 /// From a pool thread (of any pool), `f` simply runs there. Panics propagate to the caller.
