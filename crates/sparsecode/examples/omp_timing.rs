@@ -1,7 +1,8 @@
 //! Timing of Batch-OMP on the benchmark problem: 20,000 signals of dimension 256, a dictionary
 //! of 1024 unit-norm atoms, 10 atoms per signal, in f32 and f64.
 //!
-//! Run: `cargo run --release -p sparsecode --example omp_timing [n_samples]`.
+//! Run: `cargo run --release -p sparsecode --example omp_timing [n_samples | small]` (`small`:
+//! 200,000 signals of dimension 64 on 256 atoms instead).
 //! Prints the total time of `Omp::encode` (Gram cached beforehand, as in dictionary learning
 //! where the Gram is reused), the time of the correlation GEMM `X·Dᵀ` alone and its share.
 
@@ -65,10 +66,14 @@ fn run<T: Float>(n_samples: usize, n_features: usize, n_atoms: usize, k: usize) 
 }
 
 fn main() {
-    let n_samples = std::env::args()
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(20_000);
+    let arg = std::env::args().nth(1);
+    if arg.as_deref() == Some("small") {
+        // The per-signal-overhead case of the encode benchmark: 64 features, 256 atoms.
+        run::<f32>(200_000, 64, 256, 10);
+        run::<f64>(200_000, 64, 256, 10);
+        return;
+    }
+    let n_samples = arg.and_then(|s| s.parse().ok()).unwrap_or(20_000);
     run::<f32>(n_samples, 256, 1024, 10);
     run::<f64>(n_samples, 256, 1024, 10);
 }
