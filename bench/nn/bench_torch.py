@@ -154,7 +154,7 @@ def main():
         m = (VQ(k, c) if s == 0 else DL(k, c, s)).to(dev)
         m.eval()
         with torch.no_grad():
-            out[name + "_ms"] = timed(lambda: m(z), sync=wait)
+            out[name + "_ms"] = timed(lambda m=m, z=z: m(z), sync=wait)
     # one training step of the autoencoder (DL bottleneck, online update) and of the VQ one, at the
     # benchmark shape (batch 8, 64×64) and at LASER's CIFAR-10 shape (batch 64, 32×32)
     for suffix, (batch, side) in {"": (8, 64), "_cifar": (64, 32)}.items():
@@ -164,7 +164,7 @@ def main():
             opt = torch.optim.AdamW(model.parameters(), lr=5e-4, betas=(0.9, 0.999), weight_decay=1e-4)
             x = torch.rand(batch, 3, side, side, device=dev) - 0.5
 
-            def step():
+            def step(model=model, x=x, opt=opt):
                 rec, bl = model(x)
                 loss = F.mse_loss(rec, x) + bl
                 opt.zero_grad()

@@ -8,11 +8,12 @@ import statistics
 import subprocess
 import sys
 
+from cases import CASES as rows  # bench/nn/cases.py
+
 runs = json.loads(sys.argv[1])
 load = sys.argv[2:4] if len(sys.argv) >= 4 else ["?", "?"]
-cpu = subprocess.run(["sh", "-c", "lscpu | grep 'Model name' | sed 's/.*: *//'"], capture_output=True, text=True).stdout.strip()
-cores = subprocess.run(["nproc"], capture_output=True, text=True).stdout.strip()
-from cases import CASES as rows  # bench/nn/cases.py
+cpu = subprocess.run(["sh", "-c", "lscpu | grep 'Model name' | sed 's/.*: *//'"], capture_output=True, text=True, check=False).stdout.strip()
+cores = subprocess.run(["nproc"], capture_output=True, text=True, check=False).stdout.strip()
 torch_version = runs[0]["torch"].get("torch") if runs else "?"
 rounds = len({run.get("round", 0) for run in runs})
 loads = [run["load"] for run in runs if "load" in run]

@@ -35,7 +35,7 @@ use crate::linalg::solve_spd;
 use crate::{validate, Dictionary, Float, Result};
 use ndarray::{Array2, ArrayView2};
 
-/// Which ADMM to run; see the [module documentation](self).
+/// Which ADMM to run; see the documentation of its module, `encode/admm.rs`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum AdmmVariant {
     /// Boyd et al.'s scaled form, returns the sparse `Z`.
@@ -155,7 +155,7 @@ impl<T: Float> IterativeSolver<T> for Admm<T> {
     }
 }
 
-/// The ADMM update of a chunk; see the [module documentation](self).
+/// The ADMM update of a chunk; see the documentation of its module, `encode/admm.rs`.
 pub(crate) struct AdmmUpdate<T> {
     /// `M = (G + ρI)⁻¹`.
     minv: Array2<T>,

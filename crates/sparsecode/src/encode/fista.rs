@@ -34,7 +34,7 @@ use super::Ista;
 use crate::{Dictionary, Error, Float, Result};
 use ndarray::{Array2, ArrayView2};
 
-/// Which FISTA to run; see the [module documentation](self).
+/// Which FISTA to run; see the documentation of its module, `encode/fista.rs`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum FistaVariant {
     /// Beck & Teboulle from 0 (or a warm start), per-row relative-change stopping.

@@ -12,7 +12,7 @@ use crate::{validate, Error, Float, Result};
 use ndarray::{Array2, ArrayView2};
 
 /// Estimate of the largest eigenvalue of the symmetric PSD matrix `m` (not checked for
-/// symmetry); see the [module documentation](self).
+/// symmetry); see the documentation of its module, `encode/lipschitz.rs`.
 pub fn power_iteration<T: Float>(
     m: ArrayView2<'_, T>,
     max_iter: usize,

@@ -15,8 +15,8 @@
 //! Used by [`super::dictionary_learning`] (full batch: `G`, `B` of all signals),
 //! [`super::online`] and [`super::minibatch`] (running, forgetting sums).
 //!
-//! The ℓ0 learners (MOD, K-SVD) share [`replace_dead_atoms`] (zero atoms become the
-//! worst-represented signals) and [`renormalize_with_codes`]; [`check_triplet`] validates a
+//! The ℓ0 learners (MOD, K-SVD) share `replace_dead_atoms` (zero atoms become the
+//! worst-represented signals) and [`renormalize_with_codes`]; `check_triplet` validates a
 //! (signals, atoms, codes) triple for every learner step that takes codes.
 
 use crate::dictionary::{normalize_rows, row_norms};

@@ -33,7 +33,7 @@
 //!
 //! [`DictionaryLearningModel::transform`] codes new signals with the fitted atoms by
 //! `transform_algorithm` (lasso-LARS, lasso-CD, OMP or soft thresholding of `X·Dᵀ`) and
-//! `transform_alpha` (default `alpha`), by [`crate::encode::sparse_encode`]; with `split_sign`
+//! `transform_alpha` (default `alpha`), by [`fn@crate::encode::sparse_encode`]; with `split_sign`
 //! the codes come back as `[max(A, 0), −min(A, 0)]` (2k columns).
 
 pub use crate::encode::sparse_encode::{sparse_encode, TransformAlgorithm};

@@ -9,7 +9,7 @@
 //!    are cycled `max_iter` times;
 //! 2. a step on a batch `X_t` of `b` rows ([`MiniBatchDictionaryLearning::step`]): codes
 //!    `A_t` by the lasso with penalty α (lasso-LARS or coordinate descent, as
-//!    [`crate::encode::sparse_encode`]); the batch cost
+//!    [`fn@crate::encode::sparse_encode`]); the batch cost
 //!    `(½‖X_t − A_t·D‖² + α‖A_t‖₁)/b` before the update; the statistics
 //!    `S_A ← β·S_A + A_tᵀA_t/b`, `S_B ← β·S_B + A_tᵀX_t/b` with the forgetting factor
 //!    [`super::atoms::forgetting_factor`]; one block-coordinate pass over the atoms

@@ -283,7 +283,7 @@ pub fn one_shot_report(
 
 /// Infers the sparse maps of `image` (or, when `None`, of an image drawn from `model` with
 /// `seed`, whose true events are then the reference) with the kernel bank `kernels` (K × p × q,
-/// kernel [0,0] at the origin) or, when `None`, the model's log-Gabor envelope at the image's
+/// kernel `[0,0]` at the origin) or, when `None`, the model's log-Gabor envelope at the image's
 /// size. Writes the maps, reconstruction, pictures and report to `folder` when given.
 #[allow(clippy::too_many_arguments)]
 pub fn encode(

@@ -14,10 +14,10 @@
 //! `‖y − ŷ‖₁/‖y‖₁` (the post's error measures). Data-fit terms are computed from the spectra
 //! by Parseval's identity, without extra transforms.
 //!
-//! One driver, [`run`], owns what the solvers share: the checks of the solver's parameters
-//! ([`ConvMethod::check`]), of the image, `λ`, `max_iter`, the start and the reference maps
-//! ([`Ctx::new`]), the loop, the record of every iteration and the stop; each solver supplies
-//! its start ([`ConvMethod::start`]) and one iteration ([`ConvIteration::iterate`]).
+//! One driver, `run`, owns what the solvers share: the checks of the solver's parameters
+//! (`ConvMethod::check`), of the image, `λ`, `max_iter`, the start and the reference maps
+//! (`Ctx::new`), the loop, the record of every iteration and the stop; each solver supplies
+//! its start (`ConvMethod::start`) and one iteration (`ConvIteration::iterate`).
 
 /// [`ConvSolver`] of the solvers run by the driver [`run`](self::run) (each implements
 /// [`ConvMethod`]).
