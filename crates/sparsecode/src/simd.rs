@@ -82,6 +82,28 @@ pub(crate) fn fold_lanes_max<T: Float>(m: &[T; LANES], init: T) -> T {
     best
 }
 
+/// `Σ_j key(v_j)` in f64 with one partial sum per lane, folded in lane order, then the tail in
+/// index order (vectorisable, unlike one running sum).
+#[inline(always)]
+pub(crate) fn sum_by_key<T: Float>(v: &[T], key: impl Fn(T) -> f64) -> f64 {
+    let mut m = [0.0; LANES];
+    let chunks = v.chunks_exact(LANES);
+    let rem = chunks.remainder();
+    for c in chunks {
+        for l in 0..LANES {
+            m[l] += key(c[l]);
+        }
+    }
+    let mut total = 0.0;
+    for p in m {
+        total += p;
+    }
+    for &x in rem {
+        total += key(x);
+    }
+    total
+}
+
 /// Largest `key(v_j)` over the entries of `v` (`init` if `v` is empty or no key exceeds it),
 /// with one running maximum per lane.
 #[inline(always)]

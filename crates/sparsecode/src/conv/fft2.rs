@@ -1,10 +1,11 @@
 //! Two-dimensional real FFTs of images of any size (not only powers of two).
 //!
 //! The forward transform of an `h × w` real image is computed as `realfft` real-to-complex
-//! transforms of the rows (length `w`, giving `wc = w/2 + 1` frequencies), a blocked
-//! transpose, then `rustfft` complex transforms along the columns (length `h`). Rows,
-//! transposes and columns run in parallel with rayon over fixed blocks, so results do not
-//! depend on the number of threads.
+//! transforms of the rows (length `w`, giving `wc = w/2 + 1` frequencies), then, per block of
+//! columns, a transpose of the block and `rustfft` complex transforms along its columns (length
+//! `h`) while it is in cache (the inverse runs the same steps backwards). Rows and blocks of
+//! columns run in parallel with rayon over fixed blocks, so results do not depend on the number
+//! of threads.
 //!
 //! **Spectrum layout.** A spectrum is an `Array2<Complex<T>>` of shape `(wc, h)` in standard
 //! layout: entry `[kx, ky]` is the DFT coefficient at horizontal frequency `kx / w` (`0 ≤ kx ≤
@@ -16,7 +17,7 @@
 //! size: [`Fft2::cached`] keeps one plan set per (type, size) for the whole process.
 
 use crate::{Error, Float, Result};
-use ndarray::{Array2, Array3, ArrayView2, ArrayView3};
+use ndarray::{Array2, Array3, ArrayView2, ArrayView3, ArrayViewMut2, Axis};
 use rayon::prelude::*;
 use realfft::{ComplexToReal, RealFftPlanner, RealToComplex};
 use rustfft::num_complex::Complex;
@@ -244,21 +245,25 @@ impl<T: FftFloat> Fft2<T> {
             || (vec![T::zero(); w], self.r2c.make_scratch_vec()),
             |(inbuf, scratch), (b, chunk)| {
                 for (r, orow) in chunk.chunks_mut(wc).enumerate() {
-                    let i = b * BLOCK + r;
-                    for (dst, src) in inbuf.iter_mut().zip(x.row(i).iter()) {
-                        *dst = *src;
+                    let row = x.row(b * BLOCK + r);
+                    match row.as_slice() {
+                        Some(src) => inbuf.copy_from_slice(src),
+                        None => inbuf.iter_mut().zip(row).for_each(|(d, s)| *d = *s),
                     }
                     // Lengths are right by construction; realfft only errs on wrong lengths.
                     let _ = self.r2c.process_with_scratch(inbuf, orow, scratch);
                 }
             },
         );
-        // 2. transpose (h, wc) -> (wc, h).
-        transpose(work, h, wc, out);
-        // 3. complex FFT along the columns (now contiguous rows of length h).
-        out.par_chunks_mut(h * BLOCK).for_each_init(
+        // 2. per block of BLOCK columns of `work` (h, wc): the columns become contiguous rows
+        //    of `out` (wc, h) (the transpose), then their complex FFTs while the block is still
+        //    in cache (one pass over the spectrum instead of two).
+        out.par_chunks_mut(h * BLOCK).enumerate().for_each_init(
             || vec![C::new(T::zero(), T::zero()); self.col_fwd.get_inplace_scratch_len()],
-            |scratch, chunk| self.col_fwd.process_with_scratch(chunk, scratch),
+            |scratch, (b, chunk)| {
+                gather_columns(work, h, wc, b * BLOCK, chunk, |v| v);
+                self.col_fwd.process_with_scratch(chunk, scratch);
+            },
         );
         Ok(())
     }
@@ -272,11 +277,20 @@ impl<T: FftFloat> Fft2<T> {
             return Err(Error::shape("output image", self.h * self.w, out.len()));
         }
         let (h, w, wc) = (self.h, self.w, self.wc);
-        spec.par_chunks_mut(h * BLOCK).for_each_init(
-            || vec![C::new(T::zero(), T::zero()); self.col_inv.get_inplace_scratch_len()],
-            |scratch, chunk| self.col_inv.process_with_scratch(chunk, scratch),
-        );
-        transpose(spec, wc, h, work);
+        // Per block of BLOCK spectrum rows (image columns): their inverse complex FFTs, then
+        // the block is written as BLOCK columns of `work` (h, wc) while still in cache.
+        let mut columns = ArrayViewMut2::from_shape((h, wc), &mut *work).expect("length h·wc");
+        spec.par_chunks_mut(h * BLOCK)
+            .zip(columns.axis_chunks_iter_mut(Axis(1), BLOCK))
+            .for_each_init(
+                || vec![C::new(T::zero(), T::zero()); self.col_inv.get_inplace_scratch_len()],
+                |scratch, (chunk, mut stripe)| {
+                    self.col_inv.process_with_scratch(chunk, scratch);
+                    let rows = ArrayView2::from_shape((chunk.len() / h, h), &*chunk)
+                        .expect("BLOCK rows of h");
+                    stripe.assign(&rows.t());
+                },
+            );
         let scale = T::one() / T::of((h * w) as f64);
         work.par_chunks_mut(wc * BLOCK)
             .zip(out.par_chunks_mut(w * BLOCK))
@@ -308,12 +322,8 @@ pub fn signed_freq(k: usize, n: usize) -> f64 {
     }
 }
 
-/// Blocked parallel transpose of `src` (rows × cols, row-major) into `dst` (cols × rows).
-fn transpose<X: Copy + Send + Sync>(src: &[X], rows: usize, cols: usize, dst: &mut [X]) {
-    transpose_map(src, rows, cols, dst, |v| v);
-}
-
-/// [`transpose`] with `f` applied to every value: `dst[j·rows + i] = f(src[i·cols + j])`. `dst`
+/// Blocked parallel transpose of `src` (rows × cols, row-major) into `dst` (cols × rows) with
+/// `f` applied to every value: `dst[j·rows + i] = f(src[i·cols + j])`. `dst`
 /// may be shorter than `rows·cols`: it then receives the first `dst.len()/rows` columns.
 pub(crate) fn transpose_map<X: Copy + Sync, Y: Send>(
     src: &[X],
@@ -324,16 +334,27 @@ pub(crate) fn transpose_map<X: Copy + Sync, Y: Send>(
 ) {
     dst.par_chunks_mut(rows * BLOCK)
         .enumerate()
-        .for_each(|(b, chunk)| {
-            let j0 = b * BLOCK;
-            let nb = chunk.len() / rows;
-            for i in 0..rows {
-                let srow = &src[i * cols + j0..i * cols + j0 + nb];
-                for (jj, v) in srow.iter().enumerate() {
-                    chunk[jj * rows + i] = f(*v);
-                }
-            }
-        });
+        .for_each(|(b, chunk)| gather_columns(src, rows, cols, b * BLOCK, chunk, &f));
+}
+
+/// Columns `j0 ..` of `src` (rows × cols, row-major), as many as `chunk` holds, with `f` applied,
+/// as the contiguous rows of `chunk` (`chunk[jj·rows + i] = f(src[i·cols + j0 + jj])`): one block
+/// of a transpose.
+fn gather_columns<X: Copy, Y>(
+    src: &[X],
+    rows: usize,
+    cols: usize,
+    j0: usize,
+    chunk: &mut [Y],
+    f: impl Fn(X) -> Y,
+) {
+    let nb = chunk.len() / rows;
+    for i in 0..rows {
+        let srow = &src[i * cols + j0..i * cols + j0 + nb];
+        for (jj, v) in srow.iter().enumerate() {
+            chunk[jj * rows + i] = f(*v);
+        }
+    }
 }
 
 #[cfg(test)]
