@@ -1,5 +1,5 @@
 //! Run-time SIMD dispatch and the lane helpers of the hand-unrolled vector loops, shared by
-//! the per-signal kernels of OMP and LARS.
+//! the per-signal kernels of OMP and LARS and the passes of convolutional ADMM.
 //!
 //! The crate is built for the x86-64 baseline (SSE2). [`Kernel`] and [`dispatch`] are public so
 //! that the other crates of the workspace (`sparsecode-nn`'s convolution transforms) use the
