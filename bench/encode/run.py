@@ -8,7 +8,10 @@ Methods (data from make_data.py: X 20,000 × 256, D 1024 × 256 unit-norm rows):
          signals: spams.fistaFlat, sporco.pgm.bpdn.BPDN, a batched numpy FISTA, sparsecode --method fista
 each in f64 and f32, at 1 and 2 threads. Peers run in their own processes (peers.py) with
 OMP_NUM_THREADS = OPENBLAS_NUM_THREADS = threads and OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE unset (this
-machine sets them for old OpenBLAS builds; they would pin numpy to a slower kernel). sparsecode runs its
+machine sets them for old OpenBLAS builds; they would pin numpy to a slower kernel), unless
+--openblas-coretype names the kernel: on a CPU newer than the peers' OpenBLAS (0.3.21/0.3.23 see an
+Emerald Rapids Xeon as "Prescott", SSE3 only) the peers must be given its AVX-512 kernel (SkylakeX or
+Cooperlake) to be timed fairly. sparsecode runs its
 release CLI with --threads and reports its own solve time (JSON), which excludes reading and writing .npy.
 For every configuration the tools run back to back, --rounds times in alternation; the best time counts.
 
@@ -69,6 +72,10 @@ def sparsecode_args(method, n_features=N_FEATURES):
     raise ValueError(method)
 
 
+# OPENBLAS_CORETYPE given to the peers (--openblas-coretype), or None for OpenBLAS's own detection.
+PEER_CORETYPE = None
+
+
 def peer_env(threads, tool=None):
     """Environment of a peer process: OpenBLAS kernel pins removed, thread counts set.
 
@@ -78,6 +85,8 @@ def peer_env(threads, tool=None):
     env = dict(os.environ)
     for k in PEER_ENV_UNSET:
         env.pop(k, None)
+    if PEER_CORETYPE:
+        env["OPENBLAS_CORETYPE"] = PEER_CORETYPE
     blas = 1 if tool == "spams" else threads
     env["OMP_NUM_THREADS"] = str(threads)
     env["RAYON_NUM_THREADS"] = str(threads)
@@ -195,7 +204,8 @@ def write_report(path, res, args):
         L.append(f"- Slow peers {', '.join(args.slow)}: {args.slow_rounds} round(s), at threads "
                  f"{', '.join(map(str, args.slow_threads))} only (– elsewhere)")
     L.append(f"- Versions: {res['versions']}")
-    L.append("- BLAS kernels seen by threadpoolctl in the peer processes (OPENBLAS_CORETYPE/L2_SIZE unset):")
+    pin = f"OPENBLAS_CORETYPE={args.openblas_coretype}" if args.openblas_coretype else "OPENBLAS_CORETYPE unset"
+    L.append(f"- BLAS kernels seen by threadpoolctl in the peer processes ({pin}, OPENBLAS_L2_SIZE unset):")
     for k in res["kernels"]:
         L.append(f"  - {k}")
     L.append("")
@@ -273,7 +283,11 @@ def main():
     ap.add_argument("--slow-rounds", type=int, default=1)
     ap.add_argument("--slow-threads", default="1")
     ap.add_argument("--results", type=pathlib.Path, default=ROOT / "bench" / "results" / "encode.md")
+    ap.add_argument("--openblas-coretype", default=None,
+                    help="OPENBLAS_CORETYPE for the peers (e.g. SkylakeX) where their OpenBLAS does not know the CPU")
     args = ap.parse_args()
+    global PEER_CORETYPE
+    PEER_CORETYPE = args.openblas_coretype
     args.methods = args.methods.split(",")
     args.dtypes = args.dtypes.split(",")
     args.threads = [int(t) for t in args.threads.split(",")]

@@ -4,9 +4,11 @@
 //! The crate is built for the x86-64 baseline (SSE2). [`Kernel`] and [`dispatch`] are public so
 //! that the other crates of the workspace (`sparsecode-nn`'s convolution transforms) use the
 //! same dispatch instead of a copy of it. [`dispatch`] runs a [`Kernel`] through a
-//! copy of it compiled for AVX-512F or AVX2 when the CPU has them, picked at run time; the
-//! arithmetic is the same in every copy, only wider registers carry it, so codes are
-//! bit-identical whichever copy runs.
+//! copy of it compiled for AVX-512F or AVX2 (each with FMA) when the CPU has them, picked at
+//! run time; the arithmetic is the same in every copy, only wider registers carry it, so codes
+//! are bit-identical whichever copy runs. A kernel's fused multiply-adds (`mul_add`, as in
+//! OMP's update) are exactly rounded in every copy: one instruction in the vector copies, a
+//! libm call in the baseline one (slow, but only CPUs without AVX2 and FMA run it).
 //!
 //! The lane helpers keep `LANES` independent partial results (a multiple of every SIMD width
 //! of f32 and f64), fold them in lane order and then the tail in index order, so their results
@@ -29,34 +31,35 @@ pub trait Kernel {
     fn run(self) -> Self::Output;
 }
 
-/// Runs `kernel` compiled for AVX-512F where the CPU supports it, else for AVX2 where it
-/// supports that, else as baseline code.
+/// Runs `kernel` compiled for AVX-512F (with FMA) where the CPU supports it, else for AVX2
+/// (with FMA) where it supports that, else as baseline code.
 #[inline]
 pub fn dispatch<K: Kernel>(kernel: K) -> K::Output {
     #[cfg(target_arch = "x86_64")]
     {
-        if std::arch::is_x86_feature_detected!("avx512f") {
-            // SAFETY: the CPU supports AVX-512F (checked just above).
+        let fma = std::arch::is_x86_feature_detected!("fma");
+        if fma && std::arch::is_x86_feature_detected!("avx512f") {
+            // SAFETY: the CPU supports AVX-512F and FMA (checked just above).
             return unsafe { run_avx512(kernel) };
         }
-        if std::arch::is_x86_feature_detected!("avx2") {
-            // SAFETY: the CPU supports AVX2 (checked just above).
+        if fma && std::arch::is_x86_feature_detected!("avx2") {
+            // SAFETY: the CPU supports AVX2 and FMA (checked just above).
             return unsafe { run_avx2(kernel) };
         }
     }
     kernel.run()
 }
 
-/// `kernel` compiled for AVX-512F. Safety: the CPU must support AVX-512F.
+/// `kernel` compiled for AVX-512F and FMA. Safety: the CPU must support both.
 #[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx512f")]
+#[target_feature(enable = "avx512f,fma")]
 unsafe fn run_avx512<K: Kernel>(kernel: K) -> K::Output {
     kernel.run()
 }
 
-/// `kernel` compiled for AVX2. Safety: the CPU must support AVX2.
+/// `kernel` compiled for AVX2 and FMA. Safety: the CPU must support both.
 #[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2")]
+#[target_feature(enable = "avx2,fma")]
 unsafe fn run_avx2<K: Kernel>(kernel: K) -> K::Output {
     kernel.run()
 }

@@ -303,6 +303,50 @@ fn min_pos_step<T: Float>(m: T, v: T) -> T {
     }
 }
 
+/// One block of [`direction_pass`]: `V` consecutive vectors of [`LANES`] atoms from `o`, each
+/// accumulated in registers over the active rows in order (`V` independent chains hide the
+/// latency of the dependent additions), folded into the lane minima `m1`, `m2`.
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+fn direction_block<T: Float, const POSITIVE: bool, const V: usize>(
+    g: &[T],
+    n: usize,
+    active: &[usize],
+    w: &[T],
+    ce: &mut [T],
+    cov: &[T],
+    act_inf: &[T],
+    k: StepConsts<T>,
+    o: usize,
+    m1: &mut [T; LANES],
+    m2: &mut [T; LANES],
+) {
+    let mut acc = [[T::zero(); LANES]; V];
+    for (&idx, &wj) in active.iter().zip(w) {
+        let base = idx * n + o;
+        for (v, a) in acc.iter_mut().enumerate() {
+            let r = &g[base + v * LANES..base + (v + 1) * LANES];
+            for l in 0..LANES {
+                a[l] += r[l] * wj;
+            }
+        }
+    }
+    for (v, a) in acc.iter().enumerate() {
+        let range = o + v * LANES..o + (v + 1) * LANES;
+        let cv = &cov[range.clone()];
+        let ai = &act_inf[range.clone()];
+        let out = &mut ce[range];
+        for l in 0..LANES {
+            let (u, v1, v2) = step_entry(a[l], cv[l], ai[l], k);
+            out[l] = u;
+            m1[l] = min_pos_step(m1[l], v1);
+            if !POSITIVE {
+                m2[l] = min_pos_step(m2[l], v2);
+            }
+        }
+    }
+}
+
 /// First pass of a step, fused: `u = G[:, A]·w` accumulated in registers over the active
 /// rows, rounded as scikit-learn (stored in `ce`), and the smallest positive step after which
 /// an inactive atom ties, `(min⁺ (C − c_j)/(A − u_j), min⁺ (C + c_j)/(A + u_j))`.
@@ -320,26 +364,17 @@ fn direction_pass<T: Float, const POSITIVE: bool>(
 ) -> (T, T) {
     let mut m1 = [T::max_value(); LANES];
     let mut m2 = [T::max_value(); LANES];
+    let wide = n / (4 * LANES) * (4 * LANES);
+    for o in (0..wide).step_by(4 * LANES) {
+        direction_block::<T, POSITIVE, 4>(
+            g, n, active, w, ce, cov, act_inf, k, o, &mut m1, &mut m2,
+        );
+    }
     let full = n / LANES * LANES;
-    for o in (0..full).step_by(LANES) {
-        let mut acc = [T::zero(); LANES];
-        for (&idx, &wj) in active.iter().zip(w) {
-            let r = &g[idx * n + o..idx * n + o + LANES];
-            for l in 0..LANES {
-                acc[l] += r[l] * wj;
-            }
-        }
-        let cv = &cov[o..o + LANES];
-        let ai = &act_inf[o..o + LANES];
-        let out = &mut ce[o..o + LANES];
-        for l in 0..LANES {
-            let (u, v1, v2) = step_entry(acc[l], cv[l], ai[l], k);
-            out[l] = u;
-            m1[l] = min_pos_step(m1[l], v1);
-            if !POSITIVE {
-                m2[l] = min_pos_step(m2[l], v2);
-            }
-        }
+    for o in (wide..full).step_by(LANES) {
+        direction_block::<T, POSITIVE, 1>(
+            g, n, active, w, ce, cov, act_inf, k, o, &mut m1, &mut m2,
+        );
     }
     let mut g1 = T::max_value();
     let mut g2 = T::max_value();

@@ -447,7 +447,8 @@ impl<T: Float> simd::Kernel for Solve<'_, T> {
 
 /// One block of [`orthogonal_step`]: `V` consecutive vectors of [`LANES`] entries from `o`,
 /// each accumulated in registers over the previous columns in order (`V` independent chains
-/// hide the latency of the dependent subtractions), folding `|α|` into the running maxima `m`.
+/// hide the latency of the dependent fused multiply-adds), folding `|α|` into the running maxima
+/// `m`.
 #[inline(always)]
 #[allow(clippy::too_many_arguments)]
 fn orthogonal_block<T: Float, const V: usize>(
@@ -471,7 +472,7 @@ fn orthogonal_block<T: Float, const V: usize>(
         for (v, a) in acc.iter_mut().enumerate() {
             let r = &u_prev[base + v * LANES..base + (v + 1) * LANES];
             for l in 0..LANES {
-                a[l] -= wj * r[l];
+                a[l] = num_traits::Float::mul_add(-wj, r[l], a[l]);
             }
         }
     }
@@ -482,7 +483,7 @@ fn orthogonal_block<T: Float, const V: usize>(
         for l in 0..LANES {
             let uv = a[l] * inv_l;
             un[l] = uv;
-            let x = al[l] - z_s * uv;
+            let x = num_traits::Float::mul_add(-z_s, uv, al[l]);
             al[l] = x;
             m[l] = simd::max_keep(m[l], num_traits::Float::abs(x));
         }
@@ -520,11 +521,11 @@ fn orthogonal_step<T: Float>(
     for i in full..n {
         let mut acc = g_row[i];
         for (j, &wj) in w.iter().enumerate() {
-            acc -= wj * u_prev[j * n + i];
+            acc = num_traits::Float::mul_add(-wj, u_prev[j * n + i], acc);
         }
         let uv = acc * inv_l;
         u_new[i] = uv;
-        let x = alpha[i] - z_s * uv;
+        let x = num_traits::Float::mul_add(-z_s, uv, alpha[i]);
         alpha[i] = x;
         best = simd::max_keep(best, num_traits::Float::abs(x));
     }
