@@ -303,24 +303,40 @@ fn min_pos_step<T: Float>(m: T, v: T) -> T {
     }
 }
 
+/// What the direction pass of a step reads: the Gram matrix `g` (`n × n`), the active atoms and
+/// the equiangular weights `w` on them, the correlations `cov`, `act_inf` (`+∞` on active atoms,
+/// 0 elsewhere) and the step's constants.
+#[derive(Clone, Copy)]
+struct Direction<'a, T> {
+    g: &'a [T],
+    n: usize,
+    active: &'a [usize],
+    w: &'a [T],
+    cov: &'a [T],
+    act_inf: &'a [T],
+    k: StepConsts<T>,
+}
+
 /// One block of [`direction_pass`]: `V` consecutive vectors of [`LANES`] atoms from `o`, each
 /// accumulated in registers over the active rows in order (`V` independent chains hide the
 /// latency of the dependent additions), folded into the lane minima `m1`, `m2`.
 #[inline(always)]
-#[allow(clippy::too_many_arguments)]
 fn direction_block<T: Float, const POSITIVE: bool, const V: usize>(
-    g: &[T],
-    n: usize,
-    active: &[usize],
-    w: &[T],
+    d: &Direction<'_, T>,
     ce: &mut [T],
-    cov: &[T],
-    act_inf: &[T],
-    k: StepConsts<T>,
     o: usize,
     m1: &mut [T; LANES],
     m2: &mut [T; LANES],
 ) {
+    let Direction {
+        g,
+        n,
+        active,
+        w,
+        cov,
+        act_inf,
+        k,
+    } = *d;
     let mut acc = [[T::zero(); LANES]; V];
     for (&idx, &wj) in active.iter().zip(w) {
         let base = idx * n + o;
@@ -337,13 +353,29 @@ fn direction_block<T: Float, const POSITIVE: bool, const V: usize>(
         let ai = &act_inf[range.clone()];
         let out = &mut ce[range];
         for l in 0..LANES {
-            let (u, v1, v2) = step_entry(a[l], cv[l], ai[l], k);
-            out[l] = u;
-            m1[l] = min_pos_step(m1[l], v1);
-            if !POSITIVE {
-                m2[l] = min_pos_step(m2[l], v2);
-            }
+            take_entry::<T, POSITIVE>(a[l], cv[l], ai[l], k, &mut out[l], &mut m1[l], &mut m2[l]);
         }
+    }
+}
+
+/// [`step_entry`] of one atom: its rounded direction correlation stored in `out`, its candidate
+/// steps folded into the minima `m1`, `m2` (only `m1` with `POSITIVE`).
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+fn take_entry<T: Float, const POSITIVE: bool>(
+    acc: T,
+    cov: T,
+    act_inf: T,
+    k: StepConsts<T>,
+    out: &mut T,
+    m1: &mut T,
+    m2: &mut T,
+) {
+    let (u, v1, v2) = step_entry(acc, cov, act_inf, k);
+    *out = u;
+    *m1 = min_pos_step(*m1, v1);
+    if !POSITIVE {
+        *m2 = min_pos_step(*m2, v2);
     }
 }
 
@@ -351,30 +383,25 @@ fn direction_block<T: Float, const POSITIVE: bool, const V: usize>(
 /// rows, rounded as scikit-learn (stored in `ce`), and the smallest positive step after which
 /// an inactive atom ties, `(min⁺ (C − c_j)/(A − u_j), min⁺ (C + c_j)/(A + u_j))`.
 #[inline(always)]
-#[allow(clippy::too_many_arguments)]
-fn direction_pass<T: Float, const POSITIVE: bool>(
-    g: &[T],
-    n: usize,
-    active: &[usize],
-    w: &[T],
-    ce: &mut [T],
-    cov: &[T],
-    act_inf: &[T],
-    k: StepConsts<T>,
-) -> (T, T) {
+fn direction_pass<T: Float, const POSITIVE: bool>(d: &Direction<'_, T>, ce: &mut [T]) -> (T, T) {
+    let Direction {
+        g,
+        n,
+        active,
+        w,
+        cov,
+        act_inf,
+        k,
+    } = *d;
     let mut m1 = [T::max_value(); LANES];
     let mut m2 = [T::max_value(); LANES];
     let wide = n / (4 * LANES) * (4 * LANES);
     for o in (0..wide).step_by(4 * LANES) {
-        direction_block::<T, POSITIVE, 4>(
-            g, n, active, w, ce, cov, act_inf, k, o, &mut m1, &mut m2,
-        );
+        direction_block::<T, POSITIVE, 4>(d, ce, o, &mut m1, &mut m2);
     }
     let full = n / LANES * LANES;
     for o in (wide..full).step_by(LANES) {
-        direction_block::<T, POSITIVE, 1>(
-            g, n, active, w, ce, cov, act_inf, k, o, &mut m1, &mut m2,
-        );
+        direction_block::<T, POSITIVE, 1>(d, ce, o, &mut m1, &mut m2);
     }
     let mut g1 = T::max_value();
     let mut g2 = T::max_value();
@@ -387,12 +414,7 @@ fn direction_pass<T: Float, const POSITIVE: bool>(
         for (&idx, &wj) in active.iter().zip(w) {
             acc += g[idx * n + j] * wj;
         }
-        let (u, v1, v2) = step_entry(acc, cov[j], act_inf[j], k);
-        ce[j] = u;
-        g1 = min_pos_step(g1, v1);
-        if !POSITIVE {
-            g2 = min_pos_step(g2, v2);
-        }
+        take_entry::<T, POSITIVE>(acc, cov[j], act_inf[j], k, &mut ce[j], &mut g1, &mut g2);
     }
     (g1, g2)
 }
@@ -673,16 +695,16 @@ impl<T: Float> PathWorkspace<T> {
                 scale: cov_scale,
                 magic,
             };
-            let (g1, g2) = direction_pass::<T, POSITIVE>(
+            let direction = Direction {
                 g,
                 n,
-                &self.active,
-                &self.least_squares,
-                &mut self.corr_eq_dir,
-                &self.cov,
-                &self.act_inf,
-                consts,
-            );
+                active: &self.active,
+                w: &self.least_squares,
+                cov: &self.cov,
+                act_inf: &self.act_inf,
+                k: consts,
+            };
+            let (g1, g2) = direction_pass::<T, POSITIVE>(&direction, &mut self.corr_eq_dir);
             let mut gamma = c / aa;
             if g1 < gamma {
                 gamma = g1;
