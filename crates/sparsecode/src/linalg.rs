@@ -39,8 +39,10 @@ pub fn filled_parallel<X: Clone + Send + Sync>(value: X, len: usize) -> Vec<X> {
         v.par_extend(rayon::iter::repeat_n(value, len));
         v
     } else {
-        // A zero fill of a fresh mapping is not written here (calloc), so the advice still
-        // comes before the first touch of its pages.
+        // A float zero fill is not written here (calloc maps fresh zero pages lazily), so for
+        // the outputs of codes the advice still comes before the first touch of their pages;
+        // other values are written first, and then the advice only lets the kernel merge
+        // their pages later.
         let v = vec![value; len];
         advise_huge_pages(v.as_ptr(), len);
         v

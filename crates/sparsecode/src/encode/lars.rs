@@ -361,7 +361,6 @@ fn direction_block<T: Float, const POSITIVE: bool, const V: usize>(
 /// [`step_entry`] of one atom: its rounded direction correlation stored in `out`, its candidate
 /// steps folded into the minima `m1`, `m2` (only `m1` with `POSITIVE`).
 #[inline(always)]
-#[allow(clippy::too_many_arguments)]
 fn take_entry<T: Float, const POSITIVE: bool>(
     acc: T,
     cov: T,

@@ -448,9 +448,10 @@ impl<T: FftFloat> simd::Kernel for Shrink<'_, T> {
     #[inline(always)]
     fn run(self) -> f64 {
         let (alpha, thr) = (self.alpha, self.thr);
+        let beta = T::one() - alpha;
         let lanes = self.v_new.iter_mut().zip(self.u.iter_mut());
         for ((vn, uj), (&yj, &vj)) in lanes.zip(self.y.iter().zip(self.v)) {
-            let yr = alpha * yj + (T::one() - alpha) * vj;
+            let yr = alpha * yj + beta * vj;
             let a = yr + *uj;
             let m = num_traits::Float::abs(a) - thr;
             let x = if m > T::zero() {
