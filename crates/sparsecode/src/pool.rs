@@ -24,9 +24,32 @@ pub fn on_pool<R: Send>(f: impl FnOnce() -> R + Send) -> R {
     rayon::scope(|_| f())
 }
 
+/// `Σ parts` with the parts computed in parallel and added in index order, so the total has the
+/// same bits on every run and every thread count. Rayon's own `sum` and `reduce` group their
+/// additions by how the work happened to be split, and that depends on which thread stole which
+/// half: two runs of one call could differ in the last bit (seen in CI: a convolutional
+/// objective 1 ulp apart between two identical encodes).
+pub fn ordered_sum<P>(parts: P) -> f64
+where
+    P: rayon::iter::IndexedParallelIterator<Item = f64>,
+{
+    let parts: Vec<f64> = parts.collect();
+    parts.iter().sum()
+}
+
+/// `Σ_j key(v_j)` over a slice, cut into fixed pieces of `piece` entries (not one per thread),
+/// each summed on its own and the pieces added in order ([`ordered_sum`]).
+pub fn ordered_sum_by<T: Sync>(v: &[T], piece: usize, key: impl Fn(&T) -> f64 + Sync) -> f64 {
+    use rayon::prelude::*;
+    ordered_sum(
+        v.par_chunks(piece.max(1))
+            .map(|c| c.iter().map(&key).sum::<f64>()),
+    )
+}
+
 #[cfg(test)]
 mod tests {
-    use super::on_pool;
+    use super::{on_pool, ordered_sum_by};
 
     #[test]
     fn runs_on_a_pool_thread_and_returns() {
@@ -36,5 +59,26 @@ mod tests {
         assert_eq!(sum, 55);
         // Nested: runs in place.
         assert!(on_pool(|| on_pool(rayon::current_thread_index).is_some()));
+    }
+
+    #[test]
+    fn ordered_sums_do_not_depend_on_the_pool() {
+        // Values whose sum depends on the grouping of the additions.
+        let v: Vec<f64> = (0..100_003)
+            .map(|i| 1.0 / (1.0 + i as f64).powf(1.3) * 1e8)
+            .collect();
+        let expect = ordered_sum_by(&v, 1000, |x| *x);
+        for threads in [1, 2, 3, 7] {
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .unwrap();
+            for _ in 0..20 {
+                assert_eq!(pool.install(|| ordered_sum_by(&v, 1000, |x| *x)), expect);
+            }
+        }
+        let serial: f64 = v.chunks(1000).map(|c| c.iter().sum::<f64>()).sum();
+        assert_eq!(expect, serial);
+        assert_eq!(ordered_sum_by::<f64>(&[], 8, |x| *x), 0.0);
     }
 }

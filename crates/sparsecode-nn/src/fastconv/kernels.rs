@@ -622,14 +622,20 @@ pub fn conv_weight_grad(dy: &[f32], col: &[f32], g: &Geom) -> Vec<f32> {
     if parts == 1 {
         return partial(0).into_vec();
     }
-    (0..parts)
+    // The partial products are added in slice order (rayon's `reduce` would group them by how
+    // the work was stolen, and the gradient could change in the last bit from run to run).
+    let partials: Vec<Buf> = (0..parts)
         .into_par_iter()
         .map(|p| partial(p * slice))
-        .reduce_with(|mut s, t| {
-            s.iter_mut().zip(t.iter()).for_each(|(a, b)| *a += b);
-            s
-        })
-        .map_or_else(|| vec![0.0; o * k], Buf::into_vec)
+        .collect();
+    let mut partials = partials.into_iter();
+    let Some(mut s) = partials.next() else {
+        return vec![0.0; o * k];
+    };
+    for t in partials {
+        s.iter_mut().zip(t.iter()).for_each(|(a, b)| *a += b);
+    }
+    s.into_vec()
 }
 
 /// `Σ_{b, n} t[b, c, n]` for `t` (B, C, N), each plane in lanes (`norm::lane_sum`):

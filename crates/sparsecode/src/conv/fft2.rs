@@ -147,13 +147,11 @@ impl<T: FftFloat> Fft2<T> {
     /// `‖x‖²` from its half spectrum.
     pub fn energy(&self, spec: &[C<T>]) -> f64 {
         let h = self.h;
-        let s: f64 = spec
-            .par_chunks(h)
-            .zip(self.weights.par_iter())
-            .map(|(row, &wgt)| {
+        let s = crate::pool::ordered_sum(spec.par_chunks(h).zip(self.weights.par_iter()).map(
+            |(row, &wgt)| {
                 wgt.to_f64_lossy() * row.iter().map(|c| c.norm_sqr().to_f64_lossy()).sum::<f64>()
-            })
-            .sum();
+            },
+        ));
         s / (self.h * self.w) as f64
     }
 

@@ -87,13 +87,10 @@ impl<T: FftFloat> Default for ConvAdmm<T> {
 }
 
 fn norm<T: FftFloat>(a: &Array3<T>) -> f64 {
-    a.as_slice()
-        .expect("standard")
-        .par_iter()
-        .with_min_len(MIN_LEN)
-        .map(|v| v.to_f64_lossy().powi(2))
-        .sum::<f64>()
-        .sqrt()
+    crate::pool::ordered_sum_by(a.as_slice().expect("standard"), MIN_LEN, |v| {
+        v.to_f64_lossy().powi(2)
+    })
+    .sqrt()
 }
 
 impl<T: FftFloat> ConvAdmm<T> {

@@ -267,19 +267,19 @@ impl<'a, T: FftFloat> Ctx<'a, T> {
         let h = fft.height();
         let d = self.op.spectra().as_slice().expect("standard");
         let y = yf.as_slice().expect("standard");
-        let s: f64 = self
-            .xf
-            .par_chunks(h)
-            .zip(d.par_chunks(h).zip(y.par_chunks(h)))
-            .zip(fft.parseval_weights().par_iter())
-            .map(|((x, (d, y)), wgt)| {
-                let mut acc = T::zero();
-                for i in 0..x.len() {
-                    acc += (x[i] - d[i] * y[i]).norm_sqr();
-                }
-                wgt.to_f64_lossy() * acc.to_f64_lossy()
-            })
-            .sum();
+        let s = crate::pool::ordered_sum(
+            self.xf
+                .par_chunks(h)
+                .zip(d.par_chunks(h).zip(y.par_chunks(h)))
+                .zip(fft.parseval_weights().par_iter())
+                .map(|((x, (d, y)), wgt)| {
+                    let mut acc = T::zero();
+                    for i in 0..x.len() {
+                        acc += (x[i] - d[i] * y[i]).norm_sqr();
+                    }
+                    wgt.to_f64_lossy() * acc.to_f64_lossy()
+                }),
+        );
         s / (h * fft.width()) as f64
     }
 
@@ -292,13 +292,9 @@ impl<'a, T: FftFloat> Ctx<'a, T> {
         monitor: &mut dyn FnMut(&IterStats),
     ) -> f64 {
         let fit = self.residual_energy(yf);
-        let l1: f64 = y
-            .as_slice()
-            .expect("standard")
-            .par_iter()
-            .with_min_len(MIN_LEN)
-            .map(|v| v.to_f64_lossy().abs())
-            .sum();
+        let l1 = crate::pool::ordered_sum_by(y.as_slice().expect("standard"), MIN_LEN, |v| {
+            v.to_f64_lossy().abs()
+        });
         self.record_measured(it, y, fit, l1, monitor)
     }
 
@@ -424,17 +420,21 @@ pub(crate) fn run<T: FftFloat, M: ConvMethod<T>>(
 
 /// `‖a − b‖ / max(‖b‖, tiny)` over all entries.
 pub(crate) fn relative_change<T: FftFloat>(a: &Array3<T>, b: &Array3<T>) -> f64 {
-    let (d, n) = a
+    // Both sums in fixed pieces added in order, so the stopping test sees the same bits on
+    // every run (`pool::ordered_sum`).
+    let parts: Vec<(f64, f64)> = a
         .as_slice()
         .expect("standard")
-        .par_iter()
-        .zip(b.as_slice().expect("standard").par_iter())
-        .with_min_len(MIN_LEN)
-        .map(|(x, y)| {
-            let (x, y) = (x.to_f64_lossy(), y.to_f64_lossy());
-            ((x - y) * (x - y), y * y)
+        .par_chunks(MIN_LEN)
+        .zip(b.as_slice().expect("standard").par_chunks(MIN_LEN))
+        .map(|(a, b)| {
+            a.iter().zip(b).fold((0.0, 0.0), |(d, n), (x, y)| {
+                let (x, y) = (x.to_f64_lossy(), y.to_f64_lossy());
+                (d + (x - y) * (x - y), n + y * y)
+            })
         })
-        .reduce(|| (0.0, 0.0), |p, q| (p.0 + q.0, p.1 + q.1));
+        .collect();
+    let (d, n) = parts.iter().fold((0.0, 0.0), |p, q| (p.0 + q.0, p.1 + q.1));
     d.sqrt() / n.sqrt().max(1e-300)
 }
 
