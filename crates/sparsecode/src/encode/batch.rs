@@ -14,6 +14,7 @@
 
 use super::SolveReport;
 use crate::linalg::matmul_into;
+use crate::simd::LANES;
 use crate::{validate, Dictionary, Error, Float, Result};
 use faer::Par;
 use ndarray::parallel::prelude::*;
@@ -162,6 +163,50 @@ impl RowChange {
         self.diff2 += diff * diff;
         self.old2 += old * old;
         self.new2 += new * new;
+    }
+}
+
+/// [`RowChange`] kept in [`LANES`] partial sums per statistic (entry `j` of a block of `LANES`
+/// goes to lane `j`), folded in lane order by [`fold`](Self::fold): the accumulation of a
+/// row vectorises, where one running sum is a chain of dependent additions (FISTA's step took
+/// 22 % of a seed-learner epoch that way, against 60 % for its GEMMs).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct LaneChange {
+    diff2: [f64; LANES],
+    old2: [f64; LANES],
+    new2: [f64; LANES],
+}
+
+impl LaneChange {
+    /// No change yet.
+    #[inline(always)]
+    pub fn new() -> Self {
+        LaneChange {
+            diff2: [0.0; LANES],
+            old2: [0.0; LANES],
+            new2: [0.0; LANES],
+        }
+    }
+
+    /// Adds one value's change `diff`, old value `old` and new value `new` to lane `l`.
+    #[inline(always)]
+    pub fn add(&mut self, l: usize, diff: f64, old: f64, new: f64) {
+        self.diff2[l] += diff * diff;
+        self.old2[l] += old * old;
+        self.new2[l] += new * new;
+    }
+
+    /// The row's statistics: the lanes added in lane order (the tail of a row whose length
+    /// is not a multiple of `LANES` is then added with [`RowChange::add`]).
+    #[inline(always)]
+    pub fn fold(&self) -> RowChange {
+        let mut row = RowChange::default();
+        for l in 0..LANES {
+            row.diff2 += self.diff2[l];
+            row.old2 += self.old2[l];
+            row.new2 += self.new2[l];
+        }
+        row
     }
 }
 

@@ -27,12 +27,14 @@
 //! ([`iterate`](super::iterate)) runs the update of each fixed chunk of rows (rayon): the GEMM
 //! `Y·G` (or `(Y·D)·Dᵀ` when `k > 2f`) fused with the thresholding and momentum step.
 
-use super::batch::{product_into, rows, rows_mut, Change, Penalty, RowChange};
+use super::batch::{product_into, rows, rows_mut, Change, LaneChange, Penalty};
 use super::iterate::{standard, IterativeSolver, RowUpdate, Settings};
 use super::threshold::soft_threshold;
 use super::Ista;
+use crate::simd::{self, LANES};
 use crate::{Dictionary, Error, Float, Result};
 use ndarray::{Array2, ArrayView2};
+use std::slice::{ChunksExact, ChunksExactMut};
 
 /// Which FISTA to run; see the documentation of its module, `encode/fista.rs`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -172,6 +174,67 @@ impl<'d, T: Float> ProxGrad<'d, T> {
     }
 }
 
+/// The step of a chunk after its product `S = Y·G`, row by row: `a⁺ = S_{λ/L}(y − (s − b)/L)`,
+/// `y ← a⁺ + β(a⁺ − a)`, `a ← a⁺`, with each row's change statistics in lanes
+/// ([`LaneChange`]); compiled per instruction set by [`simd::dispatch`]. Every entry is computed
+/// as one scalar expression, so the codes are the same bits in every copy.
+struct ProxStep<'c, T> {
+    a: ChunksExactMut<'c, T>,
+    y: ChunksExactMut<'c, T>,
+    s: ChunksExact<'c, T>,
+    b: ChunksExact<'c, T>,
+    inv_l: T,
+    thr: T,
+    beta: T,
+}
+
+impl<T: Float> simd::Kernel for ProxStep<'_, T> {
+    type Output = Change;
+
+    #[inline(always)]
+    fn run(self) -> Change {
+        let ProxStep {
+            a,
+            y,
+            s,
+            b,
+            inv_l,
+            thr,
+            beta,
+        } = self;
+        // One entry: (a⁺ − a, a, a⁺) in f64.
+        let entry = |a: &mut T, y: &mut T, s: T, b: T| {
+            let old = *a;
+            let new = soft_threshold(*y - (s - b) * inv_l, thr);
+            let d = new - old;
+            *y = new + beta * d;
+            *a = new;
+            (d.to_f64_lossy(), old.to_f64_lossy(), new.to_f64_lossy())
+        };
+        let mut ch = Change::default();
+        for (((ar, yr), sr), br) in a.zip(y).zip(s).zip(b) {
+            let mut lanes = LaneChange::new();
+            let mut ab = ar.chunks_exact_mut(LANES);
+            let mut yb = yr.chunks_exact_mut(LANES);
+            let (mut sb, mut bb) = (sr.chunks_exact(LANES), br.chunks_exact(LANES));
+            for (((ac, yc), sc), bc) in (&mut ab).zip(&mut yb).zip(&mut sb).zip(&mut bb) {
+                for l in 0..LANES {
+                    let (d, old, new) = entry(&mut ac[l], &mut yc[l], sc[l], bc[l]);
+                    lanes.add(l, d, old, new);
+                }
+            }
+            let mut row = lanes.fold();
+            let tail = ab.into_remainder().iter_mut().zip(yb.into_remainder());
+            for ((a, y), (&s, &b)) in tail.zip(sb.remainder().iter().zip(bb.remainder())) {
+                let (d, old, new) = entry(a, y, s, b);
+                row.add(d, old, new);
+            }
+            ch.add_row(row);
+        }
+        ch
+    }
+}
+
 impl<T: Float> RowUpdate<T> for ProxGrad<'_, T> {
     type Chunk = ProxChunk<T>;
     type Stats = Change;
@@ -214,24 +277,15 @@ impl<T: Float> RowUpdate<T> for ProxGrad<'_, T> {
         } else {
             product_into(&mut c.s, c.y.view(), self.gram);
         }
-        let mut ch = Change::default();
-        let chunk_rows = rows_mut(&mut c.a, k)
-            .zip(rows_mut(&mut c.y, k))
-            .zip(rows(c.s.view(), k))
-            .zip(rows(b, k));
-        for (((ar, yr), sr), br) in chunk_rows {
-            let mut row = RowChange::default();
-            for j in 0..k {
-                let old = ar[j];
-                let new = soft_threshold(yr[j] - (sr[j] - br[j]) * inv_l, thr);
-                let d = new - old;
-                yr[j] = new + beta * d;
-                ar[j] = new;
-                row.add(d.to_f64_lossy(), old.to_f64_lossy(), new.to_f64_lossy());
-            }
-            ch.add_row(row);
-        }
-        ch
+        simd::dispatch(ProxStep {
+            a: rows_mut(&mut c.a, k),
+            y: rows_mut(&mut c.y, k),
+            s: rows(c.s.view(), k),
+            b: rows(b, k),
+            inv_l,
+            thr,
+            beta,
+        })
     }
 
     fn codes<'c>(&self, c: &'c ProxChunk<T>) -> ArrayView2<'c, T> {

@@ -14,12 +14,13 @@
 //! `A·D` is unchanged).
 
 use super::atoms::{check_triplet, renormalize_with_codes};
+use super::rank1;
 use crate::dictionary::row_norms;
 use crate::rng::{randn, Rng};
 use crate::{linalg, Float, Result};
 use ndarray::{Array1, Array2, ArrayView2};
 
-/// How the rank-1 factor of the restricted residual is computed.
+/// How the rank-1 factor of the restricted residual is computed ([`rank1`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Rank1 {
     /// Exact leading singular pair (K-SVD).
@@ -77,10 +78,10 @@ pub fn ksvd_sweep<T: Float>(
             row.scaled_add(a, &dj);
         }
         let pair = match rank1 {
-            Rank1::Exact => rank1_exact(e.view())?,
+            Rank1::Exact => rank1::exact(e.view(), dj.view())?,
             Rank1::Approximate => {
                 let g: Array1<T> = support.iter().map(|&i| codes[[i, j]]).collect();
-                rank1_approx(e.view(), g)
+                rank1::approximate(e.view(), g)
             }
         };
         let Some((new_d, new_a)) = pair else {
@@ -102,48 +103,6 @@ pub fn ksvd_sweep<T: Float>(
     }
     renormalize_with_codes(atoms, codes);
     Ok(replaced)
-}
-
-/// Leading singular pair of `e` (m×f): (v, σ·u), or `None` when `e` is zero.
-type Pair<T> = Option<(Array1<T>, Array1<T>)>;
-
-fn rank1_exact<T: Float>(e: ArrayView2<'_, T>) -> Result<Pair<T>> {
-    let (u, s, vt) = linalg::svd_thin(e)?;
-    if s.is_empty() || s[0] <= T::zero() {
-        return Ok(None);
-    }
-    let mut v = vt.row(0).to_owned();
-    let mut a = u.column(0).mapv(|val| val * s[0]);
-    // deterministic sign: the largest-magnitude entry of the atom is positive
-    let imax = v
-        .iter()
-        .enumerate()
-        .fold((0, T::zero()), |(bi, bv), (i, &val)| {
-            let m = num_traits::Float::abs(val);
-            if m > bv {
-                (i, m)
-            } else {
-                (bi, bv)
-            }
-        })
-        .0;
-    if v[imax] < T::zero() {
-        v.mapv_inplace(|val| -val);
-        a.mapv_inplace(|val| -val);
-    }
-    Ok(Some((v, a)))
-}
-
-/// One alternating step from the current coefficients `g`: `d = Eᵀg/‖Eᵀg‖`, `g = E·d`.
-fn rank1_approx<T: Float>(e: ArrayView2<'_, T>, g: Array1<T>) -> Pair<T> {
-    let mut d = e.t().dot(&g);
-    let nd = num_traits::Float::sqrt(d.dot(&d));
-    if nd <= T::zero() || !num_traits::Float::is_finite(nd) {
-        return None;
-    }
-    d.mapv_inplace(|v| v / nd);
-    let a = e.dot(&d);
-    Some((d, a))
 }
 
 /// Replaces atom `j` by the normalised signal with the largest residual not yet taken.

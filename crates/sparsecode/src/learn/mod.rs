@@ -40,6 +40,7 @@ pub mod olshausen;
 pub mod online;
 pub mod optimal_directions;
 pub mod paper_sgd;
+pub mod rank1;
 pub mod record;
 
 use crate::encode::Encoder;
